@@ -41,6 +41,7 @@ class Settings:
     node_description: str = "A node of a solidarity network."
     open_registrations: bool = False
     inbox_max_bytes: int = 1_048_576
+    ca_file: Path | None = None
     fetch: FetchLimits = field(default_factory=FetchLimits)
 
     @property
@@ -114,11 +115,15 @@ def settings_from_mapping(
     allow_private = bool(raw.get("allow_private_addresses", False))
     if "SN_ALLOW_PRIVATE_ADDRESSES" in env:
         allow_private = parse_bool("SN_ALLOW_PRIVATE_ADDRESSES", env["SN_ALLOW_PRIVATE_ADDRESSES"])
+    ca_file = env.get("SN_CA_FILE") or raw.get("ca_file")
+    if ca_file is not None and not Path(str(ca_file)).is_file():
+        raise ConfigError(f"CA file {ca_file} (SN_CA_FILE) does not exist")
     settings = Settings(
         data_dir=data_dir,
         base_url=validate_base_url(base_url),
         database_url=validate_database_url(database_url),
         allow_private_addresses=allow_private,
+        ca_file=Path(str(ca_file)) if ca_file else None,
     )
     extras = {k: raw[k] for k in ("node_name", "node_description") if isinstance(raw.get(k), str)}
     return replace(settings, **extras)

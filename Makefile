@@ -1,0 +1,17 @@
+.PHONY: run test lint check bench
+
+run:
+	scripts/demo.sh
+
+test:
+	scripts/test.sh
+
+lint:
+	.venv/bin/ruff check node tests bench
+	.venv/bin/ruff format --check node tests bench
+
+check: lint
+	.venv/bin/mypy
+
+bench:
+	.venv/bin/python -m bench

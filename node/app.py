@@ -1,0 +1,56 @@
+"""create_app(settings): the ASGI application with its routes, middleware and lifespan state.
+
+Nothing happens at import time; building the app does no I/O, and its lifespan closes the
+database engine and the HTTP client when the server stops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.templating import Jinja2Templates
+
+from node.clock import Clock
+from node.config import Settings
+from node.errors import SolidarityError
+from node.services import Services, make_services
+from node.web import middleware
+from node.web.routes import routes
+
+TEMPLATES = Path(__file__).parent / "web" / "templates"
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    services: Services | None = None,
+) -> Starlette:
+    node = services or make_services(settings, clock=clock, transport=transport)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await node.db.check()
+        yield
+        await node.close()
+
+    app = Starlette(
+        routes=routes(),
+        middleware=[Middleware(middleware.RequestIdMiddleware)],
+        exception_handlers={
+            SolidarityError: middleware.solidarity_error,
+            HTTPException: middleware.http_error,
+            Exception: middleware.unexpected_error,
+        },
+        lifespan=lifespan,
+    )
+    app.state.services = node
+    app.state.templates = Jinja2Templates(directory=str(TEMPLATES))
+    return app

@@ -1,0 +1,311 @@
+"""The `solidarity-node` command line (DESIGN §5): init, org, token, serve, worker, demo.
+
+Every command takes --data-dir (env SN_DATA_DIR, default ./data). Failures print one line
+starting with 'error:' on stderr and exit 1; usage mistakes exit 2 (click's convention).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import click
+
+from node import __version__
+from node.clock import SystemClock
+from node.config import (
+    CONFIG_FILE,
+    Settings,
+    default_database_url,
+    load_settings,
+    validate_base_url,
+    validate_database_url,
+    write_config,
+)
+from node.errors import ConfigError, SolidarityError
+from node.solidarity import organisations
+from node.storage.db import Database
+from node.storage.migrate import migrate
+from node.urls import Urls
+
+T = TypeVar("T")
+DEMO_ORG = "demo"
+DEMO_DISPLAY_NAME = "Demo Solidarity Collective"
+DEMO_SUMMARY = (
+    "A demonstration organisation of this Solidarity Node.\n\n"
+    "Follow it from Mastodon to see its strategies and calls for solidarity."
+)
+
+
+def run(coro: Awaitable[T]) -> T:
+    """Run a coroutine; SolidarityErrors become a one-line message and exit status 1."""
+
+    async def wrapped() -> T:
+        return await coro
+
+    try:
+        return asyncio.run(wrapped())
+    except SolidarityError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def data_dir_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--data-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        envvar="SN_DATA_DIR",
+        default=None,
+        help="Folder of config.toml and the SQLite database (env SN_DATA_DIR; default ./data).",
+    )(func)
+
+
+def resolve_data_dir(ctx: click.Context, given: Path | None) -> Path:
+    if given is not None:
+        return given
+    parent = ctx.find_root().params.get("data_dir")
+    return parent if isinstance(parent, Path) else Path("data")
+
+
+def settings_for(ctx: click.Context, data_dir: Path | None) -> Settings:
+    try:
+        return load_settings(resolve_data_dir(ctx, data_dir))
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def check_writable(data_dir: Path) -> None:
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        probe = data_dir / ".write-test"
+        probe.write_text("ok", encoding="utf-8")
+        probe.unlink()
+    except OSError as exc:
+        raise click.ClickException(
+            f"data directory {data_dir} is not writable: {exc.strerror or exc}"
+        ) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="solidarity-node")
+@data_dir_option
+def main(data_dir: Path | None) -> None:
+    """Run a Solidarity Node: a federated ActivityPub node for solidarity networks."""
+
+
+async def initialise(settings: Settings) -> None:
+    db = Database(settings.database_url)
+    try:
+        await migrate(db)
+        await organisations.ensure_instance_actor(db, SystemClock(), Urls(settings.base_url))
+    finally:
+        await db.close()
+
+
+def init_settings(
+    data_dir: Path, base_url: str, database_url: str | None, allow_private: bool
+) -> Settings:
+    existing = data_dir / CONFIG_FILE
+    if existing.is_file():
+        current = load_settings(data_dir)
+        if validate_base_url(base_url) != current.base_url:
+            raise ConfigError(
+                f"{existing} already serves {current.base_url}; an actor's address cannot change. "
+                "Use another --data-dir for another base URL."
+            )
+        return replace(
+            current, allow_private_addresses=allow_private or current.allow_private_addresses
+        )
+    url = database_url or os.environ.get("SN_DATABASE_URL") or default_database_url(data_dir)
+    return Settings(
+        data_dir=data_dir,
+        base_url=validate_base_url(base_url),
+        database_url=validate_database_url(url),
+        allow_private_addresses=allow_private,
+    )
+
+
+@main.command()
+@data_dir_option
+@click.option("--base-url", required=True, help="Public URL of the node, e.g. https://node.example")
+@click.option(
+    "--database-url", default=None, help="postgresql+asyncpg://… (default: SQLite in the data dir)"
+)
+@click.option(
+    "--allow-private-addresses",
+    is_flag=True,
+    help="Allow requests to private and loopback addresses (local testing only).",
+)
+@click.pass_context
+def init(
+    ctx: click.Context,
+    data_dir: Path | None,
+    base_url: str,
+    database_url: str | None,
+    allow_private_addresses: bool,
+) -> None:
+    """Write config.toml, migrate the database and create the instance actor."""
+    folder = resolve_data_dir(ctx, data_dir)
+    check_writable(folder)
+    try:
+        settings = init_settings(folder, base_url, database_url, allow_private_addresses)
+        if database_url:
+            settings = replace(settings, database_url=validate_database_url(database_url))
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    run(initialise(settings))
+    try:
+        write_config(settings)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    backend = "SQLite" if settings.database_url.startswith("sqlite") else "PostgreSQL"
+    click.echo(f"Node initialised at {settings.base_url} ({backend}, data in {folder}).")
+
+
+@main.group()
+def org() -> None:
+    """Manage the organisations hosted on this node."""
+
+
+async def with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    db = Database(settings.database_url)
+    try:
+        await db.check()
+        return await work(db)
+    finally:
+        await db.close()
+
+
+@org.command("create")
+@data_dir_option
+@click.argument("name")
+@click.option("--display-name", default="", help="Name shown to people (default: NAME).")
+@click.option("--summary", default="", help="A short description; blank lines separate paragraphs.")
+@click.pass_context
+def org_create(
+    ctx: click.Context, data_dir: Path | None, name: str, display_name: str, summary: str
+) -> None:
+    """Create an organisation and print its actor URL."""
+    settings = settings_for(ctx, data_dir)
+    urls = Urls(settings.base_url)
+    actor = run(
+        with_db(
+            settings,
+            lambda db: organisations.create_organisation(
+                db, SystemClock(), urls, name, display_name, summary
+            ),
+        )
+    )
+    click.echo(urls.actor(actor.username))
+
+
+@org.command("list")
+@data_dir_option
+@click.pass_context
+def org_list(ctx: click.Context, data_dir: Path | None) -> None:
+    """List the organisations with their handles."""
+    settings = settings_for(ctx, data_dir)
+    urls = Urls(settings.base_url)
+    for actor in run(with_db(settings, organisations.list_all)):
+        click.echo(f"@{urls.acct(actor.username).removeprefix('acct:')}\t{actor.display_name}")
+
+
+@main.group()
+def token() -> None:
+    """Manage API tokens."""
+
+
+@token.command("create")
+@data_dir_option
+@click.argument("name")
+@click.option("--label", default="", help="A note to recognise the token by.")
+@click.pass_context
+def token_create(ctx: click.Context, data_dir: Path | None, name: str, label: str) -> None:
+    """Print a new API bearer token for organisation NAME (shown once)."""
+    settings = settings_for(ctx, data_dir)
+    click.echo(
+        run(
+            with_db(settings, lambda db: organisations.create_token(db, SystemClock(), name, label))
+        )
+    )
+
+
+def serve_app(
+    settings: Settings, host: str, port: int, tls_cert: Path | None, tls_key: Path | None
+) -> None:
+    import uvicorn
+
+    from node.app import create_app
+
+    run(with_db(settings, lambda db: asyncio.sleep(0)))
+    if (tls_cert is None) != (tls_key is None):
+        raise click.UsageError("--tls-cert and --tls-key go together")
+    config = uvicorn.Config(
+        create_app(settings),
+        host=host,
+        port=port,
+        ssl_certfile=str(tls_cert) if tls_cert else None,
+        ssl_keyfile=str(tls_key) if tls_key else None,
+        server_header=False,
+        log_level="info",
+    )
+    uvicorn.Server(config).run()
+
+
+@main.command()
+@data_dir_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--tls-cert", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--tls-key", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def serve(
+    ctx: click.Context,
+    data_dir: Path | None,
+    host: str,
+    port: int,
+    tls_cert: Path | None,
+    tls_key: Path | None,
+) -> None:
+    """Serve the web pages, the API and ActivityPub."""
+    serve_app(settings_for(ctx, data_dir), host, port, tls_cert, tls_key)
+
+
+async def seed_demo(settings: Settings) -> None:
+    async def work(db: Database) -> None:
+        urls = Urls(settings.base_url)
+        existing = {o.username for o in await organisations.list_all(db)}
+        if DEMO_ORG not in existing:
+            await organisations.create_organisation(
+                db, SystemClock(), urls, DEMO_ORG, DEMO_DISPLAY_NAME, DEMO_SUMMARY
+            )
+
+    await with_db(settings, work)
+
+
+@main.command()
+@data_dir_option
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.pass_context
+def demo(ctx: click.Context, data_dir: Path | None, port: int) -> None:
+    """Initialise a local node if needed, add a demo organisation, and serve it."""
+    folder = resolve_data_dir(ctx, data_dir)
+    if not (folder / CONFIG_FILE).is_file():
+        ctx.invoke(
+            init,
+            data_dir=folder,
+            base_url=f"http://127.0.0.1:{port}",
+            database_url=None,
+            allow_private_addresses=True,
+        )
+    settings = settings_for(ctx, folder)
+    run(initialise(settings))
+    run(seed_demo(settings))
+    urls = Urls(settings.base_url)
+    click.echo(f"Demo organisation: @{urls.acct(DEMO_ORG).removeprefix('acct:')}")
+    click.echo(f"Open {urls.profile(DEMO_ORG)} in a browser.")
+    serve_app(settings, "127.0.0.1", urlsplit(settings.base_url).port or port, None, None)

@@ -1,0 +1,88 @@
+"""Organisations and the instance actor: creating them with their keys, tokens, lookups.
+
+The instance actor exists once per node; its username is the node's hostname, as on Mastodon.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import urlsplit
+
+from node.activitypub.keys import generate_key_pair
+from node.clock import Clock
+from node.errors import InvalidInput
+from node.storage import actors, tokens
+from node.storage.actors import APPLICATION, ORGANIZATION, LocalActor, NewActor
+from node.storage.db import Database
+from node.urls import Urls, check_username
+
+MAX_DISPLAY_NAME = 100
+MAX_SUMMARY = 5000
+
+
+def instance_username(urls: Urls) -> str:
+    return urlsplit(urls.base).hostname or "actor"
+
+
+async def ensure_instance_actor(db: Database, clock: Clock, urls: Urls) -> LocalActor:
+    async with db.transaction() as session:
+        if await actors.has_instance_actor(session):
+            return await actors.instance_actor(session)
+    keys = await asyncio.to_thread(generate_key_pair)
+    new = NewActor(
+        username=instance_username(urls),
+        kind=APPLICATION,
+        display_name=urls.host,
+        summary="",
+        private_key_pem=keys.private_pem,
+        public_key_pem=keys.public_pem,
+        manually_approves_followers=True,
+    )
+    async with db.transaction() as session:
+        return await actors.insert(session, new, clock.now())
+
+
+async def create_organisation(
+    db: Database,
+    clock: Clock,
+    urls: Urls,
+    name: str,
+    display_name: str = "",
+    summary: str = "",
+) -> LocalActor:
+    check_username(name)
+    if name == instance_username(urls):
+        raise InvalidInput(f"{name!r} is reserved for the node's instance actor")
+    if len(display_name) > MAX_DISPLAY_NAME:
+        raise InvalidInput(f"display name is longer than {MAX_DISPLAY_NAME} characters")
+    if len(summary) > MAX_SUMMARY:
+        raise InvalidInput(f"summary is longer than {MAX_SUMMARY} characters")
+    keys = await asyncio.to_thread(generate_key_pair)
+    new = NewActor(
+        username=name,
+        kind=ORGANIZATION,
+        display_name=display_name.strip() or name,
+        summary=summary.strip(),
+        private_key_pem=keys.private_pem,
+        public_key_pem=keys.public_pem,
+    )
+    async with db.transaction() as session:
+        return await actors.insert(session, new, clock.now())
+
+
+async def create_token(db: Database, clock: Clock, name: str, label: str = "") -> str:
+    async with db.transaction() as session:
+        actor = await actors.by_username(session, name)
+        if actor.is_deleted:
+            raise InvalidInput(f"organisation {name!r} was deleted")
+        return await tokens.create(session, actor.id, label or "cli", clock.now())
+
+
+async def get(db: Database, name: str) -> LocalActor:
+    async with db.transaction() as session:
+        return await actors.by_username(session, name)
+
+
+async def list_all(db: Database) -> list[LocalActor]:
+    async with db.transaction() as session:
+        return await actors.list_organisations(session)

@@ -1,0 +1,103 @@
+"""What the node publishes about its actors: actor documents and their paged collections.
+
+Deleted organisations answer with a Tombstone (served as 410); followers-only material never
+appears here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from node.activitypub import render
+from node.errors import Gone, InvalidInput
+from node.services import Services
+from node.storage import actors, follows, outbox
+from node.storage.actors import LocalActor
+
+DEFAULT_ICON_PATH = "/static/avatar.png"
+COLLECTIONS = ("outbox", "followers", "following", "featured")
+
+Counter = Callable[[AsyncSession, LocalActor, str], Awaitable[int]]
+Pager = Callable[[AsyncSession, LocalActor, str, int, int], Awaitable[list[Any]]]
+
+
+class Deleted(Gone):
+    def __init__(self, tombstone: dict[str, Any]) -> None:
+        super().__init__(f"{tombstone['id']} was deleted")
+        self.tombstone = tombstone
+
+
+async def organisation(node: Services, name: str) -> LocalActor:
+    """The organisation, or Deleted (with its Tombstone) if it was removed."""
+    async with node.db.transaction() as session:
+        actor = await actors.by_username(session, name)
+    if actor.deleted_at is not None:
+        raise Deleted(render.tombstone(node.urls.actor(name), actor.deleted_at, "Organization"))
+    return actor
+
+
+async def actor_document(node: Services, name: str) -> dict[str, Any]:
+    actor = await organisation(node, name)
+    return render.organisation_to_as(actor, node.urls, node.urls.base + DEFAULT_ICON_PATH)
+
+
+async def instance_actor_document(node: Services) -> dict[str, Any]:
+    async with node.db.transaction() as session:
+        actor = await actors.instance_actor(session)
+    return render.instance_actor_to_as(actor.username, actor.public_key_pem, node.urls)
+
+
+COUNTERS: dict[str, Counter] = {
+    "outbox": lambda s, a, iri: outbox.count_outbox(s, a.id),
+    "featured": lambda s, a, iri: outbox.count_featured(s, a.id),
+    "followers": lambda s, a, iri: follows.count_followers(s, iri),
+    "following": lambda s, a, iri: follows.count_following(s, iri),
+}
+PAGERS: dict[str, Pager] = {
+    "outbox": lambda s, a, iri, o, n: outbox.outbox_page(s, a.id, o, n),
+    "featured": lambda s, a, iri, o, n: outbox.featured_page(s, a.id, o, n),
+    "followers": lambda s, a, iri, o, n: follows.followers_page(s, iri, o, n),
+    "following": lambda s, a, iri, o, n: follows.following_page(s, iri, o, n),
+}
+
+
+def parse_page(raw: str | None) -> int | None:
+    if raw is None:
+        return None
+    if not raw.isdigit() or not 1 <= int(raw) <= 1_000_000:
+        raise InvalidInput(f"page must be a positive whole number, not {raw!r}")
+    return int(raw)
+
+
+async def collection_document(
+    node: Services, name: str, which: str, page: int | None
+) -> dict[str, Any]:
+    actor = await organisation(node, name)
+    urls = node.urls
+    iri = f"{urls.actor(name)}/{which}"
+    actor_iri = urls.actor(name)
+    async with node.db.transaction() as session:
+        total = await COUNTERS[which](session, actor, actor_iri)
+        if page is None:
+            return render.ordered_collection(iri, total, urls)
+        offset = (page - 1) * render.PAGE_SIZE
+        items = await PAGERS[which](session, actor, actor_iri, offset, render.PAGE_SIZE)
+    return render.ordered_collection_page(iri, render.Page(page, items, total), urls)
+
+
+async def instance_outbox(node: Services, page: int | None) -> dict[str, Any]:
+    iri = f"{node.urls.instance_actor}/outbox"
+    if page is None:
+        return render.ordered_collection(iri, 0, node.urls)
+    return render.ordered_collection_page(iri, render.Page(page, [], 0), node.urls)
+
+
+async def follow_counts(node: Services, actor: LocalActor) -> tuple[int, int]:
+    iri = node.urls.actor(actor.username)
+    async with node.db.transaction() as session:
+        return await follows.count_followers(session, iri), await follows.count_following(
+            session, iri
+        )

@@ -1,0 +1,144 @@
+"""Local actors: organisations and the instance actor, leaving this module as LocalActor views."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from node.errors import InvalidInput, NotFound
+from node.storage.tables import ActorRow
+
+ORGANIZATION = "organization"
+APPLICATION = "application"
+
+
+@dataclass(frozen=True)
+class LocalActor:
+    id: int
+    username: str
+    kind: str
+    display_name: str
+    summary: str
+    manually_approves_followers: bool
+    discoverable: bool
+    indexable: bool
+    fields: tuple[tuple[str, str], ...]
+    icon_url: str | None
+    private_key_pem: str
+    public_key_pem: str
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+def to_view(row: ActorRow) -> LocalActor:
+    return LocalActor(
+        id=row.id,
+        username=row.username,
+        kind=row.kind,
+        display_name=row.display_name,
+        summary=row.summary,
+        manually_approves_followers=row.manually_approves_followers,
+        discoverable=row.discoverable,
+        indexable=row.indexable,
+        fields=tuple((str(f["name"]), str(f["value"])) for f in row.fields),
+        icon_url=row.icon_url,
+        private_key_pem=row.private_key_pem,
+        public_key_pem=row.public_key_pem,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        deleted_at=row.deleted_at,
+    )
+
+
+@dataclass(frozen=True)
+class NewActor:
+    username: str
+    kind: str
+    display_name: str
+    summary: str
+    private_key_pem: str
+    public_key_pem: str
+    fields: tuple[tuple[str, str], ...] = ()
+    manually_approves_followers: bool = False
+
+
+async def insert(session: AsyncSession, new: NewActor, now: datetime) -> LocalActor:
+    row = ActorRow(
+        username=new.username,
+        kind=new.kind,
+        display_name=new.display_name,
+        summary=new.summary,
+        manually_approves_followers=new.manually_approves_followers,
+        discoverable=True,
+        indexable=True,
+        fields=[{"name": n, "value": v} for n, v in new.fields],
+        private_key_pem=new.private_key_pem,
+        public_key_pem=new.public_key_pem,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise InvalidInput(f"the name {new.username!r} is already taken on this node") from exc
+    return to_view(row)
+
+
+async def by_username(session: AsyncSession, username: str, kind: str = ORGANIZATION) -> LocalActor:
+    """The actor of that name, deleted ones included; NotFound if none."""
+    row = await session.scalar(
+        select(ActorRow).where(ActorRow.username == username, ActorRow.kind == kind)
+    )
+    if row is None:
+        raise NotFound(f"no organisation named {username!r} on this node")
+    return to_view(row)
+
+
+async def instance_actor(session: AsyncSession) -> LocalActor:
+    row = await session.scalar(select(ActorRow).where(ActorRow.kind == APPLICATION))
+    if row is None:
+        raise NotFound("this node has no instance actor; run 'solidarity-node init'")
+    return to_view(row)
+
+
+async def has_instance_actor(session: AsyncSession) -> bool:
+    found = await session.scalar(select(ActorRow.id).where(ActorRow.kind == APPLICATION))
+    return found is not None
+
+
+async def list_organisations(session: AsyncSession) -> list[LocalActor]:
+    rows = await session.scalars(
+        select(ActorRow)
+        .where(ActorRow.kind == ORGANIZATION, ActorRow.deleted_at.is_(None))
+        .order_by(ActorRow.username)
+    )
+    return [to_view(row) for row in rows]
+
+
+async def count_organisations(session: AsyncSession) -> int:
+    total = await session.scalar(
+        select(func.count())
+        .select_from(ActorRow)
+        .where(ActorRow.kind == ORGANIZATION, ActorRow.deleted_at.is_(None))
+    )
+    return int(total or 0)
+
+
+async def mark_deleted(session: AsyncSession, username: str, now: datetime) -> None:
+    row = await session.scalar(
+        select(ActorRow).where(ActorRow.username == username, ActorRow.kind == ORGANIZATION)
+    )
+    if row is None:
+        raise NotFound(f"no organisation named {username!r} on this node")
+    row.deleted_at = now
+    row.updated_at = now

@@ -1,0 +1,90 @@
+"""The database handle: one async engine and session factory per process.
+
+SQLite runs in WAL mode with foreign keys on and a busy timeout; PostgreSQL through asyncpg.
+Opening a Database does no I/O; `check()` proves the database answers and is migrated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from node.errors import StorageError
+
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA busy_timeout=10000",
+)
+
+
+def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    for pragma in SQLITE_PRAGMAS:
+        cursor.execute(pragma)
+    cursor.close()
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def make_engine(url: str) -> AsyncEngine:
+    if is_sqlite(url):
+        engine = create_async_engine(url, connect_args={"timeout": 10})
+        event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
+        return engine
+    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+class Database:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A session inside one transaction: committed on success, rolled back on error."""
+        async with self.sessions() as session, session.begin():
+            yield session
+
+    async def check(self) -> None:
+        """Raise StorageError unless the database answers and is migrated to head."""
+        from node.storage.migrate import current_revision, head_revision
+
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+                revision = await conn.run_sync(current_revision)
+        except (SQLAlchemyError, OSError) as exc:
+            raise StorageError(f"database unreachable: {describe(exc)}") from exc
+        if revision != head_revision():
+            raise StorageError(
+                f"database is at migration {revision or 'none'}, the code needs "
+                f"{head_revision()}; run 'solidarity-node init' to migrate"
+            )
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def describe(exc: BaseException) -> str:
+    """A one-line reason, without SQL or parameters (they may hold secrets)."""
+    orig = getattr(exc, "orig", None) or exc.__cause__ or exc
+    return f"{type(orig).__name__}: {str(orig).splitlines()[0] if str(orig) else ''}".strip()

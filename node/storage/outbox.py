@@ -1,0 +1,81 @@
+"""Read side of what local actors published: public outbox activities and pinned objects."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import distinct, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from node.storage.tables import ActivityRow, ObjectRow
+
+LISTED = ("public", "unlisted")
+
+
+async def count_outbox(session: AsyncSession, actor_id: int) -> int:
+    total = await session.scalar(
+        select(func.count())
+        .select_from(ActivityRow)
+        .where(ActivityRow.actor_id == actor_id, ActivityRow.visibility.in_(LISTED))
+    )
+    return int(total or 0)
+
+
+async def outbox_page(
+    session: AsyncSession, actor_id: int, offset: int, limit: int
+) -> list[dict[str, Any]]:
+    rows = await session.scalars(
+        select(ActivityRow.document)
+        .where(ActivityRow.actor_id == actor_id, ActivityRow.visibility.in_(LISTED))
+        .order_by(ActivityRow.published.desc(), ActivityRow.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+def _featured(actor_id: int) -> Any:
+    return (
+        ObjectRow.local_actor_id == actor_id,
+        ObjectRow.pinned_at.is_not(None),
+        ObjectRow.deleted_at.is_(None),
+        ObjectRow.visibility.in_(LISTED),
+    )
+
+
+async def count_featured(session: AsyncSession, actor_id: int) -> int:
+    total = await session.scalar(
+        select(func.count()).select_from(ObjectRow).where(*_featured(actor_id))
+    )
+    return int(total or 0)
+
+
+async def featured_page(
+    session: AsyncSession, actor_id: int, offset: int, limit: int
+) -> list[dict[str, Any]]:
+    rows = await session.scalars(
+        select(ObjectRow.document)
+        .where(*_featured(actor_id))
+        .order_by(ObjectRow.pinned_at.desc(), ObjectRow.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def count_local_posts(session: AsyncSession) -> int:
+    total = await session.scalar(
+        select(func.count())
+        .select_from(ObjectRow)
+        .where(ObjectRow.local_actor_id.is_not(None), ObjectRow.deleted_at.is_(None))
+    )
+    return int(total or 0)
+
+
+async def count_active_publishers(session: AsyncSession, since: datetime) -> int:
+    """How many local actors sent an activity since that moment."""
+    total = await session.scalar(
+        select(func.count(distinct(ActivityRow.actor_id))).where(ActivityRow.published >= since)
+    )
+    return int(total or 0)

@@ -1,0 +1,117 @@
+"""Every local IRI is built and parsed here, from the node's base URL.
+
+Layout: /actor (instance actor), /orgs/{name} (organisation actors and their collections),
+/@{name} (profile pages), /inbox (shared inbox), /activities/{key}. Nothing else builds local URLs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
+
+from node.errors import InvalidInput
+
+USERNAME_RE = re.compile(r"^[a-z0-9_](?:[a-z0-9_.-]{0,28}[a-z0-9_])?$")
+ORG_PATH_RE = re.compile(r"^/orgs/(?P<name>[^/]+)$")
+PROFILE_PATH_RE = re.compile(r"^/@(?P<name>[^/]+)$")
+INSTANCE_ACTOR_NAME = "actor"
+
+
+def check_username(name: str) -> str:
+    """Usernames are lowercase, 1-30 characters of a-z 0-9 _ . - (not at the ends)."""
+    if not USERNAME_RE.match(name):
+        raise InvalidInput(
+            f"{name!r} is not a valid organisation name: use 1-30 lowercase letters, digits, "
+            "'_', '.' or '-' (no '.' or '-' at either end)"
+        )
+    return name
+
+
+@dataclass(frozen=True)
+class Urls:
+    base: str
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.base).netloc
+
+    @property
+    def scheme(self) -> str:
+        return urlsplit(self.base).scheme
+
+    # the instance actor
+    @property
+    def instance_actor(self) -> str:
+        return f"{self.base}/actor"
+
+    @property
+    def shared_inbox(self) -> str:
+        return f"{self.base}/inbox"
+
+    # organisation actors
+    def actor(self, name: str) -> str:
+        return f"{self.base}/orgs/{name}"
+
+    def key_id(self, actor_iri: str) -> str:
+        return f"{actor_iri}#main-key"
+
+    def inbox(self, name: str) -> str:
+        return f"{self.actor(name)}/inbox"
+
+    def outbox(self, name: str) -> str:
+        return f"{self.actor(name)}/outbox"
+
+    def followers(self, name: str) -> str:
+        return f"{self.actor(name)}/followers"
+
+    def following(self, name: str) -> str:
+        return f"{self.actor(name)}/following"
+
+    def featured(self, name: str) -> str:
+        return f"{self.actor(name)}/featured"
+
+    def profile(self, name: str) -> str:
+        return f"{self.base}/@{name}"
+
+    def page(self, collection_iri: str, number: int) -> str:
+        return f"{collection_iri}?page={number}"
+
+    def activity(self, key: str) -> str:
+        return f"{self.base}/activities/{key}"
+
+    # discovery
+    def acct(self, name: str) -> str:
+        return f"acct:{name}@{self.host}"
+
+    @property
+    def subscribe_template(self) -> str:
+        return f"{self.base}/authorize_interaction?uri={{uri}}"
+
+    @property
+    def webfinger_template(self) -> str:
+        return f"{self.base}/.well-known/webfinger?resource={{uri}}"
+
+    def nodeinfo(self, version: str) -> str:
+        return f"{self.base}/nodeinfo/{version}"
+
+    def tag(self, name: str) -> str:
+        return f"{self.base}/tags/{quote(name.lower())}"
+
+    # parsing
+    def is_local(self, iri: str) -> bool:
+        parts = urlsplit(iri)
+        return f"{parts.scheme}://{parts.netloc}".lower() == self.base
+
+    def actor_name(self, iri: str) -> str | None:
+        """The organisation name an actor or profile URL of this node names, if any."""
+        if not self.is_local(iri):
+            return None
+        parts = urlsplit(iri)
+        if parts.query or parts.fragment:
+            return None
+        match = ORG_PATH_RE.match(parts.path) or PROFILE_PATH_RE.match(parts.path)
+        return match.group("name") if match else None
+
+    def is_instance_actor(self, iri: str) -> bool:
+        return iri.rstrip("/") == self.instance_actor

@@ -1,0 +1,52 @@
+"""ActivityPub GET endpoints: organisation actors, the instance actor, their collections.
+
+Actor URLs negotiate: AS2 JSON for ActivityPub clients, the profile page for browsers.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from node.errors import NotFound
+from node.solidarity import profiles
+from node.web import pages
+from node.web.negotiation import wants_activity_json
+from node.web.responses import activity_json
+from node.web.services import services
+
+
+async def organisation_actor(request: Request) -> Response:
+    name = request.path_params["name"]
+    if not wants_activity_json(request.headers.get("accept")):
+        return await pages.profile(request)
+    node = services(request)
+    try:
+        document = await profiles.actor_document(node, name)
+    except profiles.Deleted as gone:
+        return activity_json(gone.tombstone, status=410)
+    return activity_json(document)
+
+
+async def instance_actor(request: Request) -> Response:
+    node = services(request)
+    return activity_json(await profiles.instance_actor_document(node))
+
+
+async def collection(request: Request) -> Response:
+    name = request.path_params["name"]
+    which = request.path_params["collection"]
+    if which not in profiles.COLLECTIONS:
+        raise NotFound(f"no such collection: {which}")
+    page = profiles.parse_page(request.query_params.get("page"))
+    node = services(request)
+    try:
+        document = await profiles.collection_document(node, name, which, page)
+    except profiles.Deleted as gone:
+        return activity_json(gone.tombstone, status=410)
+    return activity_json(document)
+
+
+async def instance_outbox(request: Request) -> Response:
+    page = profiles.parse_page(request.query_params.get("page"))
+    return activity_json(await profiles.instance_outbox(services(request), page))

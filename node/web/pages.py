@@ -1,0 +1,82 @@
+"""HTML pages for people: the node's home, organisation profiles, the interaction page."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.templating import Jinja2Templates
+
+from node import __version__
+from node.activitypub.render import summary_html
+from node.solidarity import organisations, profiles
+from node.storage.actors import LocalActor
+from node.web.services import services
+
+TAG_RE = re.compile(r"<[^>]+>")
+
+
+def templates(request: Request) -> Jinja2Templates:
+    found = request.app.state.templates
+    assert isinstance(found, Jinja2Templates)
+    return found
+
+
+def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
+    node = services(request)
+    common = {
+        "node_name": node.settings.node_name,
+        "node_description": node.settings.node_description,
+        "base_url": node.urls.base,
+        "version": __version__,
+    }
+    return templates(request).TemplateResponse(
+        request, name, common | context, status_code=status, headers={"Vary": "Accept"}
+    )
+
+
+def error_page(request: Request, status: int, heading: str, message: str) -> Response:
+    context = {"status": status, "heading": heading, "message": message}
+    return render(request, "error.html", context, status=status)
+
+
+def org_context(request: Request, actor: LocalActor, counts: tuple[int, int]) -> dict[str, Any]:
+    urls = services(request).urls
+    summary = summary_html(actor.summary)
+    return {
+        "display_name": actor.display_name or actor.username,
+        "handle": "@" + urls.acct(actor.username).removeprefix("acct:"),
+        "actor": urls.actor(actor.username),
+        "profile": urls.profile(actor.username),
+        "icon": actor.icon_url or urls.base + profiles.DEFAULT_ICON_PATH,
+        "summary_html": summary,
+        "summary_text": html.unescape(TAG_RE.sub(" ", summary)).strip(),
+        "fields": actor.fields,
+        "followers": counts[0],
+        "following": counts[1],
+    }
+
+
+async def home(request: Request) -> Response:
+    orgs = await organisations.list_all(services(request).db)
+    return render(
+        request, "home.html", {"organisations": [org_context(request, o, (0, 0)) for o in orgs]}
+    )
+
+
+async def profile(request: Request) -> Response:
+    node = services(request)
+    name = request.path_params["name"]
+    try:
+        actor = await profiles.organisation(node, name)
+    except profiles.Deleted:
+        return error_page(request, 410, "Gone", f"The organisation {name} left this node.")
+    counts = await profiles.follow_counts(node, actor)
+    return render(request, "profile.html", {"org": org_context(request, actor, counts)})
+
+
+async def interact(request: Request) -> Response:
+    return render(request, "interact.html", {"uri": request.query_params.get("uri", "")})

@@ -1,0 +1,141 @@
+"""Shared fixtures: a database per test on SQLite and (when available) PostgreSQL, a node's
+services and app, and an HTTP client bound to the app in process.
+
+PostgreSQL comes from SN_TEST_POSTGRES_URL (an admin URL, e.g.
+postgresql+asyncpg://sn:sn@127.0.0.1:5432/postgres). With CI=true it is mandatory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+
+from node.app import create_app
+from node.clock import FrozenClock
+from node.config import Settings
+from node.services import Services, make_services
+from node.solidarity import organisations
+from node.storage.db import Database
+from node.storage.migrate import migrate
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+BASE_URL = "https://node.test"
+START = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+
+
+def require(reason: str) -> None:
+    """Skip locally, fail in CI: a missing component is never silently skipped there."""
+    if IN_CI:
+        pytest.fail(f"CI=true but {reason}")
+    pytest.skip(reason)
+
+
+def postgres_admin_url() -> str | None:
+    return os.environ.get("SN_TEST_POSTGRES_URL") or None
+
+
+async def _pg_execute(admin_url: str, statement: str) -> None:
+    import asyncpg
+
+    url = make_url(admin_url)
+    conn = await asyncpg.connect(
+        host=url.host,
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
+        database=url.database or "postgres",
+    )
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str | None]:
+    """A migrated template database, cloned for every test that runs on PostgreSQL."""
+    admin = postgres_admin_url()
+    if admin is None:
+        yield None
+        return
+    name = f"sn_template_{secrets.token_hex(4)}"
+
+    async def build() -> None:
+        await _pg_execute(admin, f'CREATE DATABASE "{name}"')
+        db = Database(make_url(admin).set(database=name).render_as_string(hide_password=False))
+        await migrate(db)
+        await db.close()
+
+    asyncio.run(build())
+    yield name
+    asyncio.run(_pg_execute(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def db_url(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres_template: str | None
+) -> AsyncIterator[str]:
+    """A fresh, migrated database URL: once on SQLite, once on PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'node.db'}"
+        db = Database(url)
+        await migrate(db)
+        await db.close()
+        yield url
+        return
+    admin = postgres_admin_url()
+    if admin is None or postgres_template is None:
+        require("SN_TEST_POSTGRES_URL is not set: no PostgreSQL to test against")
+        return
+    name = f"sn_test_{secrets.token_hex(6)}"
+    await _pg_execute(admin, f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"')
+    yield make_url(admin).set(database=name).render_as_string(hide_password=False)
+    await _pg_execute(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(START)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, db_url: str) -> Settings:
+    return Settings(
+        data_dir=tmp_path,
+        base_url=BASE_URL,
+        database_url=db_url,
+        allow_private_addresses=True,
+    )
+
+
+@pytest.fixture
+async def node(settings: Settings, clock: FrozenClock) -> AsyncIterator[Services]:
+    services = make_services(settings, clock=clock)
+    await organisations.ensure_instance_actor(services.db, clock, services.urls)
+    yield services
+    await services.close()
+
+
+@pytest.fixture
+async def client(node: Services) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(node.settings, services=node)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as http:
+        yield http
+
+
+@pytest.fixture
+async def alpha(node: Services) -> str:
+    """An organisation named alpha; returns its actor IRI."""
+    actor = await organisations.create_organisation(
+        node.db, node.clock, node.urls, "alpha", "Alpha Collective", "We organise.\n\nTogether."
+    )
+    return node.urls.actor(actor.username)
