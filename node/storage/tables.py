@@ -108,3 +108,106 @@ class ActivityRow(Base):
     visibility: Mapped[str] = mapped_column(String(16))
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
     published: Mapped[datetime]
+
+
+class RemoteActorRow(Base):
+    """A cached remote actor document with its key and inboxes."""
+
+    __tablename__ = "remote_actors"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    iri: Mapped[str] = mapped_column(String(2048), unique=True)
+    key_id: Mapped[str | None] = mapped_column(String(2048), index=True, default=None)
+    ap_public_key_pem: Mapped[str | None] = mapped_column(Text, default=None)
+    ap_type: Mapped[str] = mapped_column(String(64))
+    ap_username: Mapped[str | None] = mapped_column(String(255), default=None)
+    ap_name: Mapped[str | None] = mapped_column(String(500), default=None)
+    ap_inbox: Mapped[str | None] = mapped_column(String(2048), default=None)
+    ap_shared_inbox: Mapped[str | None] = mapped_column(String(2048), default=None)
+    ap_followers: Mapped[str | None] = mapped_column(String(2048), default=None)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    fetched_at: Mapped[datetime]
+    gone_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class InboxItemRow(Base):
+    """A screened incoming activity waiting for (or done with) its effects."""
+
+    __tablename__ = "inbox_items"
+    __table_args__ = (Index("ix_inbox_items_due", "state", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    activity_iri: Mapped[str] = mapped_column(String(2048), unique=True)
+    actor_iri: Mapped[str] = mapped_column(String(2048))
+    type: Mapped[str] = mapped_column(String(64))
+    recipient: Mapped[str | None] = mapped_column(String(64), default=None)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None] = mapped_column(default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    received_at: Mapped[datetime]
+    done_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class DeliveryRow(Base):
+    """One activity to one inbox: the durable unit of outgoing federation."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("activity_iri", "inbox_url"),
+        Index("ix_deliveries_due", "state", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    activity_iri: Mapped[str] = mapped_column(String(2048))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"))
+    inbox_url: Mapped[str] = mapped_column(String(2048))
+    host: Mapped[str] = mapped_column(String(255), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None] = mapped_column(default=None)
+    last_status: Mapped[int | None] = mapped_column(Integer, default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class HostRow(Base):
+    """What our deliveries learned about a remote host: failing days, availability."""
+
+    __tablename__ = "hosts"
+
+    host: Mapped[str] = mapped_column(String(255), primary_key=True)
+    failure_days: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_day: Mapped[str | None] = mapped_column(String(10), default=None)
+    unavailable_since: Mapped[datetime | None] = mapped_column(default=None)
+    next_probe_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_success_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class DomainBlockRow(Base):
+    """A domain the admin blocked: its inbox posts are refused, nothing is sent to it."""
+
+    __tablename__ = "domain_blocks"
+
+    domain: Mapped[str] = mapped_column(String(255), primary_key=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+
+
+class ReactionRow(Base):
+    """A Like or Announce received for an object (local or remote)."""
+
+    __tablename__ = "reactions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    activity_iri: Mapped[str] = mapped_column(String(2048), unique=True)
+    type: Mapped[str] = mapped_column(String(32))
+    actor_iri: Mapped[str] = mapped_column(String(2048))
+    object_iri: Mapped[str] = mapped_column(String(2048), index=True)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
