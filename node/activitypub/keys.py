@@ -51,7 +51,7 @@ def generate_key_pair() -> KeyPair:
 def load_private_key(pem: str) -> PrivateKey:
     """An unencrypted RSA or Ed25519 private key from PEM (PKCS#8 or PKCS#1)."""
     try:
-        key = serialization.load_pem_private_key(pem.encode("ascii"), password=None)
+        key = serialization.load_pem_private_key(pem.strip().encode("ascii"), password=None)
     except (ValueError, TypeError, UnicodeEncodeError, UnsupportedAlgorithm) as exc:
         raise SignatureError(f"not a usable PEM private key: {exc}") from exc
     if not isinstance(key, rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey):

@@ -120,11 +120,11 @@ def sign(
     """
     inner = InnerList(list(components))
     inner.params["created"] = created
-    if expires is not None:
-        inner.params["expires"] = expires
     inner.params["keyid"] = key_id
     if alg is not None:
         inner.params["alg"] = alg
+    if expires is not None:
+        inner.params["expires"] = expires
     base = signature_base(str(inner), request)
     signature = sign_bytes(private_key, alg or default_algorithm(private_key), base.encode())
     signature_field = Dictionary()
