@@ -37,7 +37,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await node.db.check()
+        await node.start()
         yield
         await node.close()
 

@@ -31,6 +31,7 @@ from node.errors import ConfigError, SolidarityError
 from node.solidarity import organisations
 from node.storage.db import Database
 from node.storage.migrate import migrate
+from node.services import Services, make_services
 from node.urls import Urls
 
 T = TypeVar("T")
@@ -171,6 +172,15 @@ def org() -> None:
     """Manage the organisations hosted on this node."""
 
 
+async def with_services(settings: Settings, work: Callable[[Services], Awaitable[T]]) -> T:
+    node = make_services(settings)
+    try:
+        await node.start()
+        return await work(node)
+    finally:
+        await node.close()
+
+
 async def with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
     db = Database(settings.database_url)
     try:
@@ -201,6 +211,44 @@ def org_create(
         )
     )
     click.echo(urls.actor(actor.username))
+
+
+@org.command("update")
+@data_dir_option
+@click.argument("name")
+@click.option("--display-name", default=None, help="New display name.")
+@click.option("--summary", default=None, help="New description.")
+@click.option(
+    "--manually-approves-followers/--auto-accepts-followers",
+    default=None,
+    help="Approve follow requests by hand, or accept them automatically.",
+)
+@click.option("--rotate-key", is_flag=True, help="Replace the signing key pair.")
+@click.pass_context
+def org_update(
+    ctx: click.Context,
+    data_dir: Path | None,
+    name: str,
+    display_name: str | None,
+    summary: str | None,
+    manually_approves_followers: bool | None,
+    rotate_key: bool,
+) -> None:
+    """Change an organisation's profile or key; followers receive an Update."""
+    settings = settings_for(ctx, data_dir)
+
+    async def work(node: Services) -> None:
+        await organisations.update(
+            node,
+            name,
+            display_name=display_name,
+            summary=summary,
+            manually_approves_followers=manually_approves_followers,
+            rotate_key=rotate_key,
+        )
+
+    run(with_services(settings, work))
+    click.echo(f"Updated {name}; followers will receive the change.")
 
 
 @org.command("list")

@@ -6,6 +6,9 @@
     ├── NotFound                 no such local resource (HTTP 404)
     ├── Gone                     the resource existed and was deleted (HTTP 410)
     ├── InvalidInput             a request or command argument is malformed (HTTP 400)
+    │   ├── PayloadTooLarge      a body over the size limit (HTTP 413)
+    │   └── UnsupportedMediaType a body of a type the endpoint does not take (HTTP 415)
+    ├── Forbidden                refused by policy, e.g. a blocked domain (HTTP 403)
     ├── Unauthorized             missing or bad credentials (HTTP 401)
     └── FederationError          something that came from, or goes to, another server
         ├── SignatureError       an HTTP signature is missing, malformed, stale or wrong (HTTP 401)
@@ -101,3 +104,15 @@ class FetchStatus(FetchError):
         super().__init__(url, f"answered HTTP {status}")
         self.status = status
         self.retry_after = retry_after
+
+
+class Forbidden(SolidarityError):
+    """The request is understood but refused by policy (a blocked domain) (HTTP 403)."""
+
+
+class PayloadTooLarge(InvalidInput):
+    """A request body over the limit (HTTP 413)."""
+
+
+class UnsupportedMediaType(InvalidInput):
+    """A request body of a type the endpoint does not take (HTTP 415)."""

@@ -1,17 +1,25 @@
-"""What a running node holds for its lifetime: settings, database, clock, HTTP client, JSON-LD.
+"""What a running node holds for its lifetime: settings, database, clock, HTTP clients, JSON-LD.
 
-Built by create_app() or the CLI; nothing here is a module global.
+Built by create_app() or the CLI; nothing here is a module global. `start()` does the I/O a
+node needs before serving (database check, the instance actor's signing key).
 """
 
 from __future__ import annotations
 
 import ssl
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import httpx
 
+from node.activitypub.auth import SigningAuth
+from node.activitypub.fetch import SafeClient
+from node.activitypub.jsonld import JsonLdProcessor
+from node.activitypub.keys import load_private_key
 from node.clock import Clock, SystemClock
 from node.config import Settings
+from node.errors import StorageError
+from node.storage import actors
 from node.storage.db import Database
 from node.urls import Urls
 
@@ -23,6 +31,37 @@ class Services:
     urls: Urls
     clock: Clock
     http: httpx.AsyncClient
+    jsonld: JsonLdProcessor
+    _fetcher: SafeClient | None = None
+    wake_worker: Callable[[], None] = field(default=lambda: None)
+
+    @property
+    def fetcher(self) -> SafeClient:
+        """Outgoing requests, GETs signed by the instance actor; available after start()."""
+        if self._fetcher is None:
+            raise StorageError("the node was not started: call Services.start() first")
+        return self._fetcher
+
+    def safe_client(self, signer: httpx.Auth | None = None) -> SafeClient:
+        return SafeClient(
+            self.http,
+            user_agent=self.settings.user_agent,
+            limits=self.settings.fetch,
+            allow_private_addresses=self.settings.allow_private_addresses,
+            signer=signer,
+            clock=self.clock,
+        )
+
+    async def start(self) -> None:
+        await self.db.check()
+        async with self.db.transaction() as session:
+            instance = await actors.instance_actor(session)
+        signer = SigningAuth(
+            self.urls.key_id(self.urls.instance_actor),
+            load_private_key(instance.private_key_pem),
+            self.clock,
+        )
+        self._fetcher = self.safe_client(signer)
 
     async def close(self) -> None:
         await self.http.aclose()
@@ -65,4 +104,5 @@ def make_services(
         urls=Urls(settings.base_url),
         clock=clock or SystemClock(),
         http=make_http_client(settings, transport),
+        jsonld=JsonLdProcessor(),
     )

@@ -120,6 +120,7 @@ def settings(tmp_path: Path, db_url: str) -> Settings:
 async def node(settings: Settings, clock: FrozenClock) -> AsyncIterator[Services]:
     services = make_services(settings, clock=clock)
     await organisations.ensure_instance_actor(services.db, clock, services.urls)
+    await services.start()
     yield services
     await services.close()
 

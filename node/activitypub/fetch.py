@@ -1,11 +1,8 @@
-"""Every outgoing HTTP request: address guard, time, size and redirect limits, typed errors.
+"""Every outgoing HTTP request: SSRF guard, time, size and redirect limits, node.errors only.
 
-refused before sending (scheme, credentials in URL, private address) -> FetchRefused
-DNS failure, refused connection, broken stream, > max_redirects     -> FetchError
-connect/read timeout, DNS timeout, whole-exchange deadline            -> FetchTimeout
-body (declared or streamed) over FetchLimits.max_bytes                -> FetchTooLarge
-GET answered non-2xx -> FetchStatus(status, retry_after); POST returns PostResult instead
-get_json: not an AS2 media type or not a JSON object -> JsonLdError; id off-origin -> OriginMismatch
+FetchRefused (nothing sent: scheme, credentials, non-public address) | FetchTimeout (DNS, connect,
+read, whole-exchange deadline) | FetchTooLarge | FetchError (DNS, connection, > max_redirects) |
+FetchStatus (non-2xx GET; POST returns it) | get_json: JsonLdError (type, body, id), OriginMismatch.
 """
 
 from __future__ import annotations
@@ -49,6 +46,7 @@ TraceHook = Callable[[str, dict[str, Any]], Awaitable[None]]
 _SHARED_V4 = ipaddress.IPv4Network("100.64.0.0/10")
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 _LEGACY_V4 = re.compile(r"[0-9a-fx.]+", re.IGNORECASE)
+_HOSTNAME = re.compile(r"[a-z0-9_.-]+")
 
 
 @dataclass(frozen=True)
@@ -156,9 +154,9 @@ class SafeClient:
     address of every new TCP connection before a byte (or TLS ClientHello) goes out, and closes
     it otherwise. So the URL, Host header, SNI, certificate check, signatures (which sign the
     URL's host) and the pool (keyed by host, never by shared IP) stay as for any request.
-    Consequences: a proxy on a private address is refused; auth flows must reuse the request
-    they are given (HTTP signatures do). With allow_private_addresses nothing is checked or
-    changed, so tests may mount ASGI apps on *.test hosts.
+    Consequences: behind a proxy the peer checked is the proxy's (refused if private); auth
+    flows must reuse the request they are given (HTTP signatures do). With
+    allow_private_addresses nothing is checked or changed: tests mount ASGI apps on *.test.
     """
 
     def __init__(
@@ -187,7 +185,12 @@ class SafeClient:
 
     @classmethod
     def from_settings(
-        cls, client: httpx.AsyncClient, settings: Settings, *, signer: httpx.Auth | None = None
+        cls,
+        client: httpx.AsyncClient,
+        settings: Settings,
+        *,
+        signer: httpx.Auth | None = None,
+        clock: Clock | None = None,
     ) -> SafeClient:
         return cls(
             client,
@@ -195,6 +198,7 @@ class SafeClient:
             limits=settings.fetch,
             allow_private_addresses=settings.allow_private_addresses,
             signer=signer,
+            clock=clock,
         )
 
     async def get_json(self, url: str, *, auth: httpx.Auth | None = None) -> FetchedDocument:
@@ -304,6 +308,8 @@ class SafeClient:
         if self.allow_private_addresses:
             return
         literal = parse_ip_literal(url.host)
+        if literal is None and not _HOSTNAME.fullmatch(url.host):
+            raise FetchRefused(str(url), f"{url.host!r} is not a valid host")
         addresses = [literal] if literal else await self._resolve(url)
         for address in addresses:
             if not is_public_address(address):

@@ -164,3 +164,46 @@ def ordered_collection_page(iri: str, page: Page, urls: Urls) -> dict[str, Any]:
     if page.number > 1:
         document["prev"] = urls.page(iri, page.number - 1)
     return document
+
+
+def follow_to_as(follow_iri: str, actor: str, target: str) -> dict[str, Any]:
+    return {
+        "@context": CONTEXT,
+        "id": follow_iri,
+        "type": "Follow",
+        "actor": actor,
+        "object": target,
+        "to": [target],
+    }
+
+
+def embedded_follow(follow_iri: str, actor: str, target: str) -> dict[str, str]:
+    """The Follow as Accept/Reject/Undo embed it: Mastodon matches on these four fields."""
+    return {"id": follow_iri, "type": "Follow", "actor": actor, "object": target}
+
+
+def answer_to_as(answer_iri: str, kind: str, actor: str, follow: dict[str, str]) -> dict[str, Any]:
+    """Accept, Reject or Undo of a Follow, signed and sent by `actor`."""
+    recipient = follow["actor"] if kind in ("Accept", "Reject") else follow["object"]
+    return {
+        "@context": CONTEXT,
+        "id": answer_iri,
+        "type": kind,
+        "actor": actor,
+        "object": follow,
+        "to": [recipient],
+    }
+
+
+def update_to_as(update_iri: str, actor_document: dict[str, Any], urls: Urls) -> dict[str, Any]:
+    """Update of an actor, addressed publicly and to its followers (Mastodon refreshes on it)."""
+    embedded = {k: v for k, v in actor_document.items() if k != "@context"}
+    return {
+        "@context": CONTEXT,
+        "id": update_iri,
+        "type": "Update",
+        "actor": actor_document["id"],
+        "object": embedded,
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        "cc": [actor_document["followers"]],
+    }

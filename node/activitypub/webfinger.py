@@ -1,9 +1,8 @@
-"""WebFinger: resolve `name@host` to an actor IRI, and build/parse what the server side needs.
+"""WebFinger: resolve `name@host` to an actor IRI; build and parse what the server side serves.
 
-resolve() raises InvalidInput (bad handle), Gone (410), WebFingerError (404 everywhere, no AS2
-self link, subject redirect not confirmed, unreadable JRD/XRD); other statuses and transport
-failures propagate as the FetchError family. Only https is asked, except that a client allowing
-private addresses (local testing) retries over plain http after a transport-level failure.
+resolve(): InvalidInput (bad handle), Gone (410), WebFingerError (404 even via host-meta, no AS2
+self link, unconfirmed subject, bad JRD/XRD); other statuses and transport failures stay FetchError.
+https only, unless the client allows private addresses (tests): then http after a transport failure.
 """
 
 from __future__ import annotations
@@ -28,7 +27,6 @@ from node.errors import (
     WebFingerError,
 )
 
-JRD_MEDIA_TYPE = "application/jrd+json"
 JRD_ACCEPT = "application/jrd+json, application/json"
 XRD_ACCEPT = "application/xrd+xml, application/xml;q=0.9, text/xml;q=0.8"
 PROFILE_PAGE_REL = "http://webfinger.net/rel/profile-page"
@@ -43,7 +41,7 @@ _LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
 
 
 def parse_handle(handle: str) -> tuple[str, str]:
-    """`@name@host`, `name@host` or `acct:name@host` -> (name, host[:port], host lowercased)."""
+    """`@name@host`, `name@host`, `acct:name@host` -> (name, host[:port]); host lowercase IDNA."""
     text = handle.strip()
     if text[:5].lower() == "acct:":
         text = text[5:]

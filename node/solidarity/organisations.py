@@ -6,11 +6,15 @@ The instance actor exists once per node; its username is the node's hostname, as
 from __future__ import annotations
 
 import asyncio
+import uuid
 from urllib.parse import urlsplit
 
+from node.activitypub import render
 from node.activitypub.keys import generate_key_pair
 from node.clock import Clock
 from node.errors import InvalidInput
+from node.services import Services
+from node.solidarity import deliveries, profiles
 from node.storage import actors, tokens
 from node.storage.actors import APPLICATION, ORGANIZATION, LocalActor, NewActor
 from node.storage.db import Database
@@ -76,6 +80,44 @@ async def create_token(db: Database, clock: Clock, name: str, label: str = "") -
         if actor.is_deleted:
             raise InvalidInput(f"organisation {name!r} was deleted")
         return await tokens.create(session, actor.id, label or "cli", clock.now())
+
+
+async def update(
+    node: Services,
+    name: str,
+    *,
+    display_name: str | None = None,
+    summary: str | None = None,
+    manually_approves_followers: bool | None = None,
+    rotate_key: bool = False,
+) -> LocalActor:
+    """Change the profile (or the key) and send Update(actor) to every follower.
+
+    After a key rotation the Update is signed with the new key: receivers that cached the old
+    one fail to verify, refetch the actor once and find the new key (Mastodon does the same).
+    """
+    if display_name is not None and len(display_name) > MAX_DISPLAY_NAME:
+        raise InvalidInput(f"display name is longer than {MAX_DISPLAY_NAME} characters")
+    if summary is not None and len(summary) > MAX_SUMMARY:
+        raise InvalidInput(f"summary is longer than {MAX_SUMMARY} characters")
+    keys = None
+    if rotate_key:
+        pair = await asyncio.to_thread(generate_key_pair)
+        keys = (pair.private_pem, pair.public_pem)
+    async with node.db.transaction() as session:
+        actor = await actors.update_profile(
+            session,
+            name,
+            node.clock.now(),
+            display_name=display_name,
+            summary=summary,
+            manually_approves_followers=manually_approves_followers,
+            keys=keys,
+        )
+    document = await profiles.actor_document(node, name)
+    update = render.update_to_as(node.urls.activity(uuid.uuid4().hex), document, node.urls)
+    await deliveries.send(node, actor, update)
+    return actor
 
 
 async def get(db: Database, name: str) -> LocalActor:

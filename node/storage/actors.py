@@ -142,3 +142,32 @@ async def mark_deleted(session: AsyncSession, username: str, now: datetime) -> N
         raise NotFound(f"no organisation named {username!r} on this node")
     row.deleted_at = now
     row.updated_at = now
+
+
+async def update_profile(
+    session: AsyncSession,
+    username: str,
+    now: datetime,
+    *,
+    display_name: str | None = None,
+    summary: str | None = None,
+    manually_approves_followers: bool | None = None,
+    keys: tuple[str, str] | None = None,
+) -> LocalActor:
+    """Change what was given (keys as (private_pem, public_pem)); bumps updated_at."""
+    row = await session.scalar(
+        select(ActorRow).where(ActorRow.username == username, ActorRow.kind == ORGANIZATION)
+    )
+    if row is None or row.deleted_at is not None:
+        raise NotFound(f"no organisation named {username!r} on this node")
+    if display_name is not None:
+        row.display_name = display_name
+    if summary is not None:
+        row.summary = summary
+    if manually_approves_followers is not None:
+        row.manually_approves_followers = manually_approves_followers
+    if keys is not None:
+        row.private_key_pem, row.public_key_pem = keys
+    row.updated_at = now
+    await session.flush()
+    return to_view(row)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.storage.tables import FollowRow
@@ -54,3 +57,103 @@ async def following_page(
         .limit(limit)
     )
     return list(rows)
+
+
+@dataclass(frozen=True)
+class Follow:
+    id: int
+    follower_iri: str
+    target_iri: str
+    state: str
+    follow_iri: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+def _view(row: FollowRow) -> Follow:
+    return Follow(
+        row.id,
+        row.follower_iri,
+        row.target_iri,
+        row.state,
+        row.follow_iri,
+        row.created_at,
+        row.updated_at,
+    )
+
+
+async def get_pair(session: AsyncSession, follower_iri: str, target_iri: str) -> Follow | None:
+    row = await session.scalar(
+        select(FollowRow).where(
+            FollowRow.follower_iri == follower_iri, FollowRow.target_iri == target_iri
+        )
+    )
+    return None if row is None else _view(row)
+
+
+async def by_follow_iri(session: AsyncSession, follow_iri: str) -> Follow | None:
+    row = await session.scalar(select(FollowRow).where(FollowRow.follow_iri == follow_iri))
+    return None if row is None else _view(row)
+
+
+async def put(
+    session: AsyncSession,
+    follower_iri: str,
+    target_iri: str,
+    state: str,
+    follow_iri: str | None,
+    now: datetime,
+) -> Follow:
+    """Create the relation, or update its state and Follow id if it exists."""
+    row = await session.scalar(
+        select(FollowRow).where(
+            FollowRow.follower_iri == follower_iri, FollowRow.target_iri == target_iri
+        )
+    )
+    if row is None:
+        row = FollowRow(follower_iri=follower_iri, target_iri=target_iri, created_at=now)
+        session.add(row)
+    if follow_iri is not None and row.follow_iri != follow_iri:
+        await session.execute(
+            update(FollowRow)
+            .where(FollowRow.follow_iri == follow_iri, FollowRow.id != row.id)
+            .values(follow_iri=None)
+        )
+        row.follow_iri = follow_iri
+    row.state = state
+    row.updated_at = now
+    await session.flush()
+    return _view(row)
+
+
+async def set_state(session: AsyncSession, follow_id: int, state: str, now: datetime) -> None:
+    await session.execute(
+        update(FollowRow).where(FollowRow.id == follow_id).values(state=state, updated_at=now)
+    )
+
+
+async def remove(session: AsyncSession, follow_id: int) -> None:
+    await session.execute(delete(FollowRow).where(FollowRow.id == follow_id))
+
+
+async def remove_all_of(session: AsyncSession, actor_iri: str) -> None:
+    """Forget every relation an actor (deleted remotely) had, in either direction."""
+    await session.execute(
+        delete(FollowRow).where(
+            (FollowRow.follower_iri == actor_iri) | (FollowRow.target_iri == actor_iri)
+        )
+    )
+
+
+async def list_by_follower(session: AsyncSession, follower_iri: str) -> list[Follow]:
+    rows = await session.scalars(
+        select(FollowRow).where(FollowRow.follower_iri == follower_iri).order_by(FollowRow.id)
+    )
+    return [_view(r) for r in rows]
+
+
+async def list_by_target(session: AsyncSession, target_iri: str) -> list[Follow]:
+    rows = await session.scalars(
+        select(FollowRow).where(FollowRow.target_iri == target_iri).order_by(FollowRow.id)
+    )
+    return [_view(r) for r in rows]

@@ -24,7 +24,10 @@ log = logging.getLogger("node.web")
 STATUS: list[tuple[type[errors.SolidarityError], int]] = [
     (errors.NotFound, 404),
     (errors.Gone, 410),
+    (errors.PayloadTooLarge, 413),
+    (errors.UnsupportedMediaType, 415),
     (errors.InvalidInput, 400),
+    (errors.Forbidden, 403),
     (errors.Unauthorized, 401),
     (errors.SignatureError, 401),
     (errors.JsonLdError, 400),

@@ -1,0 +1,49 @@
+"""Screening an inbox POST before anything is stored: size, media type, JSON, shape.
+
+Pure: takes the request's parts, returns the parsed document or raises PayloadTooLarge (413),
+UnsupportedMediaType (415), InvalidInput/JsonLdError (400).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from node.activitypub.objects import ActivityView
+from node.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
+
+ACCEPTED_TYPES = ("application/activity+json", "application/ld+json", "application/json")
+
+
+@dataclass(frozen=True)
+class Incoming:
+    method: str
+    path_and_query: str
+    headers: Mapping[str, str]
+    body: bytes
+
+
+def check_declared_size(headers: Mapping[str, str], limit: int) -> None:
+    declared = headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"the body is {declared} bytes; this inbox takes at most {limit}")
+
+
+def check_media_type(headers: Mapping[str, str]) -> None:
+    media_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type not in ACCEPTED_TYPES:
+        raise UnsupportedMediaType(
+            f"Content-Type {media_type or '(none)'!r} is not application/activity+json"
+        )
+
+
+def parse_activity(body: bytes) -> tuple[dict[str, Any], ActivityView]:
+    try:
+        document = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidInput(f"the body is not JSON: {exc}") from exc
+    if not isinstance(document, dict):
+        raise InvalidInput("the body must be a JSON object (an activity)")
+    return document, ActivityView.from_document(document)

@@ -1,0 +1,438 @@
+"""JSON-LD for the node and its only pyld user: bundled contexts, offline loader, expand, normalize.
+
+Pure after construction: no network, no file reads; every failure is a JsonLdError; inputs are never
+mutated. An unknown remote context reads as an empty context rather than an error: peers (Misskey,
+Akkoma, GoToSocial, Lemmy) list context URLs whose terms we do not need, and a term left undefined
+still arrives under its plain JSON name (see `_tidy`), so no activity is lost to such a URL.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from importlib import resources
+from typing import Any, Final
+
+from pyld import jsonld
+from pyld.context_resolver import ContextResolver
+
+from node.errors import JsonLdError
+
+AS2_CONTEXT: Final = "https://www.w3.org/ns/activitystreams"
+SECURITY_CONTEXT: Final = "https://w3id.org/security/v1"
+NODE_CONTEXT: Final = "https://w3id.org/solidarity-node/ns"
+PUBLIC: Final = "https://www.w3.org/ns/activitystreams#Public"
+MAX_DEPTH: Final = 64
+
+_BUNDLED: Final = {
+    AS2_CONTEXT: "activitystreams.jsonld",
+    SECURITY_CONTEXT: "security-v1.jsonld",
+    "https://w3id.org/security/data-integrity/v1": "security-data-integrity-v1.jsonld",
+    "https://w3id.org/security/multikey/v1": "security-multikey-v1.jsonld",
+    "https://www.w3.org/ns/did/v1": "did-v1.jsonld",
+    "https://w3id.org/identity/v1": "identity-v1.jsonld",
+    "https://gotosocial.org/ns": "gotosocial.jsonld",
+    NODE_CONTEXT: "solidarity-node.jsonld",
+}
+_EXTENSIONS: Final = "fediverse-extensions.jsonld"
+_ADDRESSING: Final = frozenset({"to", "cc", "bto", "bcc", "audience"})
+_RESOLVED_CACHE_SIZE: Final = 256
+_ABSENT: Final = object()
+
+
+class JsonLdProcessor:
+    """Created once by the app; holds the parsed contexts and pyld's resolved-context cache.
+
+    Not thread-safe (pyld's own caches are not): use it from one thread at a time.
+    """
+
+    def __init__(self) -> None:
+        self._documents = {_url_key(url): _load(name) for url, name in _BUNDLED.items()}
+        self._iris = {_url_key(url): url for url in _BUNDLED}
+        self._as2_key = _url_key(AS2_CONTEXT)
+        self._resolved = _LruCache(_RESOLVED_CACHE_SIZE)
+        extensions = _load(_EXTENSIONS)["@context"]
+        self._standard: list[Any] = [AS2_CONTEXT, SECURITY_CONTEXT, NODE_CONTEXT, extensions]
+        self._terms: dict[str, Any] = {}
+        for part in self._standard:
+            self._terms.update(self._context_terms(part))
+        mappings = self._standard_mappings()
+        self._prefixes = {t: m["@id"] for t, m in mappings.items() if m and m.get("_prefix")}
+        self._id_terms = {t for t, m in mappings.items() if m and m.get("@type") == "@id"} | {"id"}
+        self._shadowed = _shadowed_terms(mappings)
+        always = frozenset(self._context_terms(AS2_CONTEXT))
+        self._refs = {t: self._prefix_refs(d) - always for t, d in self._terms.items()}
+        self._plain_urls = {k for k, d in self._documents.items() if self._is_subset(d["@context"])}
+        referenced = frozenset().union(*self._refs.values())
+        self._url_defines = {k: referenced & set(d["@context"]) for k, d in self._documents.items()}
+        self._url_keys = {url: _url_key(url) for url in _BUNDLED}
+        # keys that need no further check in the scan ("id" and "type" always get one)
+        self._plain_keys = {
+            t for t in self._terms if t[:1] != "@" and ":" not in t and t not in self._shadowed
+        } - {"id", "type"}
+        self._marks = (*(f"{prefix}:" for prefix in self._prefixes), "Public")
+
+    @property
+    def standard_context(self) -> list[Any]:
+        """The context of normalized documents: AS2, security v1, the node's, peers' extensions."""
+        return copy.deepcopy(self._standard)
+
+    def context_document(self, url: str) -> dict[str, Any]:
+        """A bundled context document (any spelling of its IRI), e.g. to serve the node's own."""
+        document = self._documents.get(_url_key(url))
+        if document is None:
+            raise JsonLdError(f"{url}: no bundled context document")
+        return copy.deepcopy(document)
+
+    def document_loader(self, url: str, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """pyld's documentLoader: a bundled context, or an empty one; never the network.
+
+        The "static" tag makes pyld keep the resolved context in our cache, so the loader runs once
+        per IRI, not once per document; the copy keeps pyld from editing the parsed original.
+        """
+        key = _url_key(url)
+        document = self._documents.get(key)
+        return {
+            "contextUrl": None,
+            "documentUrl": self._iris.get(key, url),
+            "document": copy.deepcopy(document) if document else {"@context": {}},
+            "tag": "static",
+        }
+
+    def expand(self, document: object) -> list[Any]:
+        """The document expanded by pyld, offline, with AS2 assumed as the AS2 spec requires."""
+        checked = _as_document(document)
+        self._scan(checked)
+        return self._expand(checked)
+
+    def compact(self, document: object) -> dict[str, Any]:
+        """`normalize` without the fast path: always expanded and compacted by pyld."""
+        checked = _as_document(document)
+        self._scan(checked)
+        return self._compact(checked)
+
+    def is_standard(self, document: object) -> bool:
+        """True when `normalize` would return the document itself, untouched."""
+        checked = _as_document(document)
+        return self._scan(checked) and self._is_plain_context(checked.get("@context", _ABSENT))
+
+    def normalize(self, document: object) -> dict[str, Any]:
+        """The document in the node's standard compacted form.
+
+        A document already in that form comes back as the very same object (not a copy); any
+        other is expanded and compacted to `standard_context` by pyld. Both give the same keys,
+        type names and IRIs (full IRIs in id positions, the public collection spelled out); the
+        forms may differ only where JSON-LD sees no difference: a value or a one-element array,
+        null or an absent key, and the `@context` itself.
+        """
+        checked = _as_document(document)
+        if self.is_standard(checked):
+            return checked
+        return self._compact(checked)
+
+    def _expand(self, document: dict[str, Any]) -> list[Any]:
+        prepared = dict(document)
+        prepared["@context"] = self._expansion_context(document.get("@context", _ABSENT))
+        result: list[Any] = _run(document, "expansion", jsonld.expand, prepared, self._options())
+        return result
+
+    def _compact(self, document: dict[str, Any]) -> dict[str, Any]:
+        expanded = self._expand(document)
+        compacted = _run(
+            document, "compaction", jsonld.compact, expanded, self._standard, self._options()
+        )
+        tidy: dict[str, Any] = self._tidy(compacted)
+        return tidy
+
+    def _options(self) -> dict[str, Any]:
+        return {
+            "documentLoader": self.document_loader,
+            # a resolver per call (its own per-call cache grows with every inline context it
+            # sees) over one shared, bounded cache of resolved contexts
+            "contextResolver": ContextResolver(self._resolved, self.document_loader),
+            "base": None,
+            "processingMode": "json-ld-1.1",
+        }
+
+    def _expansion_context(self, context: object) -> list[Any]:
+        """The document's context with AS2 in front when missing (AS2 core §2.1) and no default
+        @language: the node reads languages from contentMap and wants plain strings elsewhere."""
+        entries = [] if context is _ABSENT else context if isinstance(context, list) else [context]
+        cleaned = [_without_language(entry) for entry in entries]
+        if not any(isinstance(e, str) and _url_key(e) == self._as2_key for e in cleaned):
+            cleaned.insert(0, AS2_CONTEXT)
+        return cleaned
+
+    def _scan(self, document: dict[str, Any]) -> bool:
+        """Checks that the body is JSON at most MAX_DEPTH deep (so also acyclic); True when no key
+        or value in it would change under compaction to the standard context."""
+        try:
+            return self._scan_object(document, 0)
+        except _NotJson as error:
+            raise JsonLdError(f"{_name(document)}: {error}") from None
+
+    # The scan runs over every value of every document, hence the unrolled loops below. A string
+    # starting with "p:" for one of our prefixes is a compact IRI (as in "as:Public") that pyld
+    # expands; one starting with "Public" may be AS2's bare "Public": both leave the fast path.
+    def _scan_object(self, node: Mapping[Any, Any], depth: int) -> bool:
+        plain = True
+        marks = self._marks
+        for key, value in node.items():
+            if key not in self._plain_keys:
+                if not isinstance(key, str):
+                    raise _NotJson(f"non-string key {key!r}")
+                if ":" in key or key[:1] == "@" or key in self._shadowed:
+                    if depth == 0 and key == "@context":
+                        continue  # judged by _is_plain_context
+                    plain = False
+                elif key == "type" and not _are_terms(value):
+                    plain = False
+                elif key == "id" and not isinstance(value, str):
+                    plain = False  # pyld refuses it
+            if isinstance(value, str):
+                if value.startswith(marks):
+                    plain = False
+            elif not self._scan_other(value, depth):
+                plain = False
+        return plain
+
+    def _scan_list(self, node: list[Any], depth: int) -> bool:
+        plain = True
+        marks = self._marks
+        for value in node:
+            if isinstance(value, str):
+                if value.startswith(marks):
+                    plain = False
+            elif not self._scan_other(value, depth):
+                plain = False
+        return plain
+
+    def _scan_other(self, value: object, depth: int) -> bool:
+        kind = type(value)
+        if isinstance(value, dict | list):
+            if depth >= MAX_DEPTH:
+                raise _NotJson(f"nested deeper than {MAX_DEPTH} levels")
+            if isinstance(value, dict):
+                plain = self._scan_object(value, depth + 1)
+            else:
+                plain = self._scan_list(value, depth + 1)
+            return plain and (kind is dict or kind is list)  # subclasses are left to pyld
+        if value is None or kind is bool or kind is int or kind is float:
+            return True
+        if isinstance(value, int | float):
+            return False
+        raise _NotJson(f"{kind.__name__} is not JSON")
+
+    def _is_plain_context(self, context: object) -> bool:
+        """True when every term the context defines means what the standard context means by it.
+
+        URLs: bundled ones must be subsets of the standard context, unknown ones read as empty.
+        Inline objects: each definition must equal ours, and the prefixes it uses must be
+        defined by the same context (otherwise "toot:x" would be an IRI of scheme "toot").
+        """
+        if context is _ABSENT:
+            return True
+        needed: set[str] = set()
+        defined: set[str] = set()
+        for entry in context if isinstance(context, list) else [context]:
+            if isinstance(entry, str):
+                key = self._url_keys.get(entry) or _url_key(entry)
+                if key in self._documents:
+                    if key not in self._plain_urls:
+                        return False
+                    defined.update(self._url_defines[key])
+            elif isinstance(entry, dict):
+                for term, definition in entry.items():
+                    if term != "@language" and self._terms.get(term, _ABSENT) != definition:
+                        return False
+                    needed.update(self._refs.get(term, ()))
+                defined.update(entry)
+            else:
+                return False
+        return needed <= defined
+
+    def _tidy(self, value: Any) -> Any:
+        """Compaction output in the node's spelling: terms the sender left undefined ("_:x",
+        from AS2's "@vocab": "_:") under their plain names, and full IRIs in id positions."""
+        if isinstance(value, list):
+            return [self._tidy(item) for item in value]
+        if not isinstance(value, dict):
+            return value
+        tidy: dict[str, Any] = {}
+        for key, item in value.items():
+            if key == "@context":
+                tidy[key] = copy.deepcopy(item)
+                continue
+            name = key[2:] if key.startswith("_:") and key[2:] not in value else key
+            item = self._tidy(item)
+            if name == "type":
+                item = _map_strings(item, lambda t: t[2:] if t.startswith("_:") else t)
+            elif name in self._id_terms:
+                item = _map_strings(item, self._full_iri)
+            if name in _ADDRESSING:
+                item = _map_strings(item, lambda iri: PUBLIC if iri == "Public" else iri)
+            tidy[name] = item
+        return tidy
+
+    def _full_iri(self, iri: str) -> str:
+        prefix, colon, suffix = iri.partition(":")
+        namespace = self._prefixes.get(prefix) if colon else None
+        return namespace + suffix if namespace and not suffix.startswith("//") else iri
+
+    def _context_terms(self, part: object) -> dict[str, Any]:
+        if isinstance(part, str):
+            terms: dict[str, Any] = self._documents[_url_key(part)]["@context"]
+            return terms
+        return dict(part) if isinstance(part, dict) else {}
+
+    def _is_subset(self, terms: Mapping[str, Any]) -> bool:
+        return all(self._terms.get(term, _ABSENT) == d for term, d in terms.items())
+
+    def _prefix_refs(self, definition: object) -> frozenset[str]:
+        """The terms a definition uses as prefixes, as in "toot:featured" or "xsd:dateTime"."""
+        if isinstance(definition, dict):
+            iris = [definition.get("@id"), definition.get("@type")]
+        else:
+            iris = [definition]
+        return frozenset(
+            prefix
+            for iri in iris
+            if isinstance(iri, str)
+            for prefix, colon, _ in [iri.partition(":")]
+            if colon and prefix in self._terms
+        )
+
+    def _standard_mappings(self) -> dict[str, Any]:
+        """pyld's own reading of the standard context: IRIs, types, containers, prefix flags."""
+        processor = jsonld.JsonLdProcessor()
+        options = self._options()
+        initial = processor.process_context(None, None, options)
+        active = _run(
+            {},
+            "processing the standard context",
+            processor.process_context,
+            initial,
+            self._standard,
+            options,
+        )
+        mappings: dict[str, Any] = active["mappings"]
+        return mappings
+
+
+class _NotJson(Exception):
+    """Raised inside the scan; the caller adds the document's id."""
+
+
+class _LruCache:
+    """The cache of resolved contexts shared by pyld's ContextResolvers, bounded so that peers'
+    ever-new inline contexts cannot grow it without limit."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[str, Any] = OrderedDict()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key not in self._items:
+            return default
+        self._items.move_to_end(key)
+        return self._items[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._items[key] = value
+        self._items.move_to_end(key)
+        if len(self._items) > self._size:
+            self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def _load(name: str) -> dict[str, Any]:
+    text = resources.files(__package__).joinpath("contexts", name).read_text(encoding="utf-8")
+    document: dict[str, Any] = json.loads(text)
+    return document
+
+
+def _url_key(url: str) -> str:
+    """One key for the spellings of a context IRI: http(s), fragment, trailing slash, .jsonld."""
+    key = url.strip().partition("#")[0]
+    for scheme in ("https://", "http://"):
+        if key[: len(scheme)].lower() == scheme:
+            key = key[len(scheme) :]
+            break
+    return key.rstrip("/").removesuffix(".jsonld")
+
+
+def _shadowed_terms(mappings: Mapping[str, Any]) -> frozenset[str]:
+    """Terms that compaction never picks: same IRI, type and container as a shorter (or equally
+    long and alphabetically earlier) term, e.g. security v1's "expiration" beside "expires"."""
+    groups: dict[str, list[str]] = {}
+    for term, m in mappings.items():
+        if m:
+            signature = json.dumps([m.get(k) for k in ("@id", "@type", "@container", "@language")])
+            groups.setdefault(signature, []).append(term)
+    return frozenset(
+        term
+        for terms in groups.values()
+        for term in terms
+        if term != min(terms, key=lambda t: (len(t), t))
+    )
+
+
+def _are_terms(types: object) -> bool:
+    """True for type names; False for an IRI or compact IRI ("as:Note"), which compaction would
+    change, and for anything but strings, which pyld refuses."""
+    if isinstance(types, str):
+        return ":" not in types
+    return isinstance(types, list) and all(isinstance(t, str) and ":" not in t for t in types)
+
+
+def _without_language(entry: object) -> object:
+    if isinstance(entry, dict) and "@language" in entry:
+        return {k: v for k, v in entry.items() if k != "@language"}
+    return entry
+
+
+def _map_strings(value: Any, change: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return change(value)
+    if isinstance(value, list):
+        return [change(item) if isinstance(item, str) else item for item in value]
+    return value
+
+
+def _as_document(document: object) -> dict[str, Any]:
+    if not isinstance(document, dict):
+        raise JsonLdError(f"expected a JSON object, got {type(document).__name__}")
+    return document
+
+
+def _name(document: Mapping[str, Any]) -> str:
+    identifier = document.get("id")
+    return identifier if isinstance(identifier, str) else "document without id"
+
+
+def _run(document: Mapping[str, Any], step: str, call: Callable[..., Any], *args: Any) -> Any:
+    """Calls pyld, turning whatever it raises for bad input into a JsonLdError."""
+    try:
+        return call(*args)
+    except RecursionError as error:
+        raise JsonLdError(f"{_name(document)}: {step} failed: nested too deeply") from error
+    except Exception as error:  # pyld reports bad input with assorted exception types
+        raise JsonLdError(f"{_name(document)}: {step} failed: {_reason(error)}") from error
+
+
+def _reason(error: BaseException) -> str:
+    """pyld's messages down its chain of causes, without the context dumps its str() adds."""
+    reasons = []
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, jsonld.JsonLdError):
+            code = f" ({cause.code})" if cause.code else ""
+            reasons.append(f"{cause.args[0] if cause.args else cause.type}{code}")
+        else:
+            reasons.append(f"{type(cause).__name__}: {cause}")
+        cause = cause.__cause__
+    return "; ".join(reasons)

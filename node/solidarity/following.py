@@ -1,0 +1,173 @@
+"""Follows in both directions: organisations following others, and others following them.
+
+Outgoing: Follow, Undo; incoming: Follow (auto-accepted unless the organisation approves
+followers by hand), Undo, and the Accept/Reject answering our own Follows. Every answer embeds
+the Follow it answers and is signed by the followed actor, as Mastodon matches them.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from node.activitypub import render
+from node.activitypub.objects import ActivityView, id_of, is_iri
+from node.activitypub.webfinger import resolve
+from node.errors import InvalidInput, NotFound, OriginMismatch
+from node.services import Services
+from node.solidarity import deliveries, remote
+from node.storage import actors, follows
+from node.storage.actors import LocalActor
+from node.storage.follows import ACCEPTED, PENDING, REJECTED, Follow
+
+
+def new_activity_iri(node: Services) -> str:
+    return node.urls.activity(uuid.uuid4().hex)
+
+
+async def resolve_target(node: Services, target: str) -> str:
+    """An actor IRI from a handle (@name@host, name@host) or an actor URL."""
+    text = target.strip()
+    if is_iri(text):
+        return text
+    if "@" not in text:
+        raise InvalidInput(f"{target!r} is neither a handle like name@host nor an actor URL")
+    local = text.removeprefix("@").removeprefix("acct:").split("@")
+    if len(local) == 2 and local[1].lower() == node.urls.host:
+        return node.urls.actor(local[0])
+    return await resolve(node.fetcher, text)
+
+
+async def follow(node: Services, org: LocalActor, target: str) -> Follow:
+    org_iri = node.urls.actor(org.username)
+    target_iri = await resolve_target(node, target)
+    if target_iri == org_iri:
+        raise InvalidInput("an organisation cannot follow itself")
+    if node.urls.is_local(target_iri):
+        return await follow_local(node, org_iri, target_iri)
+    await remote.get_actor(node, target_iri, refresh=True)
+    async with node.db.transaction() as session:
+        existing = await follows.get_pair(session, org_iri, target_iri)
+        if existing is not None and existing.state == ACCEPTED:
+            return existing
+        follow_iri = new_activity_iri(node)
+        made = await follows.put(
+            session, org_iri, target_iri, PENDING, follow_iri, node.clock.now()
+        )
+    await deliveries.send(node, org, render.follow_to_as(follow_iri, org_iri, target_iri))
+    return made
+
+
+async def follow_local(node: Services, org_iri: str, target_iri: str) -> Follow:
+    """Another organisation of this node: no network, the same rules of approval."""
+    name = node.urls.actor_name(target_iri)
+    async with node.db.transaction() as session:
+        target = await actors.by_username(session, name or "")
+        if target.is_deleted:
+            raise NotFound(f"{target_iri} was deleted")
+        state = PENDING if target.manually_approves_followers else ACCEPTED
+        return await follows.put(
+            session, org_iri, target_iri, state, new_activity_iri(node), node.clock.now()
+        )
+
+
+async def unfollow(node: Services, org: LocalActor, key: str) -> None:
+    org_iri = node.urls.actor(org.username)
+    async with node.db.transaction() as session:
+        found = await follows.by_follow_iri(session, node.urls.activity(key))
+        if found is None or found.follower_iri != org_iri:
+            raise NotFound(f"{org.username} has no follow {key}")
+        await follows.remove(session, found.id)
+    if node.urls.is_local(found.target_iri) or found.follow_iri is None:
+        return
+    follow_doc = render.embedded_follow(found.follow_iri, org_iri, found.target_iri)
+    undo = render.answer_to_as(new_activity_iri(node), "Undo", org_iri, follow_doc)
+    await deliveries.send(node, org, undo)
+
+
+async def following_of(node: Services, org: LocalActor) -> list[Follow]:
+    async with node.db.transaction() as session:
+        return await follows.list_by_follower(session, node.urls.actor(org.username))
+
+
+async def followers_of(node: Services, org: LocalActor) -> list[Follow]:
+    async with node.db.transaction() as session:
+        return await follows.list_by_target(session, node.urls.actor(org.username))
+
+
+async def decide(node: Services, org: LocalActor, follower_iri: str, accept: bool) -> Follow:
+    """Approve or refuse a pending follow request (organisations approving by hand)."""
+    org_iri = node.urls.actor(org.username)
+    async with node.db.transaction() as session:
+        found = await follows.get_pair(session, follower_iri, org_iri)
+        if found is None:
+            raise NotFound(f"{follower_iri} has not asked to follow {org.username}")
+        state = ACCEPTED if accept else REJECTED
+        await follows.set_state(session, found.id, state, node.clock.now())
+        if not accept:
+            await follows.remove(session, found.id)
+    if found.follow_iri and not node.urls.is_local(follower_iri):
+        await answer(node, org, found.follow_iri, follower_iri, "Accept" if accept else "Reject")
+    return Follow(
+        found.id, follower_iri, org_iri, state, found.follow_iri, found.created_at, node.clock.now()
+    )
+
+
+async def answer(
+    node: Services, org: LocalActor, follow_iri: str, follower: str, kind: str
+) -> None:
+    org_iri = node.urls.actor(org.username)
+    follow_doc = render.embedded_follow(follow_iri, follower, org_iri)
+    answer_iri = f"{org_iri}#{kind.lower()}s/{uuid.uuid4().hex}"
+    await deliveries.send(node, org, render.answer_to_as(answer_iri, kind, org_iri, follow_doc))
+
+
+# incoming ------------------------------------------------------------------------------
+
+
+async def on_follow(node: Services, activity: ActivityView) -> None:
+    target_iri = activity.object_id or ""
+    name = node.urls.actor_name(target_iri)
+    if name is None:
+        return  # a Follow of something that is not one of our organisations: ignored
+    async with node.db.transaction() as session:
+        org = await actors.by_username(session, name)
+        if org.is_deleted:
+            return
+        existing = await follows.get_pair(session, activity.actor, target_iri)
+        manual = org.manually_approves_followers
+        state = ACCEPTED if not manual or (existing and existing.state == ACCEPTED) else PENDING
+        await follows.put(
+            session, activity.actor, target_iri, state, activity.iri, node.clock.now()
+        )
+    await remote.get_actor(node, activity.actor)
+    if state == ACCEPTED:
+        await answer(node, org, activity.iri, activity.actor, "Accept")
+
+
+async def on_undo_follow(node: Services, activity: ActivityView) -> None:
+    inner = activity.embedded or {}
+    async with node.db.transaction() as session:
+        found = await follows.by_follow_iri(session, activity.object_id or "")
+        if found is None and id_of(inner.get("object")):
+            found = await follows.get_pair(session, activity.actor, id_of(inner["object"]) or "")
+        if found is None:
+            return
+        if found.follower_iri != activity.actor:
+            raise OriginMismatch(f"{activity.actor} cannot undo {found.follower_iri}'s follow")
+        await follows.remove(session, found.id)
+
+
+async def on_answer(node: Services, activity: ActivityView, accepted: bool) -> None:
+    """An Accept or Reject of one of our Follows; only the followed actor may send it."""
+    inner = activity.embedded or {}
+    async with node.db.transaction() as session:
+        found = await follows.by_follow_iri(session, activity.object_id or "")
+        if found is None and inner.get("type") == "Follow":
+            follower = id_of(inner.get("actor")) or ""
+            found = await follows.get_pair(session, follower, activity.actor)
+        if found is None or not node.urls.is_local(found.follower_iri):
+            return
+        if found.target_iri != activity.actor:
+            raise OriginMismatch(f"{activity.actor} cannot answer a follow of {found.target_iri}")
+        state = ACCEPTED if accepted else REJECTED
+        await follows.set_state(session, found.id, state, node.clock.now())

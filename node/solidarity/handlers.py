@@ -1,0 +1,180 @@
+"""Effects of received activities, one small function per type, chosen by a dispatch table.
+
+Origin rules (FEP-fe34): the activity id's host, the signer (already checked equal to `actor`)
+and an object's attribution must agree; an embedded object from another origin is fetched from
+its origin, never trusted as sent; Update, Delete and Undo act only on the sender's own things.
+Unknown types are ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from node.activitypub import render
+from node.activitypub.objects import ACTOR_TYPES, ActivityView, ObjectView, same_origin, visibility
+from node.errors import OriginMismatch
+from node.services import Services
+from node.solidarity import following, remote
+from node.storage import follows, objects, reactions, remote_actors
+
+Handler = Callable[[Services, ActivityView], Awaitable[None]]
+CONTENT_TYPES = frozenset({"Note", "Article", "Question", "Page", "Event", "Image", "Video"})
+
+
+async def handle(node: Services, activity: ActivityView) -> None:
+    handler = HANDLERS.get(activity.type)
+    if handler is not None:
+        await handler(node, activity)
+
+
+async def resolve_object(node: Services, activity: ActivityView) -> ObjectView:
+    """The activity's object: embedded when it comes from the actor's origin, else fetched."""
+    embedded = activity.embedded
+    if embedded is not None and same_origin(str(embedded.get("id", "")), activity.actor):
+        return ObjectView.from_document(embedded)
+    fetched = await node.fetcher.get_json(activity.object_id or "")
+    return ObjectView.from_document(fetched.document)
+
+
+def parse_time(text: str | None, default: datetime) -> datetime:
+    if not text:
+        return default
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return default
+    return moment if moment.tzinfo else default
+
+
+async def on_create(node: Services, activity: ActivityView) -> None:
+    obj = await resolve_object(node, activity)
+    if obj.attributed_to != activity.actor or not same_origin(obj.iri, activity.actor):
+        raise OriginMismatch(f"{activity.actor} cannot create {obj.iri} for {obj.attributed_to}")
+    if obj.type not in CONTENT_TYPES:
+        return
+    author = await remote.get_actor(node, activity.actor)
+    now = node.clock.now()
+    async with node.db.transaction() as session:
+        existing = await objects.get(session, obj.iri)
+        if existing is not None:
+            return  # idempotent: a second Create of the same object changes nothing
+        await objects.put_remote(
+            session,
+            iri=obj.iri,
+            actor_iri=activity.actor,
+            type=obj.type,
+            kind=_kind(obj.document),
+            visibility=visibility(obj.to, obj.cc, author.followers),
+            document=obj.document,
+            published=parse_time(obj.published, now),
+            now=now,
+        )
+
+
+def _kind(document: dict[str, Any]) -> str | None:
+    kind = document.get("kind")
+    return kind if kind in ("strategy", "call") else None
+
+
+async def on_update(node: Services, activity: ActivityView) -> None:
+    embedded = activity.embedded or {}
+    if embedded.get("type") in ACTOR_TYPES:
+        if activity.object_id != activity.actor:
+            raise OriginMismatch(f"{activity.actor} cannot update the actor {activity.object_id}")
+        await remote.get_actor(node, activity.actor, refresh=True)
+        return
+    obj = await resolve_object(node, activity)
+    async with node.db.transaction() as session:
+        stored = await objects.get(session, obj.iri)
+        if stored is None or stored.deleted_at is not None:
+            return  # Mastodon too applies edits only to objects it knows
+        if stored.actor_iri != activity.actor or obj.attributed_to != activity.actor:
+            raise OriginMismatch(f"{activity.actor} cannot update {obj.iri}")
+        author = await remote_actors.by_iri(session, activity.actor)
+        await objects.put_remote(
+            session,
+            iri=obj.iri,
+            actor_iri=stored.actor_iri,
+            type=obj.type,
+            kind=_kind(obj.document),
+            visibility=visibility(obj.to, obj.cc, author.followers if author else None),
+            document=obj.document,
+            published=stored.published,
+            now=node.clock.now(),
+        )
+
+
+async def on_delete(node: Services, activity: ActivityView) -> None:
+    target = activity.object_id or ""
+    now = node.clock.now()
+    async with node.db.transaction() as session:
+        if target == activity.actor:
+            await remote_actors.mark_gone(session, target, now)
+            await follows.remove_all_of(session, target)
+            return
+        stored = await objects.get(session, target)
+        if stored is None:
+            return
+        if stored.actor_iri != activity.actor:
+            raise OriginMismatch(f"{activity.actor} cannot delete {target}")
+        await objects.tombstone(session, target, render.tombstone(target, now, stored.type), now)
+
+
+async def on_reaction(node: Services, activity: ActivityView) -> None:
+    """Like or Announce: stored once per activity id."""
+    if activity.object_id is None:
+        return
+    async with node.db.transaction() as session:
+        await reactions.add(
+            session,
+            activity_iri=activity.iri,
+            type=activity.type,
+            actor_iri=activity.actor,
+            object_iri=activity.object_id,
+            document=activity.document,
+            now=node.clock.now(),
+        )
+
+
+async def on_undo(node: Services, activity: ActivityView) -> None:
+    inner = activity.embedded or {}
+    kind = inner.get("type")
+    if kind == "Follow" or (kind is None and activity.object_id):
+        await following.on_undo_follow(node, activity)
+    if kind in ("Like", "Announce") or kind is None:
+        await undo_reaction(node, activity, inner)
+
+
+async def undo_reaction(node: Services, activity: ActivityView, inner: dict[str, Any]) -> None:
+    async with node.db.transaction() as session:
+        found = await reactions.get(session, activity.object_id or "")
+        if found is None and isinstance(inner.get("object"), str) and inner.get("type"):
+            found = await reactions.find(session, inner["type"], activity.actor, inner["object"])
+        if found is None:
+            return
+        if found.actor_iri != activity.actor:
+            raise OriginMismatch(f"{activity.actor} cannot undo {found.activity_iri}")
+        await reactions.remove(session, found.activity_iri)
+
+
+async def on_accept(node: Services, activity: ActivityView) -> None:
+    await following.on_answer(node, activity, accepted=True)
+
+
+async def on_reject(node: Services, activity: ActivityView) -> None:
+    await following.on_answer(node, activity, accepted=False)
+
+
+HANDLERS: dict[str, Handler] = {
+    "Follow": following.on_follow,
+    "Accept": on_accept,
+    "Reject": on_reject,
+    "Undo": on_undo,
+    "Create": on_create,
+    "Update": on_update,
+    "Delete": on_delete,
+    "Like": on_reaction,
+    "Announce": on_reaction,
+}

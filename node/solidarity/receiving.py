@@ -1,0 +1,113 @@
+"""An inbox POST, from screened bytes to a stored inbox item (or a refusal).
+
+Order: parse and shape (400) -> domain policy (403) -> signature policy, time window and body
+digest (401, no network) -> key lookup and verification, refetching the key once on failure
+(401) -> the key's owner must be the activity's actor (401) -> the activity id must be on the
+actor's origin (400) -> JSON-LD normalisation -> stored once per id. Effects run in the worker.
+"""
+
+from __future__ import annotations
+
+from node.activitypub import signatures
+from node.activitypub.inbox import Incoming, parse_activity
+from node.activitypub.keys import load_public_key
+from node.activitypub.objects import ActivityView, host_of, same_origin
+from node.errors import (
+    FetchError,
+    Forbidden,
+    Gone,
+    JsonLdError,
+    OriginMismatch,
+    SignatureError,
+)
+from node.services import Services
+from node.solidarity import remote
+from node.storage import hosts, inbox_items
+from node.storage.remote_actors import RemoteActor
+
+
+class Dropped(Exception):
+    """Accepted with 202 but not stored (a Delete from an actor that is already gone)."""
+
+
+async def receive(node: Services, incoming: Incoming, recipient: str | None) -> bool:
+    """Screen and store; True when the activity was new. Raises the errors the caller maps."""
+    document, activity = parse_activity(incoming.body)
+    headers = {k.lower(): v for k, v in incoming.headers.items()}
+    parsed = signatures.parse_signature(incoming.method, incoming.path_and_query, headers)
+    await refuse_blocked(node, activity.actor, parsed.key_id)
+    signatures.check_policy(parsed)
+    signatures.check_time_window(parsed, headers, node.clock.now())
+    signatures.check_body_digest(parsed, headers, incoming.body)
+    try:
+        signer = await verified_signer(node, parsed, headers, activity)
+    except Dropped:
+        return False
+    if signer.iri != activity.actor:
+        raise SignatureError(
+            f"signed by {signer.iri}, but the activity's actor is {activity.actor}"
+        )
+    if not same_origin(activity.iri, activity.actor):
+        raise OriginMismatch(f"activity {activity.iri} is not on its actor's origin")
+    normalized = node.jsonld.normalize(document)
+    async with node.db.transaction() as session:
+        stored = await inbox_items.store(
+            session,
+            activity_iri=activity.iri,
+            actor_iri=activity.actor,
+            type=activity.type,
+            recipient=recipient,
+            document=normalized,
+            now=node.clock.now(),
+        )
+    if stored:
+        node.wake_worker()
+    return stored
+
+
+async def refuse_blocked(node: Services, actor: str, key_id: str) -> None:
+    async with node.db.transaction() as session:
+        for host in {host_of(actor), host_of(key_id)}:
+            if await hosts.is_blocked(session, host):
+                raise Forbidden(f"{host} is blocked on this node")
+
+
+async def verified_signer(
+    node: Services,
+    parsed: signatures.ParsedSignature,
+    headers: dict[str, str],
+    activity: ActivityView,
+) -> RemoteActor:
+    """The actor whose key verifies the signature, refetching the key once on failure."""
+    signer = await lookup(node, parsed.key_id, activity, refresh=False)
+    try:
+        verify(node, parsed, headers, signer)
+        return signer
+    except SignatureError:
+        signer = await lookup(node, parsed.key_id, activity, refresh=True)
+    verify(node, parsed, headers, signer)
+    return signer
+
+
+async def lookup(
+    node: Services, key_id: str, activity: ActivityView, *, refresh: bool
+) -> RemoteActor:
+    try:
+        return await remote.actor_for_key(node, key_id, refresh=refresh)
+    except (FetchError, Gone, JsonLdError) as exc:
+        if activity.type == "Delete" and activity.object_id == activity.actor:
+            raise Dropped from exc  # the actor deleted itself; its key is gone with it
+        raise SignatureError(f"cannot get the key {key_id}: {exc}") from exc
+
+
+def verify(
+    node: Services,
+    parsed: signatures.ParsedSignature,
+    headers: dict[str, str],
+    signer: RemoteActor,
+) -> None:
+    if not signer.public_key_pem:
+        raise SignatureError(f"{signer.iri} has no public key")
+    signatures.verify_cryptographic(
+        parsed, load_public_key(signer.public_key_pem), headers=headers, base_url=node.urls.base
+    )

@@ -1,0 +1,82 @@
+"""Remote actors as this node knows them: fetched by signed GET, cached, refreshed on demand.
+
+Key lookup follows Mastodon: the cached key first; after a failed verification the caller asks
+again with refresh=True, once (key rotation). A key's owner is always the actor it came from.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urldefrag
+
+from node.activitypub.objects import ACTOR_TYPES, ActorView, first_type, id_of, same_origin
+from node.errors import FetchStatus, Gone, JsonLdError
+from node.services import Services
+from node.storage import remote_actors
+from node.storage.remote_actors import RemoteActor
+
+
+def to_remote(view: ActorView, node: Services) -> RemoteActor:
+    return RemoteActor(
+        iri=view.iri,
+        type=view.type,
+        key_id=view.key_id,
+        public_key_pem=view.public_key_pem,
+        username=view.username,
+        name=view.name,
+        inbox=view.inbox,
+        shared_inbox=view.shared_inbox,
+        followers=view.followers,
+        fetched_at=node.clock.now(),
+        gone=False,
+    )
+
+
+async def fetch_actor(node: Services, iri: str, key_id: str | None = None) -> RemoteActor:
+    """GET the actor (signed by the instance actor), validate it and store it."""
+    try:
+        fetched = await node.fetcher.get_json(iri)
+    except FetchStatus as exc:
+        if exc.status == 410:
+            async with node.db.transaction() as session:
+                await remote_actors.mark_gone(session, iri, node.clock.now())
+            raise Gone(f"{iri} is gone (410)") from exc
+        raise
+    document = fetched.document
+    if document.get("id") != iri:
+        raise JsonLdError(f"{iri}: the document's id is {document.get('id')!r}")
+    view = ActorView.from_document(document, key_id)
+    async with node.db.transaction() as session:
+        return await remote_actors.upsert(session, to_remote(view, node), document)
+
+
+async def get_actor(node: Services, iri: str, *, refresh: bool = False) -> RemoteActor:
+    if not refresh:
+        async with node.db.transaction() as session:
+            cached = await remote_actors.by_iri(session, iri)
+        if cached is not None and not cached.gone:
+            return cached
+    return await fetch_actor(node, iri)
+
+
+async def actor_for_key(node: Services, key_id: str, *, refresh: bool = False) -> RemoteActor:
+    """The actor owning key_id, with that key's PEM; JsonLdError if the key has no owner."""
+    if not refresh:
+        async with node.db.transaction() as session:
+            cached = await remote_actors.by_key_id(session, key_id)
+        if cached is not None and cached.key_id == key_id and cached.public_key_pem:
+            return cached
+    document_url = urldefrag(key_id).url
+    document = (await node.fetcher.get_json(document_url)).document
+    if first_type(document) in ACTOR_TYPES and document.get("id") == document_url:
+        view = ActorView.from_document(document, key_id)
+        async with node.db.transaction() as session:
+            actor = await remote_actors.upsert(session, to_remote(view, node), document)
+    else:
+        # a key document (owner) or a key-URL stub actor (GoToSocial): ask the owner itself
+        owner = id_of(document.get("owner")) or id_of(document.get("id")) or ""
+        if not owner or not same_origin(owner, key_id):
+            raise JsonLdError(f"key {key_id} names no owner on its own origin")
+        actor = await fetch_actor(node, owner, key_id)
+    if actor.key_id != key_id or not actor.public_key_pem:
+        raise JsonLdError(f"{actor.iri} does not publish the key {key_id}")
+    return actor

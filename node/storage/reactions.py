@@ -1,0 +1,84 @@
+"""Likes and Announces received, one row per activity id; an Undo removes the row."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from node.storage.tables import ReactionRow
+
+
+@dataclass(frozen=True)
+class Reaction:
+    activity_iri: str
+    type: str
+    actor_iri: str
+    object_iri: str
+    created_at: datetime
+
+
+async def add(
+    session: AsyncSession,
+    *,
+    activity_iri: str,
+    type: str,
+    actor_iri: str,
+    object_iri: str,
+    document: dict[str, Any],
+    now: datetime,
+) -> bool:
+    if await get(session, activity_iri) is not None:
+        return False
+    try:
+        async with session.begin_nested():
+            session.add(
+                ReactionRow(
+                    activity_iri=activity_iri,
+                    type=type,
+                    actor_iri=actor_iri,
+                    object_iri=object_iri,
+                    document=document,
+                    created_at=now,
+                )
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+async def get(session: AsyncSession, activity_iri: str) -> Reaction | None:
+    row = await session.scalar(select(ReactionRow).where(ReactionRow.activity_iri == activity_iri))
+    if row is None:
+        return None
+    return Reaction(row.activity_iri, row.type, row.actor_iri, row.object_iri, row.created_at)
+
+
+async def find(
+    session: AsyncSession, type: str, actor_iri: str, object_iri: str
+) -> Reaction | None:
+    row = await session.scalar(
+        select(ReactionRow).where(
+            ReactionRow.type == type,
+            ReactionRow.actor_iri == actor_iri,
+            ReactionRow.object_iri == object_iri,
+        )
+    )
+    if row is None:
+        return None
+    return Reaction(row.activity_iri, row.type, row.actor_iri, row.object_iri, row.created_at)
+
+
+async def remove(session: AsyncSession, activity_iri: str) -> None:
+    await session.execute(delete(ReactionRow).where(ReactionRow.activity_iri == activity_iri))
+
+
+async def for_object(session: AsyncSession, object_iri: str) -> list[Reaction]:
+    rows = await session.scalars(
+        select(ReactionRow).where(ReactionRow.object_iri == object_iri).order_by(ReactionRow.id)
+    )
+    return [Reaction(r.activity_iri, r.type, r.actor_iri, r.object_iri, r.created_at) for r in rows]

@@ -1,0 +1,87 @@
+"""The JSON API under /api/v1 (DESIGN §5): follows and followers, for now.
+
+Every route needs a bearer token; errors are {"error": ...} with a 4xx status.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from node.errors import InvalidInput
+from node.solidarity import following
+from node.storage.follows import Follow
+from node.web import auth
+from node.web.inbox import read_body
+from node.web.responses import json_response
+from node.web.services import services
+
+MAX_JSON = 64 * 1024
+
+
+async def read_json(request: Request) -> dict[str, Any]:
+    body = await read_body(request, MAX_JSON)
+    try:
+        document = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidInput(f"the body is not JSON: {exc}") from exc
+    if not isinstance(document, dict):
+        raise InvalidInput("the body must be a JSON object")
+    return document
+
+
+def text_field(document: dict[str, Any], name: str, limit: int = 2048) -> str:
+    value = document.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"'{name}' is required and must be a string")
+    if len(value) > limit:
+        raise InvalidInput(f"'{name}' is longer than {limit} characters")
+    return value.strip()
+
+
+def follow_json(follow: Follow, outgoing: bool) -> dict[str, Any]:
+    other = follow.target_iri if outgoing else follow.follower_iri
+    return {
+        "id": follow.follow_iri,
+        "target" if outgoing else "actor": other,
+        "state": follow.state,
+        "since": follow.created_at.isoformat(),
+    }
+
+
+async def create_follow(request: Request) -> Response:
+    org = await auth.organisation(request)
+    target = text_field(await read_json(request), "target")
+    made = await following.follow(services(request), org, target)
+    return json_response(follow_json(made, outgoing=True), status=202)
+
+
+async def list_follows(request: Request) -> Response:
+    org = await auth.organisation(request)
+    found = await following.following_of(services(request), org)
+    return json_response({"follows": [follow_json(f, outgoing=True) for f in found]})
+
+
+async def delete_follow(request: Request) -> Response:
+    org = await auth.organisation(request)
+    await following.unfollow(services(request), org, request.path_params["key"])
+    return Response(status_code=204)
+
+
+async def list_followers(request: Request) -> Response:
+    org = await auth.organisation(request)
+    found = await following.followers_of(services(request), org)
+    return json_response({"followers": [follow_json(f, outgoing=False) for f in found]})
+
+
+async def decide_follower(request: Request) -> Response:
+    org = await auth.organisation(request)
+    actor = text_field(await read_json(request), "actor")
+    accept = request.path_params["decision"] == "approve"
+    if request.path_params["decision"] not in ("approve", "reject"):
+        raise InvalidInput("use /api/v1/followers/approve or /api/v1/followers/reject")
+    decided = await following.decide(services(request), org, actor, accept)
+    return json_response(follow_json(decided, outgoing=False))
