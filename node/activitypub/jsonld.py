@@ -1,9 +1,8 @@
 """JSON-LD for the node and its only pyld user: bundled contexts, offline loader, expand, normalize.
 
-Pure after construction: no network, no file reads; every failure is a JsonLdError; inputs are never
-mutated. An unknown remote context reads as an empty context rather than an error: peers (Misskey,
-Akkoma, GoToSocial, Lemmy) list context URLs whose terms we do not need, and a term left undefined
-still arrives under its plain JSON name (see `_tidy`), so no activity is lost to such a URL.
+Pure after construction (no network, no file reads); every failure is a JsonLdError; inputs are
+never mutated. An unknown remote context reads as empty, not as an error: peers (Misskey, Akkoma,
+GoToSocial, Lemmy) list context URLs whose terms we do not need, and their keys keep plain names.
 """
 
 from __future__ import annotations
@@ -23,6 +22,9 @@ from node.errors import JsonLdError
 AS2_CONTEXT: Final = "https://www.w3.org/ns/activitystreams"
 SECURITY_CONTEXT: Final = "https://w3id.org/security/v1"
 NODE_CONTEXT: Final = "https://w3id.org/solidarity-node/ns"
+# peers' extension terms (Mastodon's, GoToSocial's, Misskey's), so that normalized documents use
+# their usual names; a name of ours, never fetched nor sent, that only this loader resolves
+EXTENSIONS_CONTEXT: Final = "urn:solidarity-node:fediverse-extensions"
 PUBLIC: Final = "https://www.w3.org/ns/activitystreams#Public"
 MAX_DEPTH: Final = 64
 
@@ -35,8 +37,8 @@ _BUNDLED: Final = {
     "https://w3id.org/identity/v1": "identity-v1.jsonld",
     "https://gotosocial.org/ns": "gotosocial.jsonld",
     NODE_CONTEXT: "solidarity-node.jsonld",
+    EXTENSIONS_CONTEXT: "fediverse-extensions.jsonld",
 }
-_EXTENSIONS: Final = "fediverse-extensions.jsonld"
 _ADDRESSING: Final = frozenset({"to", "cc", "bto", "bcc", "audience"})
 _RESOLVED_CACHE_SIZE: Final = 256
 _ABSENT: Final = object()
@@ -53,8 +55,7 @@ class JsonLdProcessor:
         self._iris = {_url_key(url): url for url in _BUNDLED}
         self._as2_key = _url_key(AS2_CONTEXT)
         self._resolved = _LruCache(_RESOLVED_CACHE_SIZE)
-        extensions = _load(_EXTENSIONS)["@context"]
-        self._standard: list[Any] = [AS2_CONTEXT, SECURITY_CONTEXT, NODE_CONTEXT, extensions]
+        self._standard = [AS2_CONTEXT, SECURITY_CONTEXT, NODE_CONTEXT, EXTENSIONS_CONTEXT]
         self._terms: dict[str, Any] = {}
         for part in self._standard:
             self._terms.update(self._context_terms(part))
@@ -62,6 +63,7 @@ class JsonLdProcessor:
         self._prefixes = {t: m["@id"] for t, m in mappings.items() if m and m.get("_prefix")}
         self._id_terms = {t for t, m in mappings.items() if m and m.get("@type") == "@id"} | {"id"}
         self._shadowed = _shadowed_terms(mappings)
+        self._iri_terms = _plain_terms_by_iri(mappings, self._shadowed)
         always = frozenset(self._context_terms(AS2_CONTEXT))
         self._refs = {t: self._prefix_refs(d) - always for t, d in self._terms.items()}
         self._plain_urls = {k for k, d in self._documents.items() if self._is_subset(d["@context"])}
@@ -75,9 +77,9 @@ class JsonLdProcessor:
         self._marks = (*(f"{prefix}:" for prefix in self._prefixes), "Public")
 
     @property
-    def standard_context(self) -> list[Any]:
+    def standard_context(self) -> list[str]:
         """The context of normalized documents: AS2, security v1, the node's, peers' extensions."""
-        return copy.deepcopy(self._standard)
+        return list(self._standard)
 
     def context_document(self, url: str) -> dict[str, Any]:
         """A bundled context document (any spelling of its IRI), e.g. to serve the node's own."""
@@ -89,6 +91,9 @@ class JsonLdProcessor:
     def document_loader(self, url: str, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """pyld's documentLoader: a bundled context, or an empty one; never the network.
 
+        Refusing an unknown context would lose the activity over terms we never read; read as
+        empty, the terms only it defines stay undefined and, through AS2's "@vocab": "_:", come
+        out under their plain JSON names, as servers that ignore JSON-LD read them anyway.
         The "static" tag makes pyld keep the resolved context in our cache, so the loader runs once
         per IRI, not once per document; the copy keeps pyld from editing the parsed original.
         """
@@ -265,7 +270,9 @@ class JsonLdProcessor:
             if key == "@context":
                 tidy[key] = copy.deepcopy(item)
                 continue
-            name = key[2:] if key.startswith("_:") and key[2:] not in value else key
+            name = self._term_for(key)
+            if name in value or name in tidy:
+                name = key
             item = self._tidy(item)
             if name == "type":
                 item = _map_strings(item, lambda t: t[2:] if t.startswith("_:") else t)
@@ -276,26 +283,32 @@ class JsonLdProcessor:
             tidy[name] = item
         return tidy
 
+    def _term_for(self, key: str) -> str:
+        """The plain name for a key compaction left as an IRI: a term the sender never defined
+        ("_:x"), or one of ours given a value of another kind, e.g. "as:published" holding an
+        untyped string; its JSON value is already in our form."""
+        if key.startswith("_:"):
+            return key[2:]
+        if ":" in key:
+            return self._iri_terms.get(self._full_iri(key), key)
+        return key
+
     def _full_iri(self, iri: str) -> str:
         prefix, colon, suffix = iri.partition(":")
         namespace = self._prefixes.get(prefix) if colon else None
         return namespace + suffix if namespace and not suffix.startswith("//") else iri
 
-    def _context_terms(self, part: object) -> dict[str, Any]:
-        if isinstance(part, str):
-            terms: dict[str, Any] = self._documents[_url_key(part)]["@context"]
-            return terms
-        return dict(part) if isinstance(part, dict) else {}
+    def _context_terms(self, url: str) -> dict[str, Any]:
+        terms: dict[str, Any] = self._documents[_url_key(url)]["@context"]
+        return terms
 
     def _is_subset(self, terms: Mapping[str, Any]) -> bool:
         return all(self._terms.get(term, _ABSENT) == d for term, d in terms.items())
 
     def _prefix_refs(self, definition: object) -> frozenset[str]:
         """The terms a definition uses as prefixes, as in "toot:featured" or "xsd:dateTime"."""
-        if isinstance(definition, dict):
-            iris = [definition.get("@id"), definition.get("@type")]
-        else:
-            iris = [definition]
+        d = definition
+        iris = [d.get("@id"), d.get("@type")] if isinstance(d, dict) else [d]
         return frozenset(
             prefix
             for iri in iris
@@ -306,17 +319,9 @@ class JsonLdProcessor:
 
     def _standard_mappings(self) -> dict[str, Any]:
         """pyld's own reading of the standard context: IRIs, types, containers, prefix flags."""
-        processor = jsonld.JsonLdProcessor()
-        options = self._options()
+        processor, options = jsonld.JsonLdProcessor(), self._options()
         initial = processor.process_context(None, None, options)
-        active = _run(
-            {},
-            "processing the standard context",
-            processor.process_context,
-            initial,
-            self._standard,
-            options,
-        )
+        active = processor.process_context(initial, self._standard, options)
         mappings: dict[str, Any] = active["mappings"]
         return mappings
 
@@ -344,9 +349,6 @@ class _LruCache:
         self._items.move_to_end(key)
         if len(self._items) > self._size:
             self._items.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._items)
 
 
 def _load(name: str) -> dict[str, Any]:
@@ -379,6 +381,15 @@ def _shadowed_terms(mappings: Mapping[str, Any]) -> frozenset[str]:
         for term in terms
         if term != min(terms, key=lambda t: (len(t), t))
     )
+
+
+def _plain_terms_by_iri(mappings: Mapping[str, Any], shadowed: frozenset[str]) -> dict[str, str]:
+    """IRI -> our term for it, among terms without a container ("content", not "contentMap")."""
+    return {
+        m["@id"]: term
+        for term, m in mappings.items()
+        if m and term not in shadowed and not m.get("@container") and ":" in m["@id"]
+    }
 
 
 def _are_terms(types: object) -> bool:

@@ -1,0 +1,1 @@
+"""Benchmarks, each measuring its ceiling in the same run."""
