@@ -6,6 +6,8 @@ database engine and the HTTP client when the server stops.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -26,20 +28,37 @@ from node.web.routes import routes
 TEMPLATES = Path(__file__).parent / "web" / "templates"
 
 
+def start_worker(node: Services) -> asyncio.Task[None]:
+    from node.runner import build_worker
+
+    worker = build_worker(node)
+    node.wake_worker = worker.notify
+    return asyncio.create_task(worker.run_forever(), name="worker")
+
+
 def create_app(
     settings: Settings,
     *,
     clock: Clock | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
     services: Services | None = None,
+    run_worker: bool = False,
 ) -> Starlette:
+    """The node's ASGI app; with run_worker, its lifespan also runs the in-process worker."""
     node = services or make_services(settings, clock=clock, transport=transport)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await node.start()
-        yield
-        await node.close()
+        task = start_worker(node) if run_worker else None
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await node.close()
 
     app = Starlette(
         routes=routes(),

@@ -28,10 +28,11 @@ from node.config import (
     write_config,
 )
 from node.errors import ConfigError, SolidarityError
+from node.services import Services, make_services
 from node.solidarity import organisations
+from node.storage import hosts
 from node.storage.db import Database
 from node.storage.migrate import migrate
-from node.services import Services, make_services
 from node.urls import Urls
 
 T = TypeVar("T")
@@ -195,9 +196,17 @@ async def with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) 
 @click.argument("name")
 @click.option("--display-name", default="", help="Name shown to people (default: NAME).")
 @click.option("--summary", default="", help="A short description; blank lines separate paragraphs.")
+@click.option(
+    "--manually-approves-followers", is_flag=True, help="Approve follow requests by hand."
+)
 @click.pass_context
 def org_create(
-    ctx: click.Context, data_dir: Path | None, name: str, display_name: str, summary: str
+    ctx: click.Context,
+    data_dir: Path | None,
+    name: str,
+    display_name: str,
+    summary: str,
+    manually_approves_followers: bool,
 ) -> None:
     """Create an organisation and print its actor URL."""
     settings = settings_for(ctx, data_dir)
@@ -206,7 +215,7 @@ def org_create(
         with_db(
             settings,
             lambda db: organisations.create_organisation(
-                db, SystemClock(), urls, name, display_name, summary
+                db, SystemClock(), urls, name, display_name, summary, manually_approves_followers
             ),
         )
     )
@@ -282,6 +291,85 @@ def token_create(ctx: click.Context, data_dir: Path | None, name: str, label: st
     )
 
 
+@main.group()
+def domain() -> None:
+    """Block and unblock other domains."""
+
+
+@domain.command("block")
+@data_dir_option
+@click.argument("name")
+@click.option("--reason", default="", help="Why (kept for the admins).")
+@click.pass_context
+def domain_block(ctx: click.Context, data_dir: Path | None, name: str, reason: str) -> None:
+    """Refuse DOMAIN's (and its subdomains') inbox posts and deliver nothing to it."""
+    settings = settings_for(ctx, data_dir)
+    blocked = clean_domain(name)
+
+    async def work(db: Database) -> None:
+        async with db.transaction() as session:
+            await hosts.block(session, blocked, reason, SystemClock().now())
+
+    run(with_db(settings, work))
+    click.echo(f"Blocked {blocked}.")
+
+
+@domain.command("unblock")
+@data_dir_option
+@click.argument("name")
+@click.pass_context
+def domain_unblock(ctx: click.Context, data_dir: Path | None, name: str) -> None:
+    """Lift a block."""
+    settings = settings_for(ctx, data_dir)
+    blocked = clean_domain(name)
+
+    async def work(db: Database) -> bool:
+        async with db.transaction() as session:
+            return await hosts.unblock(session, blocked)
+
+    if not run(with_db(settings, work)):
+        raise click.ClickException(f"{blocked} was not blocked")
+    click.echo(f"Unblocked {blocked}.")
+
+
+@domain.command("list")
+@data_dir_option
+@click.pass_context
+def domain_list(ctx: click.Context, data_dir: Path | None) -> None:
+    """List blocked domains."""
+    settings = settings_for(ctx, data_dir)
+
+    async def work(db: Database) -> list[tuple[str, str]]:
+        async with db.transaction() as session:
+            return [(b.domain, b.reason) for b in await hosts.list_blocks(session)]
+
+    for blocked, reason in run(with_db(settings, work)):
+        click.echo(f"{blocked}\t{reason}")
+
+
+def clean_domain(name: str) -> str:
+    text = name.strip().lower().removeprefix("https://").removeprefix("http://")
+    text = text.split("/", 1)[0]
+    if not text or " " in text or "." not in text.strip("."):
+        raise click.ClickException(f"{name!r} is not a domain like example.org")
+    return text
+
+
+@main.command()
+@data_dir_option
+@click.pass_context
+def worker(ctx: click.Context, data_dir: Path | None) -> None:
+    """Run the delivery and inbox worker alone (several may run against PostgreSQL)."""
+    from node.runner import run_worker
+
+    settings = settings_for(ctx, data_dir)
+    run(with_db(settings, lambda db: asyncio.sleep(0)))
+    try:
+        run(run_worker(settings))
+    except KeyboardInterrupt:
+        click.echo("Worker stopped.")
+
+
 def serve_app(
     settings: Settings, host: str, port: int, tls_cert: Path | None, tls_key: Path | None
 ) -> None:
@@ -293,7 +381,7 @@ def serve_app(
     if (tls_cert is None) != (tls_key is None):
         raise click.UsageError("--tls-cert and --tls-key go together")
     config = uvicorn.Config(
-        create_app(settings),
+        create_app(settings, run_worker=True),
         host=host,
         port=port,
         ssl_certfile=str(tls_cert) if tls_cert else None,

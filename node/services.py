@@ -9,6 +9,7 @@ from __future__ import annotations
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 
 import httpx
 
@@ -82,8 +83,11 @@ def make_http_client(
     verify: ssl.SSLContext | bool = True
     if settings.ca_file:
         verify = ssl.create_default_context(cafile=str(settings.ca_file))
+    no_cookies = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
     return httpx.AsyncClient(
         transport=transport,
+        trust_env=False,  # the address guard checks the peer itself: no proxy from the env
+        cookies=no_cookies,
         limits=limits,
         timeout=timeout,
         verify=verify,

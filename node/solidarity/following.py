@@ -44,7 +44,7 @@ async def follow(node: Services, org: LocalActor, target: str) -> Follow:
         raise InvalidInput("an organisation cannot follow itself")
     if node.urls.is_local(target_iri):
         return await follow_local(node, org_iri, target_iri)
-    await remote.get_actor(node, target_iri, refresh=True)
+    await remote.get_actor(node, target_iri)
     async with node.db.transaction() as session:
         existing = await follows.get_pair(session, org_iri, target_iri)
         if existing is not None and existing.state == ACCEPTED:

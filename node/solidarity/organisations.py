@@ -53,6 +53,7 @@ async def create_organisation(
     name: str,
     display_name: str = "",
     summary: str = "",
+    manually_approves_followers: bool = False,
 ) -> LocalActor:
     check_username(name)
     if name == instance_username(urls):
@@ -69,6 +70,7 @@ async def create_organisation(
         summary=summary.strip(),
         private_key_pem=keys.private_pem,
         public_key_pem=keys.public_pem,
+        manually_approves_followers=manually_approves_followers,
     )
     async with db.transaction() as session:
         return await actors.insert(session, new, clock.now())
