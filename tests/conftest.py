@@ -17,6 +17,8 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy.engine import make_url
+from support.ci import require
+from support.router import HostRouter
 
 from node.app import create_app
 from node.clock import FrozenClock
@@ -26,16 +28,8 @@ from node.solidarity import organisations
 from node.storage.db import Database
 from node.storage.migrate import migrate
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
 BASE_URL = "https://node.test"
 START = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
-
-
-def require(reason: str) -> None:
-    """Skip locally, fail in CI: a missing component is never silently skipped there."""
-    if IN_CI:
-        pytest.fail(f"CI=true but {reason}")
-    pytest.skip(reason)
 
 
 def postgres_admin_url() -> str | None:
@@ -117,8 +111,16 @@ def settings(tmp_path: Path, db_url: str) -> Settings:
 
 
 @pytest.fixture
-async def node(settings: Settings, clock: FrozenClock) -> AsyncIterator[Services]:
-    services = make_services(settings, clock=clock)
+def router() -> HostRouter:
+    """Routes the node's outgoing requests to in-process apps; nothing reaches the network."""
+    return HostRouter()
+
+
+@pytest.fixture
+async def node(
+    settings: Settings, clock: FrozenClock, router: HostRouter
+) -> AsyncIterator[Services]:
+    services = make_services(settings, clock=clock, transport=router)
     await organisations.ensure_instance_actor(services.db, clock, services.urls)
     await services.start()
     yield services

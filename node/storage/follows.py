@@ -105,23 +105,35 @@ async def put(
     now: datetime,
 ) -> Follow:
     """Create the relation, or update its state and Follow id if it exists."""
+    if follow_iri is not None:
+        # a Follow id names one relation: take it from any other row first
+        await session.execute(
+            update(FollowRow)
+            .where(
+                FollowRow.follow_iri == follow_iri,
+                (FollowRow.follower_iri != follower_iri) | (FollowRow.target_iri != target_iri),
+            )
+            .values(follow_iri=None)
+        )
     row = await session.scalar(
         select(FollowRow).where(
             FollowRow.follower_iri == follower_iri, FollowRow.target_iri == target_iri
         )
     )
     if row is None:
-        row = FollowRow(follower_iri=follower_iri, target_iri=target_iri, created_at=now)
-        session.add(row)
-    if follow_iri is not None and row.follow_iri != follow_iri:
-        await session.execute(
-            update(FollowRow)
-            .where(FollowRow.follow_iri == follow_iri, FollowRow.id != row.id)
-            .values(follow_iri=None)
+        row = FollowRow(
+            follower_iri=follower_iri,
+            target_iri=target_iri,
+            state=state,
+            follow_iri=follow_iri,
+            created_at=now,
+            updated_at=now,
         )
-        row.follow_iri = follow_iri
-    row.state = state
-    row.updated_at = now
+        session.add(row)
+    else:
+        row.state, row.updated_at = state, now
+        if follow_iri is not None:
+            row.follow_iri = follow_iri
     await session.flush()
     return _view(row)
 

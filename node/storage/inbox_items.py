@@ -103,7 +103,7 @@ async def count_by_state(session: AsyncSession) -> dict[str, int]:
     rows = await session.execute(
         select(InboxItemRow.state, func.count()).group_by(InboxItemRow.state)
     )
-    return {state: int(count) for state, count in rows.tuples()}
+    return {state: int(count) for state, count in rows}
 
 
 async def reject(session: AsyncSession, item_id: int, now: datetime, reason: str) -> None:

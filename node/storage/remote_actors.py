@@ -124,5 +124,5 @@ async def inboxes_of(session: AsyncSession, iris: Sequence[str]) -> list[str]:
     rows = await session.execute(
         select(RemoteActorRow.iri, RemoteActorRow.ap_inbox).where(RemoteActorRow.iri.in_(iris))
     )
-    found = dict(rows.tuples().all())
+    found = {iri: inbox for iri, inbox in rows}
     return dedupe(found.get(iri) for iri in iris)

@@ -13,7 +13,6 @@ from typing import Any
 
 import httpx
 from starlette.applications import Starlette
-from support.router import HostRouter
 
 from node.app import create_app
 from node.clock import FrozenClock
@@ -24,6 +23,7 @@ from node.solidarity import organisations
 from node.storage.db import Database
 from node.storage.migrate import migrate
 from node.workers import Worker
+from support.router import HostRouter
 
 
 @dataclass

@@ -1,0 +1,225 @@
+"""Delivery rows: one per (activity, inbox), claimed with a lease, finished once.
+
+A row is `pending` until it is `delivered` or `failed` (final). claim_due() leases rows
+atomically: FOR UPDATE SKIP LOCKED on PostgreSQL, the single-writer lock on SQLite (the
+claim must be the first statement of its transaction there). Outcomes only change rows that
+are still pending, so a late writer cannot undo another worker's result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Table, and_, bindparam, case, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from node.activitypub.audience import authority
+from node.storage import actors
+from node.storage.actors import LocalActor
+from node.storage.tables import ActorRow, DeliveryRow
+from node.storage.types import UTCDateTime
+
+PENDING = "pending"
+DELIVERED = "delivered"
+FAILED = "failed"
+INSERT_CHUNK = 500
+ERROR_LIMIT = 1000
+
+_TABLE: Table = DeliveryRow.__table__  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    activity_iri: str
+    actor_id: int
+    inbox_url: str
+    host: str
+    body: str
+    attempts: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Result:
+    """A new state for a claimed row. attempted: it was POSTed (attempts grows by one)."""
+
+    id: int
+    state: str
+    attempted: bool
+    next_attempt_at: datetime | None = None
+    status: int | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryCounts:
+    pending: int = 0
+    delivered: int = 0
+    failed: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.pending + self.delivered + self.failed
+
+
+async def enqueue(
+    session: AsyncSession,
+    activity_iri: str,
+    actor_id: int,
+    body: str,
+    inboxes: Iterable[str],
+    now: datetime,
+) -> int:
+    """Store one pending row per inbox; rows that exist for (activity, inbox) are kept as
+    they are. Returns how many rows were new."""
+    rows = [
+        {
+            "activity_iri": activity_iri,
+            "actor_id": actor_id,
+            "inbox_url": inbox,
+            "host": authority(inbox),
+            "body": body,
+            "state": PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for inbox in dict.fromkeys(inboxes)
+    ]
+    added = 0
+    for start in range(0, len(rows), INSERT_CHUNK):
+        statement = (
+            _insert(session)
+            .values(rows[start : start + INSERT_CHUNK])
+            .on_conflict_do_nothing(index_elements=["activity_iri", "inbox_url"])
+            .returning(_TABLE.c.id)
+        )
+        added += len((await session.execute(statement)).all())
+    return added
+
+
+def _insert(session: AsyncSession) -> Any:
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_TABLE)
+
+
+def _claimable(now: datetime) -> Any:
+    return and_(
+        _TABLE.c.state == PENDING,
+        _TABLE.c.next_attempt_at <= now,
+        or_(_TABLE.c.locked_until.is_(None), _TABLE.c.locked_until < now),
+    )
+
+
+async def claim_due(
+    session: AsyncSession,
+    now: datetime,
+    limit: int,
+    lease: timedelta,
+    *,
+    exclude_hosts: Collection[str] = (),
+) -> list[Claimed]:
+    """Lease up to `limit` due rows (oldest due first) until now + lease, and return them.
+
+    Rows leased by another worker are skipped, not waited for. exclude_hosts: hosts the
+    caller has no room for right now.
+    """
+    due = select(_TABLE.c.id).where(_claimable(now))
+    if exclude_hosts:
+        due = due.where(_TABLE.c.host.not_in(list(exclude_hosts)))
+    due = (
+        due.order_by(_TABLE.c.next_attempt_at, _TABLE.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    statement = (
+        update(_TABLE)
+        .where(_TABLE.c.id.in_(due.scalar_subquery()))
+        .values(locked_until=now + lease)
+        .returning(*(_TABLE.c[name] for name in Claimed.__dataclass_fields__))
+    )
+    rows = (await session.execute(statement)).mappings().all()
+    return sorted((Claimed(**row) for row in rows), key=lambda c: c.id)
+
+
+def _record_statement() -> Any:
+    return (
+        update(_TABLE)
+        .where(_TABLE.c.id == bindparam("b_id"), _TABLE.c.state == PENDING)
+        .values(
+            state=bindparam("b_state"),
+            attempts=_TABLE.c.attempts + bindparam("b_tried"),
+            next_attempt_at=func.coalesce(
+                bindparam("b_next", type_=UTCDateTime()), _TABLE.c.next_attempt_at
+            ),
+            locked_until=None,
+            last_status=func.coalesce(bindparam("b_status"), _TABLE.c.last_status),
+            last_error=func.coalesce(bindparam("b_error"), _TABLE.c.last_error),
+            delivered_at=bindparam("b_delivered", type_=UTCDateTime()),
+        )
+    )
+
+
+async def record(session: AsyncSession, results: Sequence[Result], now: datetime) -> None:
+    """Write outcomes (one statement for the lot) and release the rows' leases."""
+    if not results:
+        return
+    params = [
+        {
+            "b_id": r.id,
+            "b_state": r.state,
+            "b_tried": 1 if r.attempted else 0,
+            "b_next": r.next_attempt_at if r.state == PENDING else None,
+            "b_status": r.status,
+            "b_error": r.error[:ERROR_LIMIT] if r.error else None,
+            "b_delivered": now if r.state == DELIVERED else None,
+        }
+        for r in results
+    ]
+    connection = await session.connection()
+    await connection.execute(_record_statement(), params)
+
+
+async def bring_forward(session: AsyncSession, host: str, now: datetime) -> int:
+    """Make every pending row of a host due now (it answers again); returns how many."""
+    result = await session.execute(
+        update(_TABLE)
+        .where(_TABLE.c.host == host, _TABLE.c.state == PENDING, _TABLE.c.next_attempt_at > now)
+        .values(next_attempt_at=now)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def next_due(session: AsyncSession) -> datetime | None:
+    """When the earliest pending row may be claimed: its due time, or its lease's end."""
+    lease_end = _TABLE.c.locked_until
+    effective = case(
+        (and_(lease_end.is_not(None), lease_end > _TABLE.c.next_attempt_at), lease_end),
+        else_=_TABLE.c.next_attempt_at,
+    )
+    due: datetime | None = await session.scalar(
+        select(func.min(effective)).where(_TABLE.c.state == PENDING)
+    )
+    return due
+
+
+async def counts(session: AsyncSession, activity_iri: str | None = None) -> DeliveryCounts:
+    """Rows by state, for one activity or (without one) for all."""
+    statement = select(_TABLE.c.state, func.count()).group_by(_TABLE.c.state)
+    if activity_iri is not None:
+        statement = statement.where(_TABLE.c.activity_iri == activity_iri)
+    found = {state: int(n) for state, n in await session.execute(statement)}
+    return DeliveryCounts(found.get(PENDING, 0), found.get(DELIVERED, 0), found.get(FAILED, 0))
+
+
+async def senders(session: AsyncSession, actor_ids: Collection[int]) -> dict[int, LocalActor]:
+    """The local actors whose keys sign these deliveries, by id."""
+    if not actor_ids:
+        return {}
+    rows = await session.scalars(select(ActorRow).where(ActorRow.id.in_(list(actor_ids))))
+    return {row.id: actors.to_view(row) for row in rows}
