@@ -111,3 +111,48 @@ def test_data_dir_that_is_a_file(tmp_path: Path) -> None:
     blocker.write_text("not a folder")
     result = cli("--data-dir", str(blocker / "data"), "init", "--base-url", "https://n.example")
     assert result.returncode == 1 and "not writable" in result.stderr
+
+
+def test_demo_initialises_and_serves_a_demo_organisation(tmp_path: Path) -> None:
+    import socket
+    import time
+
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SN_")}
+    log = (tmp_path / "demo.log").open("wb")
+    demo = subprocess.Popen(
+        [SCRIPT, "--data-dir", str(tmp_path / "data"), "demo", "--port", str(port)],
+        stdout=log,
+        stderr=log,
+        env=env,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                found = httpx.get(
+                    f"{base}/.well-known/webfinger",
+                    params={"resource": f"acct:demo@127.0.0.1:{port}"},
+                    timeout=2,
+                )
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, (tmp_path / "demo.log").read_text()
+                time.sleep(0.2)
+        assert found.status_code == 200
+        actor = httpx.get(
+            f"{base}/orgs/demo", headers={"Accept": "application/activity+json"}, timeout=5
+        ).json()
+        assert actor["type"] == "Organization" and actor["name"]
+    finally:
+        demo.terminate()
+        demo.wait(timeout=15)
+        log.close()
+    # uvicorn shuts down cleanly, then re-raises the SIGTERM it caught
+    assert demo.returncode in (0, -15)
+    assert "Application shutdown complete" in (tmp_path / "demo.log").read_text()
