@@ -163,9 +163,11 @@ class FedifyPeer:
     origin: str
     actor: str
     handle: str
+    ca: Path | None = None  # the test CA, when the peer serves https (--tls)
 
     def _request(self, method: str, path: str, body: Json | None = None) -> Any:
-        with httpx.Client(base_url=self.origin, timeout=CONTROL_TIMEOUT) as client:
+        verify = ssl.create_default_context(cafile=str(self.ca)) if self.ca else True
+        with httpx.Client(base_url=self.origin, timeout=CONTROL_TIMEOUT, verify=verify) as client:
             response = client.request(method, f"/control/{path}", json=body)
         if response.status_code >= 400:
             pytest.fail(
@@ -255,7 +257,8 @@ def start_peer(node_js: NodeJs, pki: TestPki, logs: Path, name: str, *args: str)
         process.stop()
         raise
     host = info["origin"].split("://", 1)[1]
-    return FedifyPeer(process, info["origin"], info["actor"], f"@peer@{host}")
+    ca = pki.ca if "--tls" in args else None
+    return FedifyPeer(process, info["origin"], info["actor"], f"@peer@{host}", ca)
 
 
 def run_lookup(node_js: NodeJs, pki: TestPki, target: str) -> Json:
