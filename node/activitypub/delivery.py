@@ -21,7 +21,7 @@ from node.activitypub.auth import SigningAuth
 from node.activitypub.fetch import AS2_MEDIA_TYPE, PostResult, SafeClient
 from node.activitypub.keys import load_private_key
 from node.clock import Clock
-from node.config import Settings
+from node.config import FetchLimits, Settings
 from node.errors import FetchError, FetchRefused
 
 # The schedule: 18 attempts. After the n-th failure the next attempt waits
@@ -88,6 +88,11 @@ async def attempt(client: SafeClient, inbox: str, body: bytes, signer: httpx.Aut
     except FetchError as exc:
         return Outcome(Verdict.RETRY, error=f"{type(exc).__name__}: {exc.reason}")
     return outcome_of(result)
+
+
+def attempt_deadline(limits: FetchLimits) -> timedelta:
+    """The longest one attempt can take: SafeClient's whole-exchange bound (connect + 3 reads)."""
+    return timedelta(seconds=limits.connect_timeout + 3 * limits.read_timeout)
 
 
 def backoff(failures: int, rng: random.Random) -> timedelta:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import zip_longest
 from typing import Any
 
 from sqlalchemy import Table, and_, bindparam, case, func, or_, select, update
@@ -55,6 +56,25 @@ class Result:
     status: int | None = None
     error: str | None = None
 
+    @classmethod
+    def delivered(cls, row_id: int, status: int) -> Result:
+        return cls(row_id, DELIVERED, attempted=True, status=status)
+
+    @classmethod
+    def retry_at(
+        cls, row_id: int, at: datetime, status: int | None, error: str | None, *, attempted: bool
+    ) -> Result:
+        return cls(row_id, PENDING, attempted, next_attempt_at=at, status=status, error=error)
+
+    @classmethod
+    def failed(cls, row_id: int, status: int | None, error: str, *, attempted: bool) -> Result:
+        return cls(row_id, FAILED, attempted, status=status, error=error)
+
+    @classmethod
+    def released(cls, row_id: int) -> Result:
+        """Back to the queue as it was, lease dropped (the attempt did not happen)."""
+        return cls(row_id, PENDING, attempted=False)
+
 
 @dataclass(frozen=True)
 class DeliveryCounts:
@@ -75,8 +95,8 @@ async def enqueue(
     inboxes: Iterable[str],
     now: datetime,
 ) -> int:
-    """Store one pending row per inbox; rows that exist for (activity, inbox) are kept as
-    they are. Returns how many rows were new."""
+    """Store one pending row per inbox, hosts interleaved; rows that exist for (activity,
+    inbox) are kept as they are. Returns how many rows were new."""
     rows = [
         {
             "activity_iri": activity_iri,
@@ -89,7 +109,7 @@ async def enqueue(
             "next_attempt_at": now,
             "created_at": now,
         }
-        for inbox in dict.fromkeys(inboxes)
+        for inbox in interleave_hosts(inboxes)
     ]
     added = 0
     for start in range(0, len(rows), INSERT_CHUNK):
@@ -101,6 +121,16 @@ async def enqueue(
         )
         added += len((await session.execute(statement)).all())
     return added
+
+
+def interleave_hosts(inboxes: Iterable[str]) -> list[str]:
+    """Distinct inboxes with hosts taking turns (a1 b1 c1 a2 b2 …), so that rows claimed
+    in id order spread over many hosts instead of queueing behind one."""
+    by_host: dict[str, list[str]] = {}
+    for inbox in dict.fromkeys(inboxes):
+        by_host.setdefault(authority(inbox), []).append(inbox)
+    turns = zip_longest(*by_host.values())
+    return [inbox for turn in turns for inbox in turn if inbox is not None]
 
 
 def _insert(session: AsyncSession) -> Any:

@@ -1,0 +1,395 @@
+"""Sending and the delivery queue, end to end: real uvicorn sinks on loopback ports verify
+every signature; workers are driven by run_until_idle() and the clock is frozen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select, update
+from support.sinks import Sink, serve_sink
+
+from node.activitypub.delivery import MAX_ATTEMPTS
+from node.activitypub.keys import load_public_key
+from node.activitypub.vocabulary import PUBLIC
+from node.clock import FrozenClock
+from node.config import FetchLimits
+from node.runner import build_worker, close_worker
+from node.services import Services, make_services
+from node.solidarity import deliveries
+from node.solidarity.deliveries import LEASE, DeliveryQueue
+from node.storage import actors, hosts, remote_actors
+from node.storage import deliveries as rows
+from node.storage.actors import LocalActor
+from node.storage.follows import ACCEPTED
+from node.storage.hosts import FAILURE_DAYS_LIMIT, PROBE_INTERVAL
+from node.storage.remote_actors import RemoteActor
+from node.storage.tables import DeliveryRow, FollowRow
+from node.workers import Worker
+
+FOLLOWERS = "https://node.test/orgs/alpha/followers"
+
+
+@pytest.fixture
+async def sender(node: Services, alpha: str) -> LocalActor:
+    async with node.db.transaction() as session:
+        return await actors.by_username(session, "alpha")
+
+
+@pytest.fixture
+async def sink(node: Services, sender: LocalActor, alpha: str) -> AsyncIterator[Sink]:
+    keys = {node.urls.key_id(alpha): load_public_key(sender.public_key_pem)}
+    async with serve_sink(Sink(keys, node.clock), ports=5) as running:
+        yield running
+
+
+@pytest.fixture
+async def queue(node: Services) -> AsyncIterator[DeliveryQueue]:
+    delivering = DeliveryQueue(node, rng=random.Random(5))
+    yield delivering
+    await delivering.aclose()
+
+
+def worker(node: Services, *queues: DeliveryQueue) -> Worker:
+    return Worker(list(queues), node.clock)
+
+
+def note(node: Services, **addressing: Any) -> dict[str, Any]:
+    key = uuid.uuid4().hex
+    return {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": node.urls.activity(key),
+        "type": "Create",
+        "actor": "https://node.test/orgs/alpha",
+        "object": {"id": f"https://node.test/notes/{key}", "type": "Note", "content": "hi"},
+        **addressing,
+    }
+
+
+async def remember(node: Services, iri: str, inbox: str, shared: str | None = None) -> None:
+    actor = RemoteActor(
+        iri=iri,
+        type="Person",
+        key_id=f"{iri}#main-key",
+        public_key_pem=None,
+        username=iri.rsplit("/", 1)[-1],
+        name=None,
+        inbox=inbox,
+        shared_inbox=shared,
+        followers=None,
+        fetched_at=node.clock.now(),
+        gone=False,
+    )
+    async with node.db.transaction() as session:
+        await remote_actors.upsert(session, actor, {"id": iri})
+
+
+async def follow(node: Services, alpha: str, iri: str, inbox: str, shared: str | None) -> None:
+    await remember(node, iri, inbox, shared)
+    now = node.clock.now()
+    async with node.db.transaction() as session:
+        session.add(
+            FollowRow(
+                follower_iri=iri, target_iri=alpha, state=ACCEPTED, created_at=now, updated_at=now
+            )
+        )
+
+
+async def all_rows(node: Services) -> list[DeliveryRow]:
+    async with node.db.transaction() as session:
+        return list(await session.scalars(select(DeliveryRow).order_by(DeliveryRow.id)))
+
+
+async def counts(node: Services, iri: str | None = None) -> rows.DeliveryCounts:
+    async with node.db.transaction() as session:
+        return await rows.counts(session, iri)
+
+
+# --- fan-out --------------------------------------------------------------------------
+
+
+async def test_fifty_followers_on_five_hosts_get_five_signed_posts(
+    node: Services, alpha: str, sender: LocalActor, sink: Sink, queue: DeliveryQueue
+) -> None:
+    for n in range(50):
+        host = sink.hosts[n % 5]
+        await follow(
+            node,
+            alpha,
+            f"http://{host}/users/u{n}",
+            f"http://{host}/users/u{n}/inbox",
+            f"http://{host}/inbox",
+        )
+    woken: list[bool] = []
+    node.wake_worker = lambda: woken.append(True)
+    activity = note(node, to=[PUBLIC], cc=[FOLLOWERS], bcc=["http://secret.example/u"])
+
+    assert await deliveries.send(node, sender, activity) == 5
+    assert woken == [True]
+    await worker(node, queue).run_until_idle()
+
+    assert sorted(sink.per_url().items()) == sorted((sink.url(i), 1) for i in range(5))
+    assert all(got.verified for got in sink.received)
+    assert {got.body for got in sink.received} == {deliveries.audience.serialise(activity).encode()}
+    assert b"secret.example" not in sink.received[0].body
+    assert await counts(node, activity["id"]) == rows.DeliveryCounts(delivered=5)
+    assert queue.stats == {"delivered": 5}
+
+
+async def test_addressed_actors_and_extra_inboxes_are_delivered_once_and_never_home(
+    node: Services, alpha: str, sender: LocalActor, sink: Sink, queue: DeliveryQueue
+) -> None:
+    bob, carol = f"http://{sink.hosts[0]}/users/bob", f"http://{sink.hosts[1]}/users/carol"
+    await remember(node, bob, f"{bob}/inbox", shared=sink.url(0))
+    await remember(node, carol, f"{carol}/inbox")
+    activity = note(
+        node,
+        to=[bob, "https://node.test/orgs/beta", "http://unknown.example/users/x"],
+        bto=[carol],
+    )
+    extra = [f"{bob}/inbox", "https://node.test/inbox"]
+    assert await deliveries.send(node, sender, activity, extra_inboxes=extra) == 2
+    assert await deliveries.send(node, sender, activity, extra_inboxes=extra) == 0
+    await worker(node, queue).run_until_idle()
+    assert sink.per_url() == {f"{bob}/inbox": 1, f"{carol}/inbox": 1}
+    assert all(b"bto" not in got.body for got in sink.received)
+
+
+async def test_blocked_domains_get_nothing(
+    node: Services, alpha: str, sender: LocalActor, sink: Sink, queue: DeliveryQueue
+) -> None:
+    port = sink.hosts[0].split(":")[1]
+    await follow(
+        node, alpha, f"http://localhost:{port}/u/1", f"http://localhost:{port}/inbox", None
+    )
+    await follow(node, alpha, f"http://{sink.hosts[1]}/u/2", sink.url(1), None)
+    async with node.db.transaction() as session:
+        await hosts.block(session, "localhost", "test", node.clock.now())
+    first = note(node, to=[PUBLIC], cc=[FOLLOWERS])
+    assert await deliveries.send(node, sender, first) == 1  # dropped when queued
+    async with node.db.transaction() as session:  # queued before a block: dropped when due
+        await rows.enqueue(session, "urn:x:1", sender.id, "{}", [sink.url(2)], node.clock.now())
+        await hosts.block(session, "127.0.0.1", "test", node.clock.now())
+    await worker(node, queue).run_until_idle()
+    assert sink.received == []
+    assert await counts(node) == rows.DeliveryCounts(failed=2)
+    assert {row.last_error for row in await all_rows(node)} == {"domain blocked"}
+
+
+# --- outcomes and retries -------------------------------------------------------------
+
+
+async def send_to_hosts(node: Services, sender: LocalActor, sink: Sink) -> dict[str, Any]:
+    """One activity addressed to one actor on each of the sink's hosts."""
+    iris = [f"http://{host}/users/u" for host in sink.hosts]
+    for iri, host in zip(iris, sink.hosts, strict=True):
+        await remember(node, iri, f"http://{host}/inbox")
+    activity = note(node, to=iris)
+    await deliveries.send(node, sender, activity)
+    return activity
+
+
+async def test_each_answer_leads_to_its_state(
+    node: Services, sender: LocalActor, sink: Sink, queue: DeliveryQueue, clock: FrozenClock
+) -> None:
+    for host, status in zip(sink.hosts, (202, 500, 410, 401), strict=False):
+        sink.answer(host, status)
+    sink.answer(sink.hosts[4], 429, retry_after="3600")
+    await send_to_hosts(node, sender, sink)
+    await worker(node, queue).run_until_idle()
+
+    by_host = {row.host: row for row in await all_rows(node)}
+    ok, error, gone, unauthorised, limited = (by_host[host] for host in sink.hosts)
+    now = clock.now()
+    assert (ok.state, ok.last_status, ok.delivered_at) == ("delivered", 202, now)
+    assert (gone.state, gone.last_status, gone.last_error) == ("failed", 410, "HTTP 410")
+    for row in (error, unauthorised):
+        assert (row.state, row.attempts) == ("pending", 1)
+        assert now + timedelta(minutes=1) <= row.next_attempt_at <= now + timedelta(seconds=75)
+    assert limited.next_attempt_at == now + timedelta(hours=1)
+    assert all(row.locked_until is None for row in by_host.values())
+    assert queue.stats == {"delivered": 1, "failed": 1, "retry": 3}
+
+
+async def test_retries_back_off_exponentially_and_finally_give_up(
+    node: Services, sender: LocalActor, sink: Sink, queue: DeliveryQueue, clock: FrozenClock
+) -> None:
+    sink.answer(sink.hosts[0], 503)
+    await remember(node, "http://x/u", sink.url(0))
+    await deliveries.send(node, sender, note(node, to=["http://x/u"]))
+    run = worker(node, queue)
+    for attempt in range(1, 11):  # ten attempts within 8.5 hours: one failing day
+        await run.run_until_idle()
+        (row,) = await all_rows(node)
+        base = timedelta(minutes=2 ** (attempt - 1))
+        assert row.attempts == attempt and len(sink.received) == attempt
+        assert base <= row.next_attempt_at - clock.now() <= base * 1.25
+        clock.set(row.next_attempt_at)
+    async with node.db.transaction() as session:
+        await session.execute(update(DeliveryRow).values(attempts=MAX_ATTEMPTS - 1))
+    await run.run_until_idle()
+    (row,) = await all_rows(node)
+    assert (row.state, row.attempts) == ("failed", MAX_ATTEMPTS)
+    assert row.last_error == f"gave up after {MAX_ATTEMPTS} attempts: HTTP 503"
+
+
+async def test_a_hanging_host_times_out_without_holding_up_the_others(
+    settings: Any, node: Services, sender: LocalActor, sink: Sink, clock: FrozenClock
+) -> None:
+    quick = replace(settings, fetch=FetchLimits(connect_timeout=1.0, read_timeout=0.3))
+    other = make_services(quick, clock=clock)
+    delivering = DeliveryQueue(other)
+    try:
+        sink.hang(sink.hosts[0])
+        await send_to_hosts(node, sender, sink)
+        await worker(other, delivering).run_until_idle()
+    finally:
+        await delivering.aclose()
+        await other.close()
+    by_host = {row.host: row for row in await all_rows(node)}
+    assert by_host[sink.hosts[0]].state == "pending"
+    assert (by_host[sink.hosts[0]].last_error or "").startswith("FetchTimeout")
+    assert [by_host[host].state for host in sink.hosts[1:]] == ["delivered"] * 4
+
+
+async def test_attempts_outlive_a_cycle_and_aclose_releases_them(
+    node: Services, sender: LocalActor, sink: Sink, clock: FrozenClock
+) -> None:
+    sink.hang(sink.hosts[0])
+    await send_to_hosts(node, sender, sink)
+    delivering = DeliveryQueue(node, poll_seconds=0.05)
+    try:
+        for _ in range(200):  # each cycle waits at most poll_seconds for an attempt to end
+            await delivering.run_once(50)
+            if (await counts(node)).delivered == 4:
+                break
+        assert delivering.in_hand == 1  # the hanging one, still out
+        assert await delivering.next_due() == clock.now()
+    finally:
+        await delivering.aclose()
+    (hanging,) = [row for row in await all_rows(node) if row.state == "pending"]
+    assert (hanging.locked_until, hanging.attempts) == (None, 0)
+
+
+# --- host health --------------------------------------------------------------------------
+
+
+async def test_a_host_failing_on_seven_days_is_skipped_until_a_probe_succeeds(
+    node: Services, sender: LocalActor, sink: Sink, queue: DeliveryQueue, clock: FrozenClock
+) -> None:
+    down = sink.hosts[0]
+    sink.answer(down, 500)
+    await remember(node, "http://x/u", sink.url(0))
+    run = worker(node, queue)
+    for day in range(FAILURE_DAYS_LIMIT):
+        clock.advance(timedelta(days=1 if day else 0))
+        await deliveries.send(node, sender, note(node, to=["http://x/u"]))
+        await run.run_until_idle()
+    async with node.db.transaction() as session:
+        health = await hosts.health(session, down)
+    assert health is not None and not health.available
+    assert health.next_probe_at == clock.now() + PROBE_INTERVAL
+    posts = len(sink.received)
+
+    waiting = note(node, to=["http://x/u"])
+    await deliveries.send(node, sender, waiting)
+    await run.run_until_idle()
+    assert len(sink.received) == posts  # postponed, not attempted
+    by_activity = {row.activity_iri: row for row in await all_rows(node)}
+    assert by_activity[waiting["id"]].next_attempt_at == health.next_probe_at
+    assert by_activity[waiting["id"]].attempts == 0
+
+    sink.answer(down, 202)
+    clock.set(health.next_probe_at + timedelta(seconds=1))
+    await run.run_until_idle()
+    async with node.db.transaction() as session:
+        health = await hosts.health(session, down)
+    assert health is not None and health.available and health.failure_days == 0
+    assert await counts(node) == rows.DeliveryCounts(delivered=FAILURE_DAYS_LIMIT + 1)
+    assert len(sink.received) == posts + FAILURE_DAYS_LIMIT + 1  # the probe, then the rest
+
+
+# --- several workers, crashes ---------------------------------------------------------------
+
+
+async def test_two_workers_at_once_never_deliver_a_row_twice(
+    settings: Any, node: Services, sender: LocalActor, sink: Sink, clock: FrozenClock
+) -> None:
+    for n in range(40):
+        host = sink.hosts[n % 5]
+        await follow(
+            node,
+            node.urls.actor("alpha"),
+            f"http://{host}/u/{n}",
+            f"http://{host}/u/{n}/inbox",
+            None,
+        )
+    for _ in range(5):
+        await deliveries.send(node, sender, note(node, to=[PUBLIC], cc=[FOLLOWERS]))
+    second = make_services(settings, clock=clock)  # another process: its own engine and pools
+    one, two = DeliveryQueue(node, concurrency=8), DeliveryQueue(second, concurrency=8)
+    try:
+        await asyncio.gather(
+            worker(node, one).run_until_idle(), worker(second, two).run_until_idle()
+        )
+    finally:
+        await one.aclose()
+        await two.aclose()
+        await second.close()
+    seen = [(got.body, got.host, got.path) for got in sink.received]
+    assert len(seen) == len(set(seen)) == 200
+    assert one.stats["delivered"] > 0 and two.stats["delivered"] > 0
+    assert one.stats["delivered"] + two.stats["delivered"] == 200
+    assert await counts(node) == rows.DeliveryCounts(delivered=200)
+
+
+async def test_a_row_abandoned_by_a_crashed_worker_is_delivered_after_its_lease(
+    node: Services, sender: LocalActor, sink: Sink, queue: DeliveryQueue, clock: FrozenClock
+) -> None:
+    activity = await send_to_hosts(node, sender, sink)
+    async with node.db.transaction() as session:  # a worker claims two rows, then dies
+        crashed = await rows.claim_due(session, clock.now(), 2, LEASE)
+    await worker(node, queue).run_until_idle()
+    assert len(sink.received) == 3
+    async with node.db.transaction() as session:
+        assert await rows.next_due(session) == clock.now() + LEASE
+    clock.advance(LEASE + timedelta(seconds=1))
+    await worker(node, queue).run_until_idle()
+    assert sorted(sink.per_url().values()) == [1] * 5
+    assert {f"http://{got.host}{got.path}" for got in sink.received[3:]} == {
+        row.inbox_url for row in crashed
+    }
+    assert await counts(node, activity["id"]) == rows.DeliveryCounts(delivered=5)
+
+
+# --- assembling the worker ------------------------------------------------------------------
+
+
+async def test_the_worker_runs_the_inbox_then_deliveries_on_the_nodes_transport(
+    node: Services, settings: Any, clock: FrozenClock, sender: LocalActor
+) -> None:
+    assert [queue.name for queue in build_worker(node).queues] == ["inbox", "deliveries"]
+    seen: list[str] = []
+
+    def accept(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return httpx.Response(202)
+
+    in_process = make_services(settings, clock=clock, transport=httpx.MockTransport(accept))
+    await remember(node, "https://remote.example/u", "https://remote.example/u/inbox")
+    try:
+        await deliveries.send(in_process, sender, note(node, to=["https://remote.example/u"]))
+        running = build_worker(in_process)
+        await running.run_until_idle()
+        await close_worker(running)
+    finally:
+        await in_process.close()
+    assert seen == ["https://remote.example/u/inbox"]  # routed by the node's own transport
