@@ -21,6 +21,7 @@ from starlette.templating import Jinja2Templates
 from node.clock import Clock
 from node.config import Settings
 from node.errors import SolidarityError
+from node.runner import build_worker, close_worker
 from node.services import Services, make_services
 from node.web import middleware
 from node.web.routes import routes
@@ -28,12 +29,13 @@ from node.web.routes import routes
 TEMPLATES = Path(__file__).parent / "web" / "templates"
 
 
-def start_worker(node: Services) -> asyncio.Task[None]:
-    from node.runner import build_worker
-
+async def run_in_process_worker(node: Services) -> None:
     worker = build_worker(node)
     node.wake_worker = worker.notify
-    return asyncio.create_task(worker.run_forever(), name="worker")
+    try:
+        await worker.run_forever()
+    finally:
+        await close_worker(worker)
 
 
 def create_app(
@@ -50,7 +52,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await node.start()
-        task = start_worker(node) if run_worker else None
+        task = asyncio.create_task(run_in_process_worker(node)) if run_worker else None
         try:
             yield
         finally:

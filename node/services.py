@@ -33,6 +33,7 @@ class Services:
     clock: Clock
     http: httpx.AsyncClient
     jsonld: JsonLdProcessor
+    custom_transport: bool = False
     _fetcher: SafeClient | None = None
     wake_worker: Callable[[], None] = field(default=lambda: None)
 
@@ -109,4 +110,5 @@ def make_services(
         clock=clock or SystemClock(),
         http=make_http_client(settings, transport),
         jsonld=JsonLdProcessor(),
+        custom_transport=transport is not None,
     )
