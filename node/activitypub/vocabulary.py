@@ -21,6 +21,7 @@ NODE_TERMS: Final[dict[str, Any]] = {
     "Hashtag": "as:Hashtag",
     "sensitive": "as:sensitive",
     "kind": "sn:kind",
+    "title": "sn:title",
     "urgency": "sn:urgency",
     "deadline": {"@id": "sn:deadline", "@type": "xsd:dateTime"},
     "regions": "sn:regions",

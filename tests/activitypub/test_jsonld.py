@@ -586,7 +586,10 @@ def test_extension_terms_are_bundled_under_our_own_name(processor: JsonLdProcess
 
 
 def test_node_context_holds_the_design_terms(processor: JsonLdProcessor) -> None:
-    assert processor.context_document(NODE_CONTEXT) == {"@context": DESIGN_TERMS}
+    # DESIGN §2's terms, plus sn:title: a call's title for nodes (a Note's `name` is a CW on GtS)
+    assert processor.context_document(NODE_CONTEXT) == {
+        "@context": DESIGN_TERMS | {"title": "sn:title"}
+    }
     assert processor.context_document("http://w3id.org/solidarity-node/ns/")["@context"]["pledge"]
 
 
