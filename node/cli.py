@@ -30,7 +30,7 @@ from node.config import (
 from node.errors import ConfigError, SolidarityError
 from node.services import Services, make_services
 from node.solidarity import organisations
-from node.storage import hosts
+from node.storage import delivery_retries, hosts
 from node.storage.db import Database
 from node.storage.migrate import migrate
 from node.urls import Urls
@@ -345,6 +345,37 @@ def domain_list(ctx: click.Context, data_dir: Path | None) -> None:
 
     for blocked, reason in run(with_db(settings, work)):
         click.echo(f"{blocked}\t{reason}")
+
+
+@main.group("deliveries")
+def deliveries_group() -> None:
+    """Nudge the delivery queue."""
+
+
+@deliveries_group.command("retry-now")
+@data_dir_option
+@click.option("--host", default=None, help="Only deliveries to this host (host[:port]).")
+@click.option(
+    "--release-leases",
+    is_flag=True,
+    help="Also free rows leased by workers. Only when no serve or worker process runs "
+    "(after a crash), or a delivery in flight may be sent twice.",
+)
+@click.pass_context
+def deliveries_retry_now(
+    ctx: click.Context, data_dir: Path | None, host: str | None, release_leases: bool
+) -> None:
+    """Make pending deliveries due now instead of at their backed-off time."""
+    settings = settings_for(ctx, data_dir)
+
+    async def work(db: Database) -> int:
+        async with db.transaction() as session:
+            return await delivery_retries.retry_now(
+                session, SystemClock().now(), host=host, release_leases=release_leases
+            )
+
+    count = run(with_db(settings, work))
+    click.echo(f"{count} pending deliveries are due now.")
 
 
 def clean_domain(name: str) -> str:
