@@ -42,6 +42,7 @@ class Settings:
     open_registrations: bool = False
     inbox_max_bytes: int = 1_048_576
     ca_file: Path | None = None
+    delivery_lease_seconds: float = 60.0
     fetch: FetchLimits = field(default_factory=FetchLimits)
 
     @property
@@ -124,9 +125,25 @@ def settings_from_mapping(
         database_url=validate_database_url(database_url),
         allow_private_addresses=allow_private,
         ca_file=Path(str(ca_file)) if ca_file else None,
+        delivery_lease_seconds=seconds(
+            env, raw, "SN_DELIVERY_LEASE_SECONDS", "delivery_lease_seconds", 60.0
+        ),
     )
     extras = {k: raw[k] for k in ("node_name", "node_description") if isinstance(raw.get(k), str)}
     return replace(settings, **extras)
+
+
+def seconds(
+    env: Mapping[str, str], raw: Mapping[str, Any], env_name: str, key: str, default: float
+) -> float:
+    value = env.get(env_name, raw.get(key, default))
+    try:
+        number = float(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{env_name} / {key} must be a number of seconds, not {value!r}") from exc
+    if not 1 <= number <= 86_400:
+        raise ConfigError(f"{env_name} / {key} must be between 1 and 86400 seconds")
+    return number
 
 
 def write_config(settings: Settings) -> Path:

@@ -1,7 +1,8 @@
 """Every local IRI is built and parsed here, from the node's base URL.
 
 Layout: /actor (instance actor), /orgs/{name} (organisation actors and their collections),
-/@{name} (profile pages), /inbox (shared inbox), /activities/{key}. Nothing else builds local URLs.
+/@{name} (profile pages), /inbox (shared inbox), /activities/{key}, /strategies/{key} and
+/calls/{key} (with /replies, /likes, /shares). Nothing else builds local URLs.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ USERNAME_RE = re.compile(r"^[a-z0-9_](?:[a-z0-9_.-]{0,28}[a-z0-9_])?$")
 ORG_PATH_RE = re.compile(r"^/orgs/(?P<name>[^/]+)$")
 PROFILE_PATH_RE = re.compile(r"^/@(?P<name>[^/]+)$")
 INSTANCE_ACTOR_NAME = "actor"
+PUBLICATION_PATHS = {"strategy": "strategies", "call": "calls"}
 
 
 def check_username(name: str) -> str:
@@ -79,6 +81,10 @@ class Urls:
 
     def activity(self, key: str) -> str:
         return f"{self.base}/activities/{key}"
+
+    def publication(self, kind: str, key: str) -> str:
+        """A strategy (/strategies/KEY) or a call (/calls/KEY): id and page alike."""
+        return f"{self.base}/{PUBLICATION_PATHS[kind]}/{key}"
 
     # discovery
     def acct(self, name: str) -> str:

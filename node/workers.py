@@ -18,7 +18,7 @@ from node.clock import Clock
 
 log = logging.getLogger("node.workers")
 
-IDLE_POLL_SECONDS = 5.0
+IDLE_POLL_SECONDS = 1.0
 BATCH = 50
 
 

@@ -38,7 +38,7 @@ log = logging.getLogger("node.deliveries")
 # signing), so the bound is set for hiding real network latency, not for loopback speed.
 DEFAULT_CONCURRENCY = 64
 DEFAULT_PER_HOST = 4
-LEASE = timedelta(minutes=10)
+MIN_LEASE = timedelta(seconds=2)
 POLL_SECONDS = 0.25
 GIVE_UP_AFTER = timedelta(days=10)
 
@@ -129,7 +129,7 @@ class DeliveryQueue:
         *,
         concurrency: int = DEFAULT_CONCURRENCY,
         per_host: int = DEFAULT_PER_HOST,
-        lease: timedelta = LEASE,
+        lease: timedelta | None = None,
         poll_seconds: float = POLL_SECONDS,
         http: httpx.AsyncClient | None = None,
         rng: random.Random | None = None,
@@ -138,9 +138,11 @@ class DeliveryQueue:
         self._concurrency = max(1, concurrency)
         self._per_host = max(1, per_host)
         self._deadline = delivery.attempt_deadline(node.settings.fetch)
-        # a row may wait in the backlog behind concurrency/per_host attempts on its host
-        waits = -(-self._concurrency // self._per_host) + 1
-        self._lease = max(lease, self._deadline * waits)
+        # rows in hand are renewed every third of a lease, so a short lease suffices and a
+        # crashed worker's rows come back soon
+        configured = timedelta(seconds=node.settings.delivery_lease_seconds)
+        self._lease = max(lease or configured, MIN_LEASE)
+        self._renewed = node.clock.now()
         self._poll = poll_seconds
         self._rng = rng or random.Random()
         self._signers = Signers(node.clock)
@@ -158,6 +160,7 @@ class DeliveryQueue:
 
     async def run_once(self, limit: int) -> int:
         """Rows claimed or finished this cycle; at least 1 while attempts are in flight."""
+        await self._renew()
         claimed = await self._claim(limit)
         self._start_ready()
         if not self._tasks:
@@ -194,6 +197,22 @@ class DeliveryQueue:
         except Exception:
             log.exception("could not release %d deliveries; their leases will expire", len(rows))
         await self._clients.aclose()
+
+    # --- leases ------------------------------------------------------------------------
+
+    async def _renew(self) -> None:
+        """Keep the leases of rows in hand alive while this worker lives."""
+        now = self._node.clock.now()
+        if not self.in_hand or now - self._renewed < self._lease / 3:
+            return
+        until = now + self._lease
+        ids = [row.id for row in self._tasks.values()]
+        for host, waiting in self._backlog.items():
+            self._backlog[host] = deque((row, until) for row, _ in waiting)
+            ids.extend(row.id for row, _ in waiting)
+        async with self._node.db.transaction() as session:
+            await deliveries.renew(session, ids, until)
+        self._renewed = now
 
     # --- claiming ----------------------------------------------------------------------
 
@@ -259,12 +278,12 @@ class DeliveryQueue:
     # --- attempting --------------------------------------------------------------------
 
     def _start_ready(self) -> None:
-        latest_start = self._node.clock.now() + self._deadline
+        now = self._node.clock.now()
         for host in list(self._backlog):
             waiting = self._backlog[host]
             while waiting and self._running[host] < self._per_host:
                 row, lease_end = waiting.popleft()
-                if lease_end < latest_start:
+                if lease_end < now:
                     log.warning("lease of delivery %d ran out while it waited; left", row.id)
                     continue  # another worker may hold it by now; its lease decides
                 self._running[host] += 1

@@ -33,14 +33,8 @@ class Dropped(Exception):
 async def receive(node: Services, incoming: Incoming, recipient: str | None) -> bool:
     """Screen and store; True when the activity was new. Raises the errors the caller maps."""
     document, activity = parse_activity(incoming.body)
-    headers = {k.lower(): v for k, v in incoming.headers.items()}
-    parsed = signatures.parse_signature(incoming.method, incoming.path_and_query, headers)
-    await refuse_blocked(node, activity.actor, parsed.key_id)
-    signatures.check_policy(parsed)
-    signatures.check_time_window(parsed, headers, node.clock.now())
-    signatures.check_body_digest(parsed, headers, incoming.body)
     try:
-        signer = await verified_signer(node, parsed, headers, activity)
+        signer = await authenticate(node, incoming, activity)
     except Dropped:
         return False
     if signer.iri != activity.actor:
@@ -65,6 +59,22 @@ async def receive(node: Services, incoming: Incoming, recipient: str | None) -> 
     return stored
 
 
+async def authenticate(
+    node: Services, incoming: Incoming, activity: ActivityView | None = None
+) -> RemoteActor:
+    """The remote actor whose key signed this request (a POST with its activity, or a GET).
+
+    Cheap checks first (policy, time window, digest), so garbage never costs a key fetch.
+    """
+    headers = {k.lower(): v for k, v in incoming.headers.items()}
+    parsed = signatures.parse_signature(incoming.method, incoming.path_and_query, headers)
+    await refuse_blocked(node, activity.actor if activity else parsed.key_id, parsed.key_id)
+    signatures.check_policy(parsed)
+    signatures.check_time_window(parsed, headers, node.clock.now())
+    signatures.check_body_digest(parsed, headers, incoming.body)
+    return await verified_signer(node, parsed, headers, activity)
+
+
 async def refuse_blocked(node: Services, actor: str, key_id: str) -> None:
     async with node.db.transaction() as session:
         for host in {host_of(actor), host_of(key_id)}:
@@ -76,7 +86,7 @@ async def verified_signer(
     node: Services,
     parsed: signatures.ParsedSignature,
     headers: dict[str, str],
-    activity: ActivityView,
+    activity: ActivityView | None,
 ) -> RemoteActor:
     """The actor whose key verifies the signature, refetching the key once on failure."""
     signer = await lookup(node, parsed.key_id, activity, refresh=False)
@@ -90,12 +100,12 @@ async def verified_signer(
 
 
 async def lookup(
-    node: Services, key_id: str, activity: ActivityView, *, refresh: bool
+    node: Services, key_id: str, activity: ActivityView | None, *, refresh: bool
 ) -> RemoteActor:
     try:
         return await remote.actor_for_key(node, key_id, refresh=refresh)
     except (FetchError, Gone, JsonLdError) as exc:
-        if activity.type == "Delete" and activity.object_id == activity.actor:
+        if activity and activity.type == "Delete" and activity.object_id == activity.actor:
             raise Dropped from exc  # the actor deleted itself; its key is gone with it
         raise SignatureError(f"cannot get the key {key_id}: {exc}") from exc
 

@@ -177,6 +177,16 @@ async def claim_due(
     return sorted((Claimed(**row) for row in rows), key=lambda c: c.id)
 
 
+async def renew(session: AsyncSession, ids: Collection[int], until: datetime) -> None:
+    """Extend the lease of rows a worker still holds (pending ones only)."""
+    if ids:
+        await session.execute(
+            update(_TABLE)
+            .where(_TABLE.c.id.in_(list(ids)), _TABLE.c.state == PENDING)
+            .values(locked_until=until)
+        )
+
+
 def _record_statement() -> Any:
     return (
         update(_TABLE)

@@ -25,7 +25,7 @@ from node.config import FetchLimits
 from node.runner import build_worker, close_worker
 from node.services import Services, make_services
 from node.solidarity import deliveries
-from node.solidarity.deliveries import LEASE, DeliveryQueue
+from node.solidarity.deliveries import DeliveryQueue
 from node.storage import actors, hosts, remote_actors
 from node.storage import deliveries as rows
 from node.storage.actors import LocalActor
@@ -354,20 +354,41 @@ async def test_two_workers_at_once_never_deliver_a_row_twice(
 async def test_a_row_abandoned_by_a_crashed_worker_is_delivered_after_its_lease(
     node: Services, sender: LocalActor, sink: Sink, queue: DeliveryQueue, clock: FrozenClock
 ) -> None:
+    lease = timedelta(seconds=node.settings.delivery_lease_seconds)
     activity = await send_to_hosts(node, sender, sink)
     async with node.db.transaction() as session:  # a worker claims two rows, then dies
-        crashed = await rows.claim_due(session, clock.now(), 2, LEASE)
+        crashed = await rows.claim_due(session, clock.now(), 2, lease)
     await worker(node, queue).run_until_idle()
     assert len(sink.received) == 3
     async with node.db.transaction() as session:
-        assert await rows.next_due(session) == clock.now() + LEASE
-    clock.advance(LEASE + timedelta(seconds=1))
+        assert await rows.next_due(session) == clock.now() + lease
+    clock.advance(lease + timedelta(seconds=1))
     await worker(node, queue).run_until_idle()
     assert sorted(sink.per_url().values()) == [1] * 5
     assert {f"http://{got.host}{got.path}" for got in sink.received[3:]} == {
         row.inbox_url for row in crashed
     }
     assert await counts(node, activity["id"]) == rows.DeliveryCounts(delivered=5)
+
+
+async def test_a_live_worker_renews_the_leases_of_rows_it_holds(
+    node: Services, sender: LocalActor, sink: Sink, clock: FrozenClock
+) -> None:
+    lease = timedelta(seconds=node.settings.delivery_lease_seconds)
+    queue = DeliveryQueue(node, concurrency=8, per_host=1, poll_seconds=0.05)
+    for host in sink.hosts:
+        sink.hang(host)
+    try:
+        await send_to_hosts(node, sender, sink)
+        await queue.run_once(10)  # claims every row; their attempts hang
+        assert queue.in_hand == len(sink.hosts)
+        clock.advance(lease * 0.9)
+        await queue.run_once(0)  # renews the leases of what it holds
+        async with node.db.transaction() as session:
+            later = clock.now() + lease * 0.5  # past the first lease, inside the renewed one
+            assert await rows.claim_due(session, later, 10, lease) == []
+    finally:
+        await queue.aclose()
 
 
 # --- assembling the worker ------------------------------------------------------------------
