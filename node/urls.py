@@ -17,7 +17,7 @@ USERNAME_RE = re.compile(r"^[a-z0-9_](?:[a-z0-9_.-]{0,28}[a-z0-9_])?$")
 ORG_PATH_RE = re.compile(r"^/orgs/(?P<name>[^/]+)$")
 PROFILE_PATH_RE = re.compile(r"^/@(?P<name>[^/]+)$")
 INSTANCE_ACTOR_NAME = "actor"
-PUBLICATION_PATHS = {"strategy": "strategies", "call": "calls"}
+PUBLICATION_PATHS = {"strategy": "strategies", "call": "calls", "note": "notes"}
 
 
 def check_username(name: str) -> str:

@@ -14,10 +14,12 @@ from typing import Any
 
 from node.activitypub import render
 from node.activitypub.objects import ACTOR_TYPES, ActivityView, ObjectView, same_origin, visibility
+from node.activitypub.publications import PublicationView
 from node.errors import OriginMismatch
 from node.services import Services
 from node.solidarity import following, remote
 from node.storage import follows, objects, reactions, remote_actors
+from node.storage.objects import Fields
 
 Handler = Callable[[Services, ActivityView], Awaitable[None]]
 CONTENT_TYPES = frozenset({"Note", "Article", "Question", "Page", "Event", "Image", "Video"})
@@ -48,6 +50,25 @@ def parse_time(text: str | None, default: datetime) -> datetime:
     return moment if moment.tzinfo else default
 
 
+def stored_fields(obj: ObjectView, view: PublicationView, followers: str | None) -> Fields:
+    return Fields(
+        type=obj.type,
+        kind=view.kind,
+        visibility=visibility(obj.to, obj.cc, followers),
+        title=view.title,
+        summary_text=view.summary_text,
+        body_text=view.body_text,
+        language=view.language,
+        urgency=view.urgency,
+        deadline=view.deadline,
+        max_hops=view.max_hops,
+        in_reply_to=view.in_reply_to,
+        is_pledge=view.is_pledge,
+        regions=view.regions,
+        themes=view.themes,
+    )
+
+
 async def on_create(node: Services, activity: ActivityView) -> None:
     obj = await resolve_object(node, activity)
     if obj.attributed_to != activity.actor or not same_origin(obj.iri, activity.actor):
@@ -55,27 +76,20 @@ async def on_create(node: Services, activity: ActivityView) -> None:
     if obj.type not in CONTENT_TYPES:
         return
     author = await remote.get_actor(node, activity.actor)
+    view = PublicationView.from_object(obj)
     now = node.clock.now()
     async with node.db.transaction() as session:
-        existing = await objects.get(session, obj.iri)
-        if existing is not None:
+        if await objects.get(session, obj.iri) is not None:
             return  # idempotent: a second Create of the same object changes nothing
-        await objects.put_remote(
+        await objects.put(
             session,
             iri=obj.iri,
             actor_iri=activity.actor,
-            type=obj.type,
-            kind=_kind(obj.document),
-            visibility=visibility(obj.to, obj.cc, author.followers),
-            document=obj.document,
+            fields=stored_fields(obj, view, author.followers),
+            document=view.document,
             published=parse_time(obj.published, now),
             now=now,
         )
-
-
-def _kind(document: dict[str, Any]) -> str | None:
-    kind = document.get("kind")
-    return kind if kind in ("strategy", "call") else None
 
 
 async def on_update(node: Services, activity: ActivityView) -> None:
@@ -86,6 +100,7 @@ async def on_update(node: Services, activity: ActivityView) -> None:
         await remote.get_actor(node, activity.actor, refresh=True)
         return
     obj = await resolve_object(node, activity)
+    view = PublicationView.from_object(obj)
     async with node.db.transaction() as session:
         stored = await objects.get(session, obj.iri)
         if stored is None or stored.deleted_at is not None:
@@ -93,14 +108,12 @@ async def on_update(node: Services, activity: ActivityView) -> None:
         if stored.actor_iri != activity.actor or obj.attributed_to != activity.actor:
             raise OriginMismatch(f"{activity.actor} cannot update {obj.iri}")
         author = await remote_actors.by_iri(session, activity.actor)
-        await objects.put_remote(
+        await objects.put(
             session,
             iri=obj.iri,
             actor_iri=stored.actor_iri,
-            type=obj.type,
-            kind=_kind(obj.document),
-            visibility=visibility(obj.to, obj.cc, author.followers if author else None),
-            document=obj.document,
+            fields=stored_fields(obj, view, author.followers if author else None),
+            document=view.document,
             published=stored.published,
             now=node.clock.now(),
         )

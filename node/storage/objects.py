@@ -1,15 +1,44 @@
-"""Content objects, local and received: stored by IRI, updated in place, deleted to tombstones."""
+"""Content objects, local and received: stored by IRI with their searchable fields and labels,
+updated in place, deleted to tombstones.
+
+A row's `document` is the AS2 object as served (local) or as received (remote); the columns
+beside it are what filtering, search and the API read without parsing JSON.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from node.storage.tables import ObjectRow
+from node.storage.tables import ObjectLabelRow, ObjectRow
+
+REGION = "region"
+THEME = "theme"
+
+
+@dataclass(frozen=True)
+class Fields:
+    """What a strategy, call or response says, in columns."""
+
+    type: str
+    kind: str | None
+    visibility: str
+    title: str | None = None
+    summary_text: str | None = None
+    body_text: str = ""
+    language: str | None = None
+    urgency: str | None = None
+    deadline: datetime | None = None
+    max_hops: int | None = None
+    in_reply_to: str | None = None
+    is_pledge: bool = False
+    regions: tuple[str, ...] = ()
+    themes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -18,58 +47,144 @@ class StoredObject:
     iri: str
     actor_iri: str
     local_actor_id: int | None
-    type: str
-    kind: str | None
-    visibility: str
+    key: str | None
+    fields: Fields
     document: dict[str, Any]
+    source: dict[str, Any] | None
     published: datetime
     updated_at: datetime | None
     deleted_at: datetime | None
+    pinned_at: datetime | None
+
+    @property
+    def type(self) -> str:
+        return self.fields.type
+
+    @property
+    def kind(self) -> str | None:
+        return self.fields.kind
+
+    @property
+    def visibility(self) -> str:
+        return self.fields.visibility
 
 
-def _view(row: ObjectRow) -> StoredObject:
-    return StoredObject(
-        row.id,
-        row.iri,
-        row.actor_iri,
-        row.local_actor_id,
-        row.type,
-        row.kind,
-        row.visibility,
-        row.document,
-        row.published,
-        row.updated_at,
-        row.deleted_at,
+def _fields(row: ObjectRow, labels: Sequence[tuple[str, str]] = ()) -> Fields:
+    return Fields(
+        type=row.type,
+        kind=row.kind,
+        visibility=row.visibility,
+        title=row.title,
+        summary_text=row.summary_text,
+        body_text=row.body_text,
+        language=row.language,
+        urgency=row.urgency,
+        deadline=row.deadline,
+        max_hops=row.max_hops,
+        in_reply_to=row.in_reply_to,
+        is_pledge=row.is_pledge,
+        regions=tuple(v for k, v in labels if k == REGION),
+        themes=tuple(v for k, v in labels if k == THEME),
     )
+
+
+def to_view(row: ObjectRow, labels: Sequence[tuple[str, str]] = ()) -> StoredObject:
+    return StoredObject(
+        id=row.id,
+        iri=row.iri,
+        actor_iri=row.actor_iri,
+        local_actor_id=row.local_actor_id,
+        key=row.key,
+        fields=_fields(row, labels),
+        document=row.document,
+        source=row.source,
+        published=row.published,
+        updated_at=row.updated_at,
+        deleted_at=row.deleted_at,
+        pinned_at=row.pinned_at,
+    )
+
+
+async def _labels(session: AsyncSession, object_id: int) -> list[tuple[str, str]]:
+    rows = await session.execute(
+        select(ObjectLabelRow.label, ObjectLabelRow.text)
+        .where(ObjectLabelRow.object_id == object_id)
+        .order_by(ObjectLabelRow.id)
+    )
+    return [(label, value) for label, value in rows]
 
 
 async def get(session: AsyncSession, iri: str) -> StoredObject | None:
     row = await session.scalar(select(ObjectRow).where(ObjectRow.iri == iri))
-    return None if row is None else _view(row)
+    return None if row is None else to_view(row, await _labels(session, row.id))
 
 
-async def put_remote(
+async def by_key(session: AsyncSession, key: str) -> StoredObject | None:
+    row = await session.scalar(select(ObjectRow).where(ObjectRow.key == key))
+    return None if row is None else to_view(row, await _labels(session, row.id))
+
+
+async def put(
     session: AsyncSession,
     *,
     iri: str,
     actor_iri: str,
-    type: str,
-    kind: str | None,
-    visibility: str,
+    fields: Fields,
     document: dict[str, Any],
     published: datetime,
     now: datetime,
+    local_actor_id: int | None = None,
+    key: str | None = None,
+    source: dict[str, Any] | None = None,
 ) -> StoredObject:
-    """Insert a received object, or replace its document (an Update)."""
+    """Insert the object, or replace what it says (an Update); labels follow the fields."""
     row = await session.scalar(select(ObjectRow).where(ObjectRow.iri == iri))
     if row is None:
-        row = ObjectRow(iri=iri, actor_iri=actor_iri, published=published)
+        row = ObjectRow(
+            iri=iri,
+            actor_iri=actor_iri,
+            local_actor_id=local_actor_id,
+            key=key,
+            published=published,
+        )
         session.add(row)
     else:
         row.updated_at = now
-    row.type, row.kind, row.visibility, row.document = type, kind, visibility, document
+    row.document, row.source = document, source
+    _apply(row, fields)
     await session.flush()
-    return _view(row)
+    await _set_labels(session, row.id, fields)
+    return to_view(row, [(REGION, r) for r in fields.regions] + [(THEME, t) for t in fields.themes])
+
+
+def _apply(row: ObjectRow, fields: Fields) -> None:
+    row.type, row.kind, row.visibility = fields.type, fields.kind, fields.visibility
+    row.title, row.summary_text, row.body_text = fields.title, fields.summary_text, fields.body_text
+    row.language, row.urgency, row.deadline = fields.language, fields.urgency, fields.deadline
+    row.max_hops, row.in_reply_to, row.is_pledge = (
+        fields.max_hops,
+        fields.in_reply_to,
+        fields.is_pledge,
+    )
+
+
+def label_value(text: str) -> str:
+    """Labels match case-insensitively: stored folded, without surrounding space or '#'."""
+    return text.strip().lstrip("#").casefold()[:200]
+
+
+async def _set_labels(session: AsyncSession, object_id: int, fields: Fields) -> None:
+    await session.execute(delete(ObjectLabelRow).where(ObjectLabelRow.object_id == object_id))
+    wanted: dict[tuple[str, str], str] = {}
+    for label, texts in ((REGION, fields.regions), (THEME, fields.themes)):
+        for text in texts:
+            wanted.setdefault((label, label_value(text)), text.strip()[:200])
+    session.add_all(
+        ObjectLabelRow(object_id=object_id, label=label, value=value, text=text)
+        for (label, value), text in wanted.items()
+        if value
+    )
+    await session.flush()
 
 
 async def tombstone(
@@ -78,6 +193,14 @@ async def tombstone(
     row = await session.scalar(select(ObjectRow).where(ObjectRow.iri == iri))
     if row is not None:
         row.deleted_at, row.updated_at, row.document = now, now, document
+        row.pinned_at, row.body_text, row.source = None, "", None
+        await session.execute(delete(ObjectLabelRow).where(ObjectLabelRow.object_id == row.id))
+
+
+async def set_pinned(session: AsyncSession, iri: str, when: datetime | None) -> None:
+    row = await session.scalar(select(ObjectRow).where(ObjectRow.iri == iri))
+    if row is not None:
+        row.pinned_at = when
 
 
 async def count_received(session: AsyncSession) -> int:
@@ -85,3 +208,29 @@ async def count_received(session: AsyncSession) -> int:
         select(func.count()).select_from(ObjectRow).where(ObjectRow.local_actor_id.is_(None))
     )
     return int(total or 0)
+
+
+async def replies_to(
+    session: AsyncSession, iri: str, *, visibilities: Sequence[str] = ("public", "unlisted")
+) -> list[StoredObject]:
+    rows = await session.scalars(
+        select(ObjectRow)
+        .where(
+            ObjectRow.in_reply_to == iri,
+            ObjectRow.deleted_at.is_(None),
+            ObjectRow.visibility.in_(visibilities),
+        )
+        .order_by(ObjectRow.published, ObjectRow.id)
+    )
+    return [to_view(row) for row in rows]
+
+
+async def by_suffix(session: AsyncSession, key: str) -> StoredObject | None:
+    """A received object whose id ends with /KEY (how the API names remote calls)."""
+    row = await session.scalar(
+        select(ObjectRow)
+        .where(ObjectRow.iri.endswith("/" + key), ObjectRow.local_actor_id.is_(None))
+        .order_by(ObjectRow.id.desc())
+        .limit(1)
+    )
+    return None if row is None else to_view(row, await _labels(session, row.id))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import delete, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.storage.tables import ActivityRow, ObjectRow
@@ -79,3 +79,34 @@ async def count_active_publishers(session: AsyncSession, since: datetime) -> int
         select(func.count(distinct(ActivityRow.actor_id))).where(ActivityRow.published >= since)
     )
     return int(total or 0)
+
+
+async def record(
+    session: AsyncSession,
+    *,
+    iri: str,
+    actor_id: int,
+    type: str,
+    object_iri: str | None,
+    visibility: str,
+    document: dict[str, Any],
+    published: datetime,
+) -> None:
+    """Keep an activity a local actor sent; public and unlisted ones appear in its outbox."""
+    session.add(
+        ActivityRow(
+            iri=iri,
+            actor_id=actor_id,
+            type=type,
+            object_iri=object_iri,
+            visibility=visibility,
+            document=document,
+            published=published,
+        )
+    )
+    await session.flush()
+
+
+async def forget_object(session: AsyncSession, object_iri: str) -> None:
+    """A deleted object leaves the outbox (its Create and Updates), as on Mastodon."""
+    await session.execute(delete(ActivityRow).where(ActivityRow.object_iri == object_iri))

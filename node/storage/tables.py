@@ -92,6 +92,30 @@ class ObjectRow(Base):
     updated_at: Mapped[datetime | None] = mapped_column(default=None)
     deleted_at: Mapped[datetime | None] = mapped_column(default=None)
     pinned_at: Mapped[datetime | None] = mapped_column(default=None)
+    key: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    title: Mapped[str | None] = mapped_column(String(300), default=None)
+    summary_text: Mapped[str | None] = mapped_column(Text, default=None)
+    body_text: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str | None] = mapped_column(String(35), default=None)
+    urgency: Mapped[str | None] = mapped_column(String(16), default=None)
+    deadline: Mapped[datetime | None] = mapped_column(default=None)
+    max_hops: Mapped[int | None] = mapped_column(Integer, default=None)
+    in_reply_to: Mapped[str | None] = mapped_column(String(2048), index=True, default=None)
+    is_pledge: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+
+
+class ObjectLabelRow(Base):
+    """A region or theme of an object: `value` folded for filtering, `text` as written."""
+
+    __tablename__ = "object_labels"
+    __table_args__ = (Index("ix_object_labels_label_value", "label", "value"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    object_id: Mapped[int] = mapped_column(ForeignKey("objects.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(String(200))
 
 
 class ActivityRow(Base):

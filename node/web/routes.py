@@ -7,9 +7,35 @@ from pathlib import Path
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from node.web import activitypub, api, inbox, pages, wellknown
+from node.web import activitypub, api, api_publishing, inbox, pages, publications, wellknown
 
 STATIC = Path(__file__).parent / "static"
+PUBLICATION_PATHS = ("strategies", "calls", "notes")
+PUBLISHING_PATHS = ("strategies", "calls")
+
+
+def publication_routes() -> list[BaseRoute]:
+    """/strategies/KEY, /calls/KEY, /notes/KEY and their collections."""
+    found: list[BaseRoute] = []
+    for path in PUBLICATION_PATHS:
+        found.append(Route(f"/{path}/{{key}}", publications.publication))
+        found.append(Route(f"/{path}/{{key}}/{{collection}}", publications.collection))
+    return found
+
+
+def publishing_api_routes() -> list[BaseRoute]:
+    found: list[BaseRoute] = []
+    for path in PUBLISHING_PATHS:
+        base = f"/api/v1/{path}"
+        found += [
+            Route(base, api_publishing.create, methods=["POST"]),
+            Route(f"{base}/{{key}}", api_publishing.revise, methods=["PATCH"]),
+            Route(f"{base}/{{key}}", api_publishing.withdraw, methods=["DELETE"]),
+            Route(f"{base}/{{key}}/pin", api_publishing.pin, methods=["POST", "DELETE"]),
+            Route(f"{base}/{{key}}/responses", api_publishing.list_responses, methods=["GET"]),
+            Route(f"{base}/{{key}}/pledges", api_publishing.create_pledge, methods=["POST"]),
+        ]
+    return found
 
 
 def routes() -> list[BaseRoute]:
@@ -27,11 +53,13 @@ def routes() -> list[BaseRoute]:
         Route("/orgs/{name}/inbox", inbox.inbox, methods=["POST"]),
         Route("/orgs/{name}/{collection}", activitypub.collection),
         Route("/@{name}", pages.profile),
+        *publication_routes(),
         Route("/authorize_interaction", pages.interact),
         Route("/api/v1/follows", api.create_follow, methods=["POST"]),
         Route("/api/v1/follows", api.list_follows, methods=["GET"]),
         Route("/api/v1/follows/{key}", api.delete_follow, methods=["DELETE"]),
         Route("/api/v1/followers", api.list_followers, methods=["GET"]),
         Route("/api/v1/followers/{decision}", api.decide_follower, methods=["POST"]),
+        *publishing_api_routes(),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]

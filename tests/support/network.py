@@ -34,6 +34,7 @@ class Member:
     worker: Worker
     client: httpx.AsyncClient
     tokens: dict[str, str] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)
 
     @property
     def base(self) -> str:
@@ -46,11 +47,15 @@ class Member:
         return f"{org}@{self.host}"
 
     async def add_org(self, name: str, **options: Any) -> str:
-        await organisations.create_organisation(
+        made = await organisations.create_organisation(
             self.node.db, self.node.clock, self.node.urls, name, name.title(), **options
         )
+        self.keys[name] = made.private_key_pem
         self.tokens[name] = await organisations.create_token(self.node.db, self.node.clock, name)
         return self.actor(name)
+
+    def private_key(self, org: str) -> str:
+        return self.keys[org]
 
     async def api(self, method: str, path: str, org: str, **kwargs: Any) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self.tokens[org]}"}

@@ -1,0 +1,122 @@
+"""Typed view of a received strategy, call or response, with its HTML made safe.
+
+Reads the `sn:` properties beside the standard ones; remote HTML (content, contentMap,
+summary) is sanitised here, once, before anything stores or shows it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from node.activitypub.objects import ObjectView
+from node.activitypub.sanitize import html_to_text, sanitize_incoming
+
+URGENCIES = ("low", "normal", "high", "critical")
+MAX_LIST = 50
+MAX_LABEL = 200
+
+
+@dataclass(frozen=True)
+class PublicationView:
+    kind: str | None
+    title: str | None
+    summary_text: str | None
+    body_text: str
+    language: str | None
+    urgency: str | None
+    deadline: datetime | None
+    regions: tuple[str, ...]
+    themes: tuple[str, ...]
+    actions: tuple[str, ...]
+    max_hops: int | None
+    is_pledge: bool
+    in_reply_to: str | None
+    document: dict[str, Any]
+
+    @classmethod
+    def from_object(cls, obj: ObjectView) -> PublicationView:
+        document = safe_document(obj.document)
+        kind = document.get("kind") if document.get("kind") in ("strategy", "call") else None
+        title = _text(document.get("title")) or _text(document.get("name"))
+        summary = document.get("summary")
+        return cls(
+            kind=kind,
+            title=title[:300] if title else None,
+            summary_text=html_to_text(summary) if isinstance(summary, str) else None,
+            body_text=html_to_text(str(document.get("content") or "")),
+            language=_language(document),
+            urgency=document.get("urgency") if document.get("urgency") in URGENCIES else None,
+            deadline=_datetime(document.get("deadline")),
+            regions=_strings(document.get("regions")),
+            themes=_themes(document),
+            actions=_strings(document.get("actions")),
+            max_hops=_int(document.get("maxHops")),
+            is_pledge=document.get("pledge") is True,
+            in_reply_to=obj.in_reply_to,
+            document=document,
+        )
+
+
+def safe_document(document: dict[str, Any]) -> dict[str, Any]:
+    """A copy whose HTML fields passed the incoming sanitiser."""
+    safe = dict(document)
+    for name in ("content", "summary"):
+        if isinstance(safe.get(name), str):
+            safe[name] = sanitize_incoming(safe[name])
+    for name in ("contentMap", "summaryMap"):
+        if isinstance(safe.get(name), dict):
+            safe[name] = {
+                k: sanitize_incoming(v) for k, v in safe[name].items() if isinstance(v, str)
+            }
+    return safe
+
+
+def _text(value: object) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _language(document: dict[str, Any]) -> str | None:
+    content_map = document.get("contentMap")
+    if isinstance(content_map, dict) and content_map:
+        first = next(iter(content_map))
+        return first[:35] if isinstance(first, str) else None
+    return None
+
+
+def _datetime(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.astimezone(UTC) if moment.tzinfo else None
+
+
+def _strings(value: object) -> tuple[str, ...]:
+    items = value if isinstance(value, list) else [value]
+    found = (item.strip()[:MAX_LABEL] for item in items if isinstance(item, str))
+    return tuple(dict.fromkeys(item for item in found if item))[:MAX_LIST]
+
+
+def _themes(document: dict[str, Any]) -> tuple[str, ...]:
+    """Declared themes, else the Hashtag tags (what Mastodon and others send)."""
+    declared = _strings(document.get("themes"))
+    if declared:
+        return declared
+    tags = document.get("tag")
+    tags = tags if isinstance(tags, list) else [tags]
+    names = [
+        tag["name"].lstrip("#")
+        for tag in tags
+        if isinstance(tag, dict)
+        and tag.get("type") == "Hashtag"
+        and isinstance(tag.get("name"), str)
+    ]
+    return _strings(names)
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None

@@ -1,0 +1,44 @@
+"""Who may read a non-public object (authorized fetch): only signed requests from its audience.
+
+Followers-only: an accepted follower of the author, or the instance actor of a host where one
+lives (servers fetch on their users' behalf). Direct: an addressed actor, or its host's
+instance actor. Everyone else, signed or not, is told the object does not exist.
+"""
+
+from __future__ import annotations
+
+from node.activitypub.objects import ACTOR_TYPES, host_of
+from node.services import Services
+from node.storage import follows
+from node.storage.follows import ACCEPTED
+from node.storage.objects import StoredObject
+from node.storage.remote_actors import RemoteActor
+
+LISTED = ("public", "unlisted")
+
+
+def is_listed(stored: StoredObject) -> bool:
+    return stored.visibility in LISTED
+
+
+def speaks_for_host(signer: RemoteActor) -> bool:
+    """An instance (application) actor signs for its whole server."""
+    return signer.type in ("Application", "Service") and signer.type in ACTOR_TYPES
+
+
+async def may_read(node: Services, stored: StoredObject, signer: RemoteActor) -> bool:
+    if is_listed(stored):
+        return True
+    if stored.visibility == "followers":
+        async with node.db.transaction() as session:
+            found = await follows.list_by_target(session, stored.actor_iri)
+        followers = [f.follower_iri for f in found if f.state == ACCEPTED]
+        return allowed(signer, followers)
+    addressed = [*stored.document.get("to", []), *stored.document.get("cc", [])]
+    return allowed(signer, [a for a in addressed if isinstance(a, str)])
+
+
+def allowed(signer: RemoteActor, audience: list[str]) -> bool:
+    if signer.iri in audience:
+        return True
+    return speaks_for_host(signer) and host_of(signer.iri) in {host_of(a) for a in audience}

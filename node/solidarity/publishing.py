@@ -1,0 +1,258 @@
+"""Publishing strategies and calls: render, store, put in the outbox, deliver; revise (Update),
+withdraw (Delete, leaving a Tombstone), pin and unpin (Add/Remove on `featured`).
+
+The author's Markdown and fields are kept (`source`) so a revision re-renders from them.
+Mentioned actors are resolved by WebFinger, cached, and addressed.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import datetime
+
+from node.activitypub import render_objects
+from node.activitypub.render import tombstone
+from node.activitypub.render_objects import Publication
+from node.errors import InvalidInput, NotFound, SolidarityError
+from node.services import Services
+from node.solidarity import deliveries, remote, validation
+from node.solidarity.content import Rendered, render_markdown, tags
+from node.solidarity.following import resolve_target
+from node.solidarity.validation import Draft
+from node.storage import objects, outbox, reactions
+from node.storage.actors import LocalActor
+from node.storage.objects import Fields, StoredObject
+
+
+def new_key() -> str:
+    return secrets.token_urlsafe(9).replace("-", "x").replace("_", "y")
+
+
+async def resolve_mention(node: Services, handle: str) -> str | None:
+    """A mentioned handle's actor IRI (cached for delivery), or None to leave it as text."""
+    try:
+        iri = await resolve_target(node, handle)
+        if not node.urls.is_local(iri):
+            await remote.get_actor(node, iri)
+    except SolidarityError:
+        return None
+    return iri
+
+
+async def render(node: Services, draft: Draft) -> Rendered:
+    async def resolver(handle: str) -> str | None:
+        return await resolve_mention(node, handle)
+
+    return await render_markdown(draft.content, resolver, node.urls)
+
+
+def summary_of(draft: Draft, rendered: Rendered) -> str:
+    """A strategy's summary must stand alone on Mastodon: the author's, else the opening."""
+    if draft.summary:
+        return draft.summary
+    text = " ".join(rendered.text.split())
+    return text if len(text) <= 300 else text[:297].rsplit(" ", 1)[0] + "…"
+
+
+async def counts(node: Services, iri: str) -> tuple[int, int, int]:
+    async with node.db.transaction() as session:
+        replies = len(await objects.replies_to(session, iri))
+        found = await reactions.for_object(session, iri)
+    return replies, sum(r.type == "Like" for r in found), sum(r.type == "Announce" for r in found)
+
+
+def publication(
+    node: Services,
+    org: LocalActor,
+    iri: str,
+    draft: Draft,
+    rendered: Rendered,
+    published: datetime,
+    updated: datetime | None = None,
+    counted: tuple[int, int, int] = (0, 0, 0),
+) -> Publication:
+    urls = node.urls
+    return Publication(
+        iri=iri,
+        kind=draft.kind,
+        author=urls.actor(org.username),
+        followers=urls.followers(org.username),
+        title=draft.title,
+        summary=summary_of(draft, rendered),
+        content_html=rendered.html,
+        language=draft.language,
+        visibility=draft.visibility,
+        published=published,
+        updated=updated,
+        themes=draft.themes,
+        regions=draft.regions,
+        actions=draft.actions,
+        urgency=draft.urgency,
+        deadline=draft.deadline,
+        max_hops=draft.max_hops,
+        mentions=tuple(m.actor_iri for m in rendered.mentions),
+        tags=tuple(tags(rendered, draft.themes, urls)),
+        counts=counted,
+    )
+
+
+def fields(draft: Draft, pub: Publication, rendered: Rendered) -> Fields:
+    return Fields(
+        type="Note" if draft.kind == "call" else "Article",
+        kind=draft.kind,
+        visibility=draft.visibility,
+        title=draft.title,
+        summary_text=pub.summary,
+        body_text=rendered.text,
+        language=draft.language,
+        urgency=draft.urgency,
+        deadline=draft.deadline,
+        max_hops=draft.max_hops,
+        regions=draft.regions,
+        themes=draft.themes,
+    )
+
+
+async def publish(node: Services, org: LocalActor, draft: Draft) -> StoredObject:
+    key = new_key()
+    iri = node.urls.publication(draft.kind, key)
+    now = node.clock.now()
+    rendered = await render(node, draft)
+    pub = publication(node, org, iri, draft, rendered, now)
+    document = render_objects.publication_to_as(pub)
+    create = render_objects.wrap("Create", f"{iri}/activity", document)
+    async with node.db.transaction() as session:
+        stored = await objects.put(
+            session,
+            iri=iri,
+            actor_iri=pub.author,
+            fields=fields(draft, pub, rendered),
+            document=document,
+            published=now,
+            now=now,
+            local_actor_id=org.id,
+            key=key,
+            source=draft.as_source() | {"content_html": rendered.html},
+        )
+        await outbox.record(
+            session,
+            iri=create["id"],
+            actor_id=org.id,
+            type="Create",
+            object_iri=iri,
+            visibility=draft.visibility,
+            document=create,
+            published=now,
+        )
+    await deliveries.send(node, org, create)
+    return stored
+
+
+async def owned(node: Services, org: LocalActor, kind: str, key: str) -> StoredObject:
+    async with node.db.transaction() as session:
+        stored = await objects.by_key(session, key)
+    if stored is None or stored.kind != kind or stored.local_actor_id != org.id:
+        raise NotFound(f"{org.username} has no {kind} {key}")
+    if stored.deleted_at is not None:
+        raise NotFound(f"the {kind} {key} was deleted")
+    return stored
+
+
+async def revise(
+    node: Services, org: LocalActor, kind: str, key: str, changes: dict[str, object]
+) -> StoredObject:
+    stored = await owned(node, org, kind, key)
+    assert stored.source is not None
+    if "visibility" in changes and changes["visibility"] != stored.visibility:
+        raise InvalidInput("visibility cannot change after publication; delete and publish anew")
+    now = node.clock.now()
+    draft = validation.revise(validation.from_source(kind, stored.source), changes, now)
+    rendered = await render(node, draft)
+    pub = publication(
+        node,
+        org,
+        stored.iri,
+        draft,
+        rendered,
+        stored.published,
+        now,
+        await counts(node, stored.iri),
+    )
+    document = render_objects.publication_to_as(pub)
+    update = render_objects.wrap("Update", f"{stored.iri}/updates/{uuid.uuid4().hex}", document)
+    async with node.db.transaction() as session:
+        revised = await objects.put(
+            session,
+            iri=stored.iri,
+            actor_iri=pub.author,
+            fields=fields(draft, pub, rendered),
+            document=document,
+            published=stored.published,
+            now=now,
+            local_actor_id=org.id,
+            key=key,
+            source=draft.as_source() | {"content_html": rendered.html},
+        )
+        await outbox.record(
+            session,
+            iri=update["id"],
+            actor_id=org.id,
+            type="Update",
+            object_iri=stored.iri,
+            visibility=draft.visibility,
+            document=update,
+            published=now,
+        )
+    old_mentions = set(stored.document.get("cc", [])) | set(stored.document.get("to", []))
+    await deliveries.send(node, org, update, extra_inboxes=await inboxes_of(node, old_mentions))
+    return revised
+
+
+async def inboxes_of(node: Services, iris: set[str]) -> list[str]:
+    """Inboxes of actors an earlier version addressed, so they hear of the change too."""
+    found = []
+    for iri in sorted(iris):
+        if node.urls.is_local(iri) or iri.endswith("/followers") or "#Public" in iri:
+            continue
+        try:
+            actor = await remote.get_actor(node, iri)
+        except SolidarityError:
+            continue
+        if actor.inbox:
+            found.append(actor.inbox)
+    return found
+
+
+async def withdraw(node: Services, org: LocalActor, kind: str, key: str) -> None:
+    stored = await owned(node, org, kind, key)
+    now = node.clock.now()
+    delete = render_objects.delete_to_as(f"{stored.iri}#delete", stored.document)
+    async with node.db.transaction() as session:
+        await objects.tombstone(session, stored.iri, tombstone(stored.iri, now, stored.type), now)
+        await outbox.forget_object(session, stored.iri)
+    await deliveries.send(node, org, delete)
+
+
+async def pin(node: Services, org: LocalActor, kind: str, key: str, pinned: bool) -> StoredObject:
+    stored = await owned(node, org, kind, key)
+    if stored.visibility not in ("public", "unlisted"):
+        raise InvalidInput("only public or unlisted publications can be pinned")
+    if (stored.pinned_at is not None) == pinned:
+        return stored
+    urls = node.urls
+    actor = urls.actor(org.username)
+    activity = render_objects.pin_to_as(
+        urls.activity(uuid.uuid4().hex),
+        "Add" if pinned else "Remove",
+        actor,
+        stored.iri,
+        urls.featured(org.username),
+        urls.followers(org.username),
+    )
+    async with node.db.transaction() as session:
+        await objects.set_pinned(session, stored.iri, node.clock.now() if pinned else None)
+        changed = await objects.get(session, stored.iri)
+    await deliveries.send(node, org, activity)
+    assert changed is not None
+    return changed

@@ -1,0 +1,132 @@
+"""Responses to publications: replies, pledges (replies with pledge: true), likes and
+announces, as received; and pledging to someone else's call.
+
+A pledge is a Note replying to the call, addressed publicly and to the call's author (with a
+Mention, as Mastodon addresses replies), carrying `pledge: true` for nodes that count pledges.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from node.activitypub import render_objects
+from node.activitypub.objects import host_of
+from node.activitypub.render import iso
+from node.activitypub.vocabulary import CONTEXT, PUBLIC
+from node.errors import InvalidInput, NotFound
+from node.services import Services
+from node.solidarity import deliveries, publishing, remote
+from node.solidarity.content import render_markdown
+from node.storage import objects, outbox, reactions
+from node.storage.actors import LocalActor
+from node.storage.objects import Fields, StoredObject
+
+MAX_PLEDGE = 5000
+
+
+def reply_json(stored: StoredObject) -> dict[str, Any]:
+    return {
+        "id": stored.iri,
+        "actor": stored.actor_iri,
+        "content": stored.document.get("content", ""),
+        "summary": stored.document.get("summary"),
+        "language": stored.fields.language,
+        "published": iso(stored.published),
+    }
+
+
+async def of(node: Services, org: LocalActor, kind: str, key: str) -> dict[str, Any]:
+    """What came back for one of the organisation's publications."""
+    stored = await publishing.owned(node, org, kind, key)
+    async with node.db.transaction() as session:
+        replies = await objects.replies_to(
+            session, stored.iri, visibilities=("public", "unlisted", "followers", "direct")
+        )
+        found = await reactions.for_object(session, stored.iri)
+    return {
+        "object": stored.iri,
+        "replies": [reply_json(r) for r in replies if not r.fields.is_pledge],
+        "pledges": [reply_json(r) for r in replies if r.fields.is_pledge],
+        "likes": [
+            {"id": r.activity_iri, "actor": r.actor_iri, "at": iso(r.created_at)}
+            for r in found
+            if r.type == "Like"
+        ],
+        "announces": [
+            {"id": r.activity_iri, "actor": r.actor_iri, "at": iso(r.created_at)}
+            for r in found
+            if r.type == "Announce"
+        ],
+    }
+
+
+async def call_to_pledge(node: Services, key: str) -> StoredObject:
+    """A call this node knows, local or received, named by the last segment of its id."""
+    async with node.db.transaction() as session:
+        stored = await objects.by_key(session, key) or await objects.by_suffix(session, key)
+    if stored is None or stored.kind != "call" or stored.deleted_at is not None:
+        raise NotFound(f"no call {key} is known here")
+    return stored
+
+
+async def pledge(node: Services, org: LocalActor, key: str, text: str) -> StoredObject:
+    if not text.strip() or len(text) > MAX_PLEDGE:
+        raise InvalidInput(f"'content' must be 1 to {MAX_PLEDGE} characters")
+    call = await call_to_pledge(node, key)
+    author = call.actor_iri
+    handle = author
+    if not node.urls.is_local(author):
+        known = await remote.get_actor(node, author)
+        handle = f"@{known.username}@{host_of(author)}" if known.username else author
+    rendered = await render_markdown(text, lambda h: publishing.resolve_mention(node, h), node.urls)
+    note_key = publishing.new_key()
+    iri = node.urls.publication("note", note_key)
+    now = node.clock.now()
+    org_iri = node.urls.actor(org.username)
+    document = {
+        "@context": CONTEXT,
+        "id": iri,
+        "type": "Note",
+        "attributedTo": org_iri,
+        "inReplyTo": call.iri,
+        "pledge": True,
+        "url": iri,
+        "published": iso(now),
+        "to": [PUBLIC],
+        "cc": [node.urls.followers(org.username), author],
+        "content": rendered.html,
+        "tag": [{"type": "Mention", "href": author, "name": handle}],
+    }
+    create = render_objects.wrap("Create", f"{iri}/activity", document)
+    fields = Fields(
+        type="Note",
+        kind=None,
+        visibility="public",
+        body_text=rendered.text,
+        in_reply_to=call.iri,
+        is_pledge=True,
+    )
+    async with node.db.transaction() as session:
+        stored = await objects.put(
+            session,
+            iri=iri,
+            actor_iri=org_iri,
+            fields=fields,
+            document=document,
+            published=now,
+            now=now,
+            local_actor_id=org.id,
+            key=note_key,
+        )
+        await outbox.record(
+            session,
+            iri=create["id"],
+            actor_id=org.id,
+            type="Create",
+            object_iri=iri,
+            visibility="public",
+            document=create,
+            published=now,
+        )
+    await deliveries.send(node, org, create)
+    return stored

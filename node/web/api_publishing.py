@@ -1,0 +1,94 @@
+"""The publishing API: strategies and calls (create, revise, withdraw, pin), the responses
+they received, and pledges to others' calls. DESIGN §5; bearer token required."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from node.errors import InvalidInput, NotFound
+from node.solidarity import publishing, responses, validation
+from node.storage.objects import StoredObject
+from node.web import auth
+from node.web.api import read_json, text_field
+from node.web.responses import json_response
+from node.web.services import services
+
+KINDS = {"strategies": "strategy", "calls": "call"}
+
+
+def kind_of(request: Request) -> str:
+    """strategy or call, from the route's path (/api/v1/strategies/… or /api/v1/calls/…)."""
+    segment = request.url.path.removeprefix("/api/v1/").split("/", 1)[0]
+    kind = KINDS.get(segment)
+    if kind is None:
+        raise NotFound(f"no such collection /api/v1/{segment}")
+    return kind
+
+
+def summary(stored: StoredObject) -> dict[str, Any]:
+    fields = stored.fields
+    return {
+        "id": stored.iri,
+        "url": stored.iri,
+        "key": stored.key,
+        "kind": fields.kind,
+        "title": fields.title,
+        "visibility": fields.visibility,
+        "urgency": fields.urgency,
+        "deadline": fields.deadline.isoformat() if fields.deadline else None,
+        "published": stored.published.isoformat(),
+        "updated": stored.updated_at.isoformat() if stored.updated_at else None,
+        "pinned": stored.pinned_at is not None,
+    }
+
+
+async def create(request: Request) -> Response:
+    org = await auth.organisation(request)
+    node = services(request)
+    body = await read_json(request)
+    kind = kind_of(request)
+    draft = validation.call(body, node.clock.now()) if kind == "call" else validation.strategy(body)
+    stored = await publishing.publish(node, org, draft)
+    return json_response(summary(stored), status=201)
+
+
+async def revise(request: Request) -> Response:
+    org = await auth.organisation(request)
+    body = await read_json(request)
+    stored = await publishing.revise(
+        services(request), org, kind_of(request), request.path_params["key"], body
+    )
+    return json_response(summary(stored))
+
+
+async def withdraw(request: Request) -> Response:
+    org = await auth.organisation(request)
+    await publishing.withdraw(services(request), org, kind_of(request), request.path_params["key"])
+    return Response(status_code=204)
+
+
+async def pin(request: Request) -> Response:
+    org = await auth.organisation(request)
+    pinned = request.method == "POST"
+    stored = await publishing.pin(
+        services(request), org, kind_of(request), request.path_params["key"], pinned
+    )
+    return json_response(summary(stored))
+
+
+async def list_responses(request: Request) -> Response:
+    org = await auth.organisation(request)
+    found = await responses.of(services(request), org, kind_of(request), request.path_params["key"])
+    return json_response(found)
+
+
+async def create_pledge(request: Request) -> Response:
+    org = await auth.organisation(request)
+    if kind_of(request) != "call":
+        raise InvalidInput("pledges answer calls, not strategies")
+    text = text_field(await read_json(request), "content", limit=responses.MAX_PLEDGE)
+    stored = await responses.pledge(services(request), org, request.path_params["key"], text)
+    return json_response({"id": stored.iri, "in_reply_to": stored.fields.in_reply_to}, status=202)
