@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from node.activitypub.objects import ActivityView
+from node.activitypub.objects import ActivityView, id_of
 from node.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
 
 ACCEPTED_TYPES = ("application/activity+json", "application/ld+json", "application/json")
@@ -46,4 +46,13 @@ def parse_activity(body: bytes) -> tuple[dict[str, Any], ActivityView]:
         raise InvalidInput(f"the body is not JSON: {exc}") from exc
     if not isinstance(document, dict):
         raise InvalidInput("the body must be a JSON object (an activity)")
+    document = with_delete_id(document)
     return document, ActivityView.from_document(document)
+
+
+def with_delete_id(document: dict[str, Any]) -> dict[str, Any]:
+    """GoToSocial sends Delete without an id: name it after its object (stable, same origin)."""
+    if "id" in document or document.get("type") != "Delete":
+        return document
+    target = id_of(document.get("object"))
+    return document | {"id": f"{target}#delete"} if target else document

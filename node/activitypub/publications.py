@@ -62,6 +62,10 @@ class PublicationView:
 def safe_document(document: dict[str, Any]) -> dict[str, Any]:
     """A copy whose HTML fields passed the incoming sanitiser."""
     safe = dict(document)
+    content_map = safe.get("contentMap")
+    if not isinstance(safe.get("content"), str) and isinstance(content_map, dict):
+        # some servers send only contentMap (Pleroma once did); read its first text as content
+        safe["content"] = next((v for v in content_map.values() if isinstance(v, str)), "")
     for name in ("content", "summary"):
         if isinstance(safe.get(name), str):
             safe[name] = sanitize_incoming(safe[name])

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from node.activitypub import render
 from node.errors import Gone, InvalidInput
 from node.services import Services
-from node.storage import actors, follows, outbox
+from node.storage import actors, follows, objects, outbox
 from node.storage.actors import LocalActor
 
 DEFAULT_ICON_PATH = "/static/avatar.png"
@@ -101,3 +101,8 @@ async def follow_counts(node: Services, actor: LocalActor) -> tuple[int, int]:
         return await follows.count_followers(session, iri), await follows.count_following(
             session, iri
         )
+
+
+async def publications(node: Services, actor: LocalActor) -> list[objects.StoredObject]:
+    async with node.db.transaction() as session:
+        return await objects.published_by(session, actor.id)

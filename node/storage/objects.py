@@ -234,3 +234,21 @@ async def by_suffix(session: AsyncSession, key: str) -> StoredObject | None:
         .limit(1)
     )
     return None if row is None else to_view(row, await _labels(session, row.id))
+
+
+async def published_by(
+    session: AsyncSession, local_actor_id: int, limit: int = 20
+) -> list[StoredObject]:
+    """A local actor's listed strategies and calls, newest first (for its profile page)."""
+    rows = await session.scalars(
+        select(ObjectRow)
+        .where(
+            ObjectRow.local_actor_id == local_actor_id,
+            ObjectRow.kind.in_(("strategy", "call")),
+            ObjectRow.deleted_at.is_(None),
+            ObjectRow.visibility.in_(("public", "unlisted")),
+        )
+        .order_by(ObjectRow.pinned_at.is_(None), ObjectRow.published.desc(), ObjectRow.id.desc())
+        .limit(limit)
+    )
+    return [to_view(row) for row in rows]

@@ -75,7 +75,22 @@ async def profile(request: Request) -> Response:
     except profiles.Deleted:
         return error_page(request, 410, "Gone", f"The organisation {name} left this node.")
     counts = await profiles.follow_counts(node, actor)
-    return render(request, "profile.html", {"org": org_context(request, actor, counts)})
+    listed = await profiles.publications(node, actor)
+    now = node.clock.now()
+    items = [
+        {
+            "url": p.iri,
+            "title": p.fields.title,
+            "kind": p.fields.kind,
+            "urgency": p.fields.urgency,
+            "deadline": p.fields.deadline.strftime("%d %b %Y") if p.fields.deadline else None,
+            "expired": p.fields.deadline is not None and p.fields.deadline < now,
+            "pinned": p.pinned_at is not None,
+        }
+        for p in listed
+    ]
+    context = {"org": org_context(request, actor, counts), "publications": items}
+    return render(request, "profile.html", context)
 
 
 async def interact(request: Request) -> Response:

@@ -218,17 +218,9 @@ DELETES: list[tuple[Capture, Capture]] = [
         ),
     ),
 ]
-# payloads that expose a node bug: strict, so a fix makes the run fail until the mark goes
-KNOWN_BUGS = {
-    "mastodon/create_note_contentmap_only.json": pytest.mark.xfail(
-        strict=True,
-        reason="a Note with `contentMap` and no `content` is listed and stored with empty content",
-    ),
-    "gotosocial/delete_reply.json": pytest.mark.xfail(
-        strict=True,
-        reason="GoToSocial sends Delete without an `id` (StatusToASDelete); the inbox answers 400",
-    ),
-}
+# payloads that once exposed a node bug (contentMap without content; GoToSocial's Delete
+# without an id): kept as plain cases now that both are fixed
+KNOWN_BUGS: dict[str, pytest.MarkDecorator] = {}
 # accepted and stored, with no effect on the responses (the node has no emoji reactions)
 IGNORED = [
     Capture("akkoma/emoji_react.json", AKKOMA_DOCS, DIANA),
