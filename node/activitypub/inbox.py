@@ -39,14 +39,19 @@ def check_media_type(headers: Mapping[str, str]) -> None:
         )
 
 
-def parse_activity(body: bytes) -> tuple[dict[str, Any], ActivityView]:
+def parse_json_object(body: bytes, what: str) -> dict[str, Any]:
+    """A request body that must be one JSON object; InvalidInput (400) otherwise."""
     try:
         document = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InvalidInput(f"the body is not JSON: {exc}") from exc
     if not isinstance(document, dict):
-        raise InvalidInput("the body must be a JSON object (an activity)")
-    document = with_delete_id(document)
+        raise InvalidInput(f"the body must be a JSON object ({what})")
+    return document
+
+
+def parse_activity(body: bytes) -> tuple[dict[str, Any], ActivityView]:
+    document = with_delete_id(parse_json_object(body, "an activity"))
     return document, ActivityView.from_document(document)
 
 

@@ -10,17 +10,18 @@ from __future__ import annotations
 import secrets
 import uuid
 from datetime import datetime
+from typing import Any
 
 from node.activitypub import render_objects
 from node.activitypub.render import tombstone
 from node.activitypub.render_objects import Publication
 from node.errors import InvalidInput, NotFound, SolidarityError
 from node.services import Services
-from node.solidarity import deliveries, remote, validation
+from node.solidarity import deliveries, reading, remote, validation
 from node.solidarity.content import Rendered, render_markdown, tags
 from node.solidarity.following import resolve_target
 from node.solidarity.validation import Draft
-from node.storage import objects, outbox, reactions
+from node.storage import objects, outbox
 from node.storage.actors import LocalActor
 from node.storage.objects import Fields, StoredObject
 
@@ -56,10 +57,8 @@ def summary_of(draft: Draft, rendered: Rendered) -> str:
 
 
 async def counts(node: Services, iri: str) -> tuple[int, int, int]:
-    async with node.db.transaction() as session:
-        replies = len(await objects.replies_to(session, iri))
-        found = await reactions.for_object(session, iri)
-    return replies, sum(r.type == "Like" for r in found), sum(r.type == "Announce" for r in found)
+    found = await reading.counts(node, iri)
+    return len(found.replies), found.likes, found.shares
 
 
 def publication(
@@ -114,6 +113,45 @@ def fields(draft: Draft, pub: Publication, rendered: Rendered) -> Fields:
     )
 
 
+async def save(
+    node: Services,
+    org: LocalActor,
+    activity: dict[str, Any],
+    *,
+    key: str,
+    fields: Fields,
+    published: datetime,
+    source: dict[str, Any] | None = None,
+) -> StoredObject:
+    """Store the object an activity carries and put the activity in the outbox, together."""
+    document = {"@context": activity["@context"], **activity["object"]}
+    now = node.clock.now()
+    async with node.db.transaction() as session:
+        stored = await objects.put(
+            session,
+            iri=document["id"],
+            actor_iri=activity["actor"],
+            fields=fields,
+            document=document,
+            published=published,
+            now=now,
+            local_actor_id=org.id,
+            key=key,
+            source=source,
+        )
+        await outbox.record(
+            session,
+            iri=activity["id"],
+            actor_id=org.id,
+            type=activity["type"],
+            object_iri=document["id"],
+            visibility=fields.visibility,
+            document=activity,
+            published=now,
+        )
+    return stored
+
+
 async def publish(node: Services, org: LocalActor, draft: Draft) -> StoredObject:
     key = new_key()
     iri = node.urls.publication(draft.kind, key)
@@ -122,29 +160,16 @@ async def publish(node: Services, org: LocalActor, draft: Draft) -> StoredObject
     pub = publication(node, org, iri, draft, rendered, now)
     document = render_objects.publication_to_as(pub)
     create = render_objects.wrap("Create", f"{iri}/activity", document)
-    async with node.db.transaction() as session:
-        stored = await objects.put(
-            session,
-            iri=iri,
-            actor_iri=pub.author,
-            fields=fields(draft, pub, rendered),
-            document=document,
-            published=now,
-            now=now,
-            local_actor_id=org.id,
-            key=key,
-            source=draft.as_source() | {"content_html": rendered.html},
-        )
-        await outbox.record(
-            session,
-            iri=create["id"],
-            actor_id=org.id,
-            type="Create",
-            object_iri=iri,
-            visibility=draft.visibility,
-            document=create,
-            published=now,
-        )
+    source = draft.as_source() | {"content_html": rendered.html}
+    stored = await save(
+        node,
+        org,
+        create,
+        key=key,
+        fields=fields(draft, pub, rendered),
+        published=now,
+        source=source,
+    )
     await deliveries.send(node, org, create)
     return stored
 
@@ -181,29 +206,16 @@ async def revise(
     )
     document = render_objects.publication_to_as(pub)
     update = render_objects.wrap("Update", f"{stored.iri}/updates/{uuid.uuid4().hex}", document)
-    async with node.db.transaction() as session:
-        revised = await objects.put(
-            session,
-            iri=stored.iri,
-            actor_iri=pub.author,
-            fields=fields(draft, pub, rendered),
-            document=document,
-            published=stored.published,
-            now=now,
-            local_actor_id=org.id,
-            key=key,
-            source=draft.as_source() | {"content_html": rendered.html},
-        )
-        await outbox.record(
-            session,
-            iri=update["id"],
-            actor_id=org.id,
-            type="Update",
-            object_iri=stored.iri,
-            visibility=draft.visibility,
-            document=update,
-            published=now,
-        )
+    source = draft.as_source() | {"content_html": rendered.html}
+    revised = await save(
+        node,
+        org,
+        update,
+        key=key,
+        fields=fields(draft, pub, rendered),
+        published=stored.published,
+        source=source,
+    )
     old_mentions = set(stored.document.get("cc", [])) | set(stored.document.get("to", []))
     await deliveries.send(node, org, update, extra_inboxes=await inboxes_of(node, old_mentions))
     return revised

@@ -17,7 +17,7 @@ from node.errors import InvalidInput, NotFound
 from node.services import Services
 from node.solidarity import deliveries, publishing, remote
 from node.solidarity.content import render_markdown
-from node.storage import objects, outbox, reactions
+from node.storage import objects, reactions
 from node.storage.actors import LocalActor
 from node.storage.objects import Fields, StoredObject
 
@@ -106,27 +106,6 @@ async def pledge(node: Services, org: LocalActor, key: str, text: str) -> Stored
         in_reply_to=call.iri,
         is_pledge=True,
     )
-    async with node.db.transaction() as session:
-        stored = await objects.put(
-            session,
-            iri=iri,
-            actor_iri=org_iri,
-            fields=fields,
-            document=document,
-            published=now,
-            now=now,
-            local_actor_id=org.id,
-            key=note_key,
-        )
-        await outbox.record(
-            session,
-            iri=create["id"],
-            actor_id=org.id,
-            type="Create",
-            object_iri=iri,
-            visibility="public",
-            document=create,
-            published=now,
-        )
+    stored = await publishing.save(node, org, create, key=note_key, fields=fields, published=now)
     await deliveries.send(node, org, create)
     return stored

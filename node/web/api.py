@@ -5,12 +5,12 @@ Every route needs a bearer token; errors are {"error": ...} with a 4xx status.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from node.activitypub.inbox import parse_json_object
 from node.errors import InvalidInput
 from node.solidarity import following
 from node.storage.follows import Follow
@@ -23,14 +23,7 @@ MAX_JSON = 64 * 1024
 
 
 async def read_json(request: Request) -> dict[str, Any]:
-    body = await read_body(request, MAX_JSON)
-    try:
-        document = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidInput(f"the body is not JSON: {exc}") from exc
-    if not isinstance(document, dict):
-        raise InvalidInput("the body must be a JSON object")
-    return document
+    return parse_json_object(await read_body(request, MAX_JSON), "with the fields")
 
 
 def text_field(document: dict[str, Any], name: str, limit: int = 2048) -> str:
