@@ -7,7 +7,16 @@ from pathlib import Path
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from node.web import activitypub, api, api_publishing, inbox, pages, publications, wellknown
+from node.web import (
+    activitypub,
+    api,
+    api_publishing,
+    api_reading,
+    inbox,
+    pages,
+    publications,
+    wellknown,
+)
 
 STATIC = Path(__file__).parent / "static"
 PUBLICATION_PATHS = ("strategies", "calls", "notes")
@@ -60,6 +69,8 @@ def routes() -> list[BaseRoute]:
         Route("/api/v1/follows/{key}", api.delete_follow, methods=["DELETE"]),
         Route("/api/v1/followers", api.list_followers, methods=["GET"]),
         Route("/api/v1/followers/{decision}", api.decide_follower, methods=["POST"]),
+        Route("/api/v1/timeline", api_reading.list_timeline, methods=["GET"]),
+        Route("/api/v1/search", api_reading.search_objects, methods=["GET"]),
         *publishing_api_routes(),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]

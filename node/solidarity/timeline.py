@@ -1,0 +1,121 @@
+"""What an organisation reads: the strategies and calls of those it follows, and search over
+everything it may see, as typed items.
+
+A call is `expired` once its deadline has passed by the node's clock; expired calls stay listed,
+marked, since a late answer can still help.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from node.errors import InvalidInput
+from node.services import Services
+from node.storage import search as queries
+from node.storage.actors import LocalActor
+from node.storage.objects import StoredObject
+from node.storage.search import DEFAULT_LIMIT, Filters, Page, Reader
+
+MAX_QUERY = 200
+
+
+@dataclass(frozen=True)
+class Item:
+    """A strategy or call as a reader sees it in a list."""
+
+    id: str
+    url: str
+    kind: str
+    type: str
+    author: str
+    title: str | None
+    summary: str | None
+    urgency: str | None
+    deadline: datetime | None
+    expired: bool
+    regions: tuple[str, ...]
+    themes: tuple[str, ...]
+    language: str | None
+    published: datetime
+
+
+@dataclass(frozen=True)
+class Items:
+    items: tuple[Item, ...]
+    next: str | None
+
+
+def is_expired(stored: StoredObject, now: datetime) -> bool:
+    deadline = stored.fields.deadline
+    return stored.kind == "call" and deadline is not None and deadline <= now
+
+
+def object_url(stored: StoredObject) -> str:
+    """The page to link to: the object's `url` when it names one over HTTP(S), else its id."""
+    url = stored.document.get("url")
+    if isinstance(url, dict):
+        url = url.get("href")
+    if isinstance(url, str) and url.startswith(("https://", "http://")):
+        return url
+    return stored.iri
+
+
+def to_item(stored: StoredObject, now: datetime) -> Item:
+    fields = stored.fields
+    return Item(
+        id=stored.iri,
+        url=object_url(stored),
+        kind=stored.kind or "",
+        type=stored.type,
+        author=stored.actor_iri,
+        title=fields.title,
+        summary=fields.summary_text,
+        urgency=fields.urgency,
+        deadline=fields.deadline,
+        expired=is_expired(stored, now),
+        regions=fields.regions,
+        themes=fields.themes,
+        language=fields.language,
+        published=stored.published,
+    )
+
+
+def reader(node: Services, org: LocalActor) -> Reader:
+    return Reader(actor_id=org.id, actor_iri=node.urls.actor(org.username))
+
+
+def _items(node: Services, page: Page) -> Items:
+    now = node.clock.now()
+    return Items(tuple(to_item(stored, now) for stored in page.items), page.next)
+
+
+async def timeline(
+    node: Services,
+    org: LocalActor,
+    filters: Filters,
+    cursor: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> Items:
+    """Strategies and calls from the actors `org` follows (accepted), newest first."""
+    async with node.db.transaction() as session:
+        page = await queries.timeline(session, reader(node, org), filters, cursor, limit)
+    return _items(node, page)
+
+
+async def search(
+    node: Services,
+    org: LocalActor,
+    q: str,
+    filters: Filters,
+    cursor: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> Items:
+    """Strategies and calls, local and received, that `org` may see and that hold every word."""
+    if not q.strip():
+        raise InvalidInput("'q' is required: the words to search for")
+    if len(q) > MAX_QUERY:
+        raise InvalidInput(f"'q' is longer than {MAX_QUERY} characters")
+    async with node.db.transaction() as session:
+        page = await queries.search(session, reader(node, org), q, filters, cursor, limit)
+    return _items(node, page)
