@@ -1,0 +1,139 @@
+"""The OpenAPI 3.1 description of /api/v1, served at /api/v1/openapi.json.
+
+Written from the same facts as the routes (DESIGN §5); tests check that every API route in the
+route table is described here and nothing else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from node import __version__
+from node.web.responses import json_response
+
+STRING = {"type": "string"}
+STRINGS = {"type": "array", "items": STRING, "maxItems": 20}
+VISIBILITY = {"enum": ["public", "unlisted", "followers", "direct"]}
+URGENCY = {"enum": ["low", "normal", "high", "critical"]}
+ERROR = {"type": "object", "properties": {"error": STRING}, "required": ["error"]}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": ERROR,
+    "FollowRequest": {"type": "object", "properties": {"target": STRING}, "required": ["target"]},
+    "ActorRequest": {"type": "object", "properties": {"actor": STRING}, "required": ["actor"]},
+    "Strategy": {
+        "type": "object",
+        "required": ["title", "content"],
+        "properties": {
+            "title": {"type": "string", "maxLength": 200},
+            "summary": {"type": "string", "maxLength": 500},
+            "content": {"type": "string", "maxLength": 50000, "description": "Markdown"},
+            "themes": STRINGS,
+            "regions": STRINGS,
+            "language": {"type": "string", "description": "BCP 47 tag"},
+            "visibility": VISIBILITY,
+        },
+    },
+    "Call": {
+        "type": "object",
+        "required": ["title", "content", "deadline"],
+        "properties": {
+            "title": {"type": "string", "maxLength": 200},
+            "content": {"type": "string", "maxLength": 50000, "description": "Markdown"},
+            "deadline": {"type": "string", "format": "date-time"},
+            "urgency": URGENCY,
+            "regions": STRINGS,
+            "actions": STRINGS,
+            "themes": STRINGS,
+            "language": STRING,
+            "max_hops": {"type": "integer", "minimum": 0, "maximum": 20},
+            "visibility": VISIBILITY,
+        },
+    },
+    "Pledge": {"type": "object", "properties": {"content": STRING}, "required": ["content"]},
+}
+
+# (method, path, summary, request schema or None, success status)
+OPERATIONS: list[tuple[str, str, str, str | None, int]] = [
+    ("post", "/api/v1/follows", "Follow an actor (handle or URL)", "FollowRequest", 202),
+    ("get", "/api/v1/follows", "Whom the organisation follows, with state", None, 200),
+    ("delete", "/api/v1/follows/{key}", "Unfollow", None, 204),
+    ("get", "/api/v1/followers", "The organisation's followers", None, 200),
+    (
+        "post",
+        "/api/v1/followers/{decision}",
+        "Approve or reject a follow request",
+        "ActorRequest",
+        200,
+    ),
+    ("post", "/api/v1/strategies", "Publish a strategy", "Strategy", 201),
+    ("post", "/api/v1/calls", "Publish a call for solidarity", "Call", 201),
+    ("get", "/api/v1/timeline", "What followed organisations publish", None, 200),
+    ("get", "/api/v1/search", "Full-text search over strategies and calls", None, 200),
+]
+for kind, schema in (("strategies", "Strategy"), ("calls", "Call")):
+    OPERATIONS += [
+        ("patch", f"/api/v1/{kind}/{{key}}", "Revise (sends Update)", schema, 200),
+        ("delete", f"/api/v1/{kind}/{{key}}", "Withdraw (sends Delete)", None, 204),
+        ("post", f"/api/v1/{kind}/{{key}}/pin", "Pin to featured (sends Add)", None, 200),
+        ("delete", f"/api/v1/{kind}/{{key}}/pin", "Unpin (sends Remove)", None, 200),
+        (
+            "get",
+            f"/api/v1/{kind}/{{key}}/responses",
+            "Replies, pledges, likes, announces",
+            None,
+            200,
+        ),
+        ("post", f"/api/v1/{kind}/{{key}}/pledges", "Pledge to a call", "Pledge", 202),
+    ]
+
+
+def operation(summary: str, request: str | None, status: int, path: str) -> dict[str, Any]:
+    described: dict[str, Any] = {
+        "summary": summary,
+        "security": [{"bearer": []}],
+        "responses": {
+            str(status): {"description": "done"},
+            "400": {
+                "description": "bad input",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            },
+            "401": {"description": "no or bad token"},
+            "404": {"description": "not found"},
+        },
+    }
+    params = [part[1:-1] for part in path.split("/") if part.startswith("{")]
+    if params:
+        described["parameters"] = [
+            {"name": p, "in": "path", "required": True, "schema": STRING} for p in params
+        ]
+    if request:
+        described["requestBody"] = {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": f"#/components/schemas/{request}"}}
+            },
+        }
+    return described
+
+
+def document() -> dict[str, Any]:
+    paths: dict[str, dict[str, Any]] = {}
+    for method, path, summary, request, status in OPERATIONS:
+        paths.setdefault(path, {})[method] = operation(summary, request, status, path)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Solidarity Node API", "version": __version__},
+        "paths": paths,
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    }
+
+
+async def openapi(request: Request) -> Response:
+    return json_response(document())
