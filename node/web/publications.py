@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from node.activitypub.inbox import Incoming
 from node.errors import NotFound
-from node.solidarity import reading
+from node.solidarity import organisations, reading
 from node.solidarity.reading import Withdrawn
 from node.storage.objects import StoredObject
 from node.web import pages
@@ -79,6 +79,7 @@ async def page(request: Request, stored: StoredObject) -> Response:
     document: dict[str, Any] = stored.document
     counted = await reading.counts(node, stored.iri)
     name = node.urls.actor_name(stored.actor_iri) or ""
+    author = await organisations.get(node.db, name)
     fields = stored.fields
     pub = {
         "iri": stored.iri,
@@ -87,7 +88,7 @@ async def page(request: Request, stored: StoredObject) -> Response:
         "summary": fields.summary_text or "",
         "content_html": rendered_body(stored),
         "language": fields.language or "en",
-        "author_name": name,
+        "author_name": author.display_name or name,
         "author_handle": "@" + node.urls.acct(name).removeprefix("acct:"),
         "author_profile": node.urls.profile(name),
         "urgency": fields.urgency,

@@ -55,6 +55,8 @@ def served_node(tmp_path: Path) -> Iterator[str]:
         )
 
     cli("init", "--base-url", base, "--allow-private-addresses")
+    markdown = tmp_path / "call.md"
+    markdown.write_text("The hearing is on **Monday**. Bring friends. #solidarity\n")
     cli(
         "org",
         "create",
@@ -63,6 +65,22 @@ def served_node(tmp_path: Path) -> Iterator[str]:
         "Alpha Collective",
         "--summary",
         "We organise mutual aid.",
+    )
+    cli(
+        "call",
+        "publish",
+        "alpha",
+        str(markdown),
+        "--title",
+        "Fill the courtroom",
+        "--deadline",
+        "2031-01-01T09:00Z",
+        "--urgency",
+        "high",
+        "--region",
+        "PL",
+        "--action",
+        "Come at nine",
     )
     log = (tmp_path / "serve.log").open("wb")
     server = subprocess.Popen(
@@ -114,3 +132,22 @@ def test_actor_url_gives_browsers_the_page(served_node: str, tmp_path: Path) -> 
     assert "Alpha Collective" in dom.stdout and "<html" in dom.stdout
     home = render(f"{served_node}/", tmp_path, "--dump-dom")
     assert "Alpha Collective" in home.stdout
+
+
+def test_a_call_page_and_its_place_on_the_profile(served_node: str, tmp_path: Path) -> None:
+    profile = render(f"{served_node}/@alpha", tmp_path, "--dump-dom")
+    assert "Fill the courtroom" in profile.stdout
+    start = profile.stdout.index('<a href="') + len('<a href="')
+    link = next(
+        line.split('<a href="', 1)[1].split('"', 1)[0]
+        for line in profile.stdout.splitlines()
+        if "/calls/" in line and '<a href="' in line
+    )
+    assert start > 0 and link.startswith(served_node + "/calls/")
+    page = render(link, tmp_path, "--dump-dom")
+    assert "<h1>Fill the courtroom</h1>" in page.stdout
+    assert "Come at nine" in page.stdout and "<strong>Monday</strong>" in page.stdout
+    assert "1 January 2031, 09:00 UTC" in page.stdout
+    shot = tmp_path / "call.png"
+    rendered = render(link, tmp_path, f"--screenshot={shot}", "--window-size=900,900")
+    assert rendered.returncode == 0 and shot.stat().st_size > 5_000
