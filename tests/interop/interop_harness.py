@@ -215,6 +215,33 @@ class FedifyPeer:
         result: Json = self.post("create", {"content": content, "mention": mention, **extra})
         return result
 
+    def like(self, object_iri: str) -> Json:
+        """Sends a signed Like of `object_iri` to its author (looked up first)."""
+        result: Json = self.post("like", {"object": object_iri})
+        return result
+
+    def announce(self, object_iri: str) -> Json:
+        """Sends a signed Announce of `object_iri` to its author and the peer's followers."""
+        result: Json = self.post("announce", {"object": object_iri})
+        return result
+
+    def undo(self, activity_iri: str) -> Json:
+        """Sends Undo of an activity this peer sent, to whoever received it."""
+        result: Json = self.post("undo", {"activity": activity_iri})
+        return result
+
+    def delete_note(self, object_iri: str) -> Json:
+        """Sends Delete(Tombstone) of a Note this peer created, to whoever got its Create."""
+        result: Json = self.post("delete", {"object": object_iri})
+        return result
+
+    def fetch(self, url: str, *, signed: bool = True, spec: str = "rfc9421") -> Json:
+        """GETs `url` as AS2, signed with the peer's key unless `signed` is False: `status`,
+        `document`, `parsed` (Fedify's vocabulary on the body) and `lookup` (Fedify's
+        lookupObject with the same identity)."""
+        result: Json = self.post("fetch", {"url": url, "signed": signed, "spec": spec})
+        return result
+
     def followers(self) -> list[Json]:
         items: list[Json] = self.get("followers")["items"]
         return items

@@ -1,13 +1,17 @@
 // The JSON control API the Python tests drive, under /control/.  It lives on
 // the peer's own server and is reachable only on loopback.
 import {
-  Announce, Create, Follow, isActor, Like, Mention, Note, PUBLIC_COLLECTION, Undo,
+  Announce, Create, Delete, Follow, isActor, Like, Mention, Note, Object as APObject,
+  PUBLIC_COLLECTION, signRequest, Tombstone, Undo,
 } from "@fedify/fedify";
 import { Temporal } from "@js-temporal/polyfill";
 import { describeObject } from "./describe.mjs";
 import { IDENTIFIER, newUri } from "./federation.mjs";
+import { describeSignature } from "./signatures.mjs";
 
 const LOOKUP_TIMEOUT_MS = 15000;
+const AS2 = "application/activity+json";
+const SPECS = new Set(["rfc9421", "draft-cavage-http-signatures-12"]);
 const POLICIES = new Set(["accept", "reject"]);
 
 export class ControlError extends Error {
@@ -107,7 +111,79 @@ async function create(ctx, state, body) {
   }));
   const activity = new Create({ id: newUri(ctx, Create), actor: me, object: note, tos: to, ccs: cc, published });
   const sent = await deliver(ctx, state, activity, recipients, { ...body, followers });
+  state.creates.set(note.id.href, activity.id.href);
   return [202, { ...sent, object: note.id.href }];
+}
+
+/** Deletes a Note this peer created: a Delete(Tombstone) to whoever got its Create. */
+async function remove(ctx, state, body) {
+  const note = state.objects.get(body.object);
+  if (!(note instanceof Note)) throw new ControlError(404, `this peer has no note ${body.object}`);
+  const followersUri = ctx.getFollowersUri(IDENTIFIER);
+  const activity = new Delete({
+    id: newUri(ctx, Delete), actor: ctx.getActorUri(IDENTIFIER),
+    object: new Tombstone({ id: note.id }), tos: note.toIds, ccs: note.ccIds,
+  });
+  state.objects.delete(note.id.href);
+  const followers = [...note.toIds, ...note.ccIds].some((u) => u.href === followersUri.href);
+  const recipients = state.recipients.get(state.creates.get(note.id.href)) ?? [];
+  return [202, { ...(await deliver(ctx, state, activity, recipients, { ...body, followers })), object: note.id.href }];
+}
+
+async function parseDocument(document, loaders) {
+  try {
+    return await describeObject(await APObject.fromJsonLd(document, loaders), loaders);
+  } catch (error) {
+    return { error: String(error?.message ?? error) };
+  }
+}
+
+/**
+ * GETs `url` as AS2, signed with this peer's RSA key (`spec`, RFC 9421 by default) unless
+ * `signed` is false, and reports the status, the body and what Fedify's vocabulary parsed of
+ * it; `lookup` is what Fedify's own lookupObject made of the same URL with the same identity
+ * (its authenticated document loader, which double-knocks), or null.
+ */
+async function fetchObject(ctx, state, body) {
+  if (typeof body.url !== "string") throw new ControlError(400, "url (a string) is required");
+  const signed = body.signed !== false;
+  const spec = body.spec ?? "rfc9421";
+  if (!SPECS.has(spec)) throw new ControlError(400, `spec must be one of ${[...SPECS]}`);
+  let request = new Request(new URL(body.url), { headers: { accept: AS2 } });
+  if (signed) {
+    const [pair] = await ctx.getActorKeyPairs(IDENTIFIER);
+    request = await signRequest(request, pair.privateKey, pair.keyId, { spec });
+  }
+  const response = await fetch(request, { signal: AbortSignal.timeout(LOOKUP_TIMEOUT_MS) });
+  const text = await response.text();
+  let document = null;
+  try {
+    document = JSON.parse(text);
+  } catch {
+    // Not JSON: reported as text.
+  }
+  const loaders = { documentLoader: ctx.documentLoader, contextLoader: ctx.contextLoader };
+  const parsed = response.ok && document != null ? await parseDocument(document, loaders) : null;
+  return [200, {
+    url: body.url,
+    signed,
+    signature: describeSignature(request.headers),
+    status: response.status,
+    contentType: response.headers.get("content-type"),
+    document: document ?? text,
+    parsed,
+    lookup: await lookupAs(ctx, body.url, signed, loaders),
+  }];
+}
+
+async function lookupAs(ctx, url, signed, loaders) {
+  const documentLoader = signed ? await ctx.getDocumentLoader({ identifier: IDENTIFIER }) : ctx.documentLoader;
+  try {
+    const found = await ctx.lookupObject(url, { documentLoader, signal: AbortSignal.timeout(LOOKUP_TIMEOUT_MS) });
+    return found == null ? null : await describeObject(found, loaders);
+  } catch (error) {
+    return { error: String(error?.message ?? error) };
+  }
 }
 
 async function authorOf(ctx, objectUrl) {
@@ -173,6 +249,8 @@ const ROUTES = {
   "POST /control/like": like,
   "POST /control/announce": announce,
   "POST /control/undo": undo,
+  "POST /control/delete": remove,
+  "POST /control/fetch": fetchObject,
 };
 
 const json = (status, value) =>

@@ -1,6 +1,8 @@
 // Turns what Fedify parsed into plain JSON, so the Python tests can check the
 // node's documents as Fedify understood them (not as the node wrote them).
-import { Collection, getTypeId, isActor, Link, lookupWebFinger, toAcctUrl } from "@fedify/fedify";
+import {
+  Activity, Collection, getTypeId, isActor, LanguageString, Link, lookupWebFinger, toAcctUrl,
+} from "@fedify/fedify";
 
 const text = (value) => (value == null ? null : String(value));
 const href = (value) => (value == null ? null : value instanceof Link ? text(value.href) : value.href ?? text(value));
@@ -46,7 +48,7 @@ export async function describeObject(object, loaders) {
   if (object instanceof Collection) {
     return { ...base, totalItems: object.totalItems, first: href(object.firstId) };
   }
-  if (!isActor(object)) return base;
+  if (!isActor(object)) return { ...base, ...(await describeContent(object, loaders)) };
   const keys = await collect(object.getPublicKeys(loaders));
   const attachments = await collect(object.getAttachments(loaders));
   return {
@@ -74,6 +76,52 @@ export async function describeObject(object, loaders) {
       value: text(a.value),
     })),
     aliases: object.aliasIds.map(href),
+  };
+}
+
+/** `contentMap` and the like as Fedify parsed them: language tag -> text (the values that
+ * carry a language; the plain `content` is among Fedify's `contents` too, untagged). */
+function languageMap(values) {
+  const tagged = values.filter((v) => v instanceof LanguageString);
+  return Object.fromEntries(tagged.map((v) => [v.language.compact(), String(v)]));
+}
+
+async function totalOf(getCollection, options) {
+  const collection = await getCollection(options);
+  return collection == null ? null : { id: href(collection.id), totalItems: collection.totalItems };
+}
+
+/**
+ * The fields a server shows of a post (or carries in an activity): addressing, maps, tags
+ * (with their Fedify classes: Hashtag, Mention), reply target and collections.
+ */
+async function describeContent(object, loaders) {
+  const options = {
+    documentLoader: loaders.documentLoader, contextLoader: loaders.contextLoader, suppressError: true,
+  };
+  const tags = await collect(object.getTags(options));
+  const described = {
+    updated: text(object.updated),
+    to: object.toIds.map(href),
+    cc: object.ccIds.map(href),
+    bto: object.btoIds.map(href),
+    bcc: object.bccIds.map(href),
+    contentMap: languageMap(object.contents),
+    nameMap: languageMap(object.names),
+    summaryMap: languageMap(object.summaries),
+    sensitive: object.sensitive,
+    inReplyTo: href(object.replyTargetId),
+    tags: tags.map((t) => ({ type: t.constructor.name, name: text(t.name), href: href(t.href ?? t.id) })),
+  };
+  if (object instanceof Activity) {
+    return { ...described, actor: href(object.actorId), object: href(object.objectId) };
+  }
+  return {
+    ...described,
+    replies: await totalOf((o) => object.getReplies(o), options),
+    likes: await totalOf((o) => object.getLikes(o), options),
+    shares: await totalOf((o) => object.getShares(o), options),
+    deleted: text(object.deleted ?? null),
   };
 }
 

@@ -5,12 +5,14 @@ import {
   generateCryptoKeyPair, isActor, Like, MemoryKvStore,
   Note, Person, Reject, Undo, Update, Delete,
 } from "@fedify/fedify";
+import { describeObject } from "./describe.mjs";
 
 export const IDENTIFIER = "peer";
 const ANSWER_RETRY_DELAYS_MS = [0, 1000, 3000];
 const PUBLISHED_TYPES = [
   [Note, "notes"], [Create, "creates"], [Follow, "follows"], [Accept, "accepts"],
   [Reject, "rejects"], [Undo, "undos"], [Like, "likes"], [Announce, "announces"],
+  [Delete, "deletes"],
 ];
 
 /** A fresh id for an object of class `cls` published by this peer. */
@@ -154,8 +156,29 @@ async function onUndo(ctx, undo, state) {
   }
 }
 
+/**
+ * Records what Fedify's vocabulary made of the activity and of its object (embedded, or
+ * fetched with the inbox's loader), as a Fedify-based server would go on to store it.
+ */
+async function parsed(ctx, activity, listener) {
+  handled(ctx, activity, listener);
+  const entry = ctx.data?.entry;
+  if (entry == null) return;
+  const loaders = { documentLoader: ctx.documentLoader, contextLoader: ctx.contextLoader };
+  try {
+    const object = await activity.getObject(loaders);
+    entry.fedify = {
+      activity: await describeObject(activity, loaders),
+      object: object == null ? null : await describeObject(object, loaders),
+    };
+  } catch (error) {
+    entry.fedify = { error: String(error?.stack ?? error) };
+  }
+}
+
 function registerListeners(federation, state) {
   const record = (name) => (ctx, activity) => handled(ctx, activity, name);
+  const parse = (name) => (ctx, activity) => parsed(ctx, activity, name);
   federation
     .setInboxListeners("/users/{identifier}/inbox", "/inbox")
     .withIdempotency("per-inbox")
@@ -163,9 +186,9 @@ function registerListeners(federation, state) {
     .on(Accept, (ctx, accept) => onAnswer(ctx, accept, state, "accepted"))
     .on(Reject, (ctx, reject) => onAnswer(ctx, reject, state, "rejected"))
     .on(Undo, (ctx, undo) => onUndo(ctx, undo, state))
-    .on(Create, record("Create"))
-    .on(Update, record("Update"))
-    .on(Delete, record("Delete"))
+    .on(Create, parse("Create"))
+    .on(Update, parse("Update"))
+    .on(Delete, parse("Delete"))
     .on(Like, record("Like"))
     .on(Announce, record("Announce"))
     .on(Activity, record("Activity"))

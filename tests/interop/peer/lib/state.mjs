@@ -19,6 +19,7 @@ export class PeerState {
     this.objects = new Map();     // id -> Fedify object this peer published
     this.outbox = [];             // ids of activities this peer sent, oldest first
     this.recipients = new Map();  // activity id -> actors it was delivered to
+    this.creates = new Map();     // id of a Note this peer created -> its Create's id
     this.seq = 0;
   }
 
