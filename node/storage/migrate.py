@@ -19,6 +19,23 @@ from node.storage.db import Database, describe
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
+# Full-text search (migration 0005) lives outside the tables on purpose: it is one engine's
+# feature. On SQLite, the FTS5 table objects_fts and its shadow tables; on PostgreSQL, the
+# generated objects.search_vector column and its GIN index. Schema comparison (autogenerate,
+# tests) leaves exactly those out.
+FULL_TEXT_TABLES = "objects_fts"
+FULL_TEXT_OBJECTS = frozenset({("column", "search_vector"), ("index", "ix_objects_search_vector")})
+
+
+def include_name(name: str | None, type_: str, _parents: object) -> bool:
+    return not (type_ == "table" and name is not None and name.startswith(FULL_TEXT_TABLES))
+
+
+def include_object(
+    _object: object, name: str | None, type_: str, reflected: bool, _compare_to: object
+) -> bool:
+    return not (reflected and (type_, name) in FULL_TEXT_OBJECTS)
+
 
 def alembic_config() -> Config:
     config = Config()

@@ -12,30 +12,19 @@ from sqlalchemy import Connection, inspect, text
 
 from node.errors import StorageError
 from node.storage.db import Database
-from node.storage.migrate import current_revision, head_revision, migrate
+from node.storage.migrate import (
+    current_revision,
+    head_revision,
+    include_name,
+    include_object,
+    migrate,
+)
 from node.storage.tables import Base
-
-# Full-text search (migration 0005) lives outside the tables on purpose: it is one engine's
-# feature, not a column every dialect shares. On SQLite it is the FTS5 table objects_fts and its
-# shadow tables (objects_fts_data, _idx, _docsize, _config); on PostgreSQL the generated
-# objects.search_vector column and its GIN index. The comparison leaves exactly those out.
-FULL_TEXT_TABLES = "objects_fts"
-FULL_TEXT_OBJECTS = frozenset({("column", "search_vector"), ("index", "ix_objects_search_vector")})
-
-
-def _include_name(name: str | None, type_: str, _parents: object) -> bool:
-    return not (type_ == "table" and name is not None and name.startswith(FULL_TEXT_TABLES))
-
-
-def _include_object(
-    _object: object, name: str | None, type_: str, reflected: bool, _compare_to: object
-) -> bool:
-    return not (reflected and (type_, name) in FULL_TEXT_OBJECTS)
 
 
 def _diff(connection: Connection) -> list[object]:
     context = MigrationContext.configure(
-        connection, opts={"include_name": _include_name, "include_object": _include_object}
+        connection, opts={"include_name": include_name, "include_object": include_object}
     )
     return list(compare_metadata(context, Base.metadata))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from node.storage.migrate import include_name, include_object
 from node.storage.tables import Base
 
 connection = context.config.attributes.get("connection")
@@ -14,6 +15,8 @@ context.configure(
     connection=connection,
     target_metadata=Base.metadata,
     render_as_batch=connection.dialect.name == "sqlite",
+    include_name=include_name,
+    include_object=include_object,
 )
 with context.begin_transaction():
     context.run_migrations()
