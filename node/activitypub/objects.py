@@ -206,3 +206,10 @@ def visibility(to: Sequence[str], cc: Sequence[str], followers: str | None) -> s
     if followers is not None and followers in to:
         return "followers"
     return "direct"
+
+
+def cascade_marks(document: dict[str, Any]) -> tuple[str | None, int | None]:
+    """An Announce's `via` (an IRI) and `hop` (a count from 0), when it carries them."""
+    hop = document.get("hop")
+    valid_hop = hop if isinstance(hop, int) and not isinstance(hop, bool) and hop >= 0 else None
+    return id_of(document.get("via")), valid_hop

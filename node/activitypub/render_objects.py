@@ -183,3 +183,32 @@ def pin_to_as(
         "to": [PUBLIC],
         "cc": [followers],
     }
+
+
+def announce_to_as(
+    activity_iri: str,
+    actor: str,
+    object_iri: str,
+    *,
+    followers: str,
+    also: Sequence[str],
+    via: str | None,
+    hop: int,
+    published: datetime,
+) -> dict[str, Any]:
+    """A cascade Announce: public, to the amplifier's followers, cc the call's author and
+    whoever it came through (`also`), with `via` (the activity it arrived by) and `hop`."""
+    document: dict[str, Any] = {
+        "@context": CONTEXT,
+        "id": activity_iri,
+        "type": "Announce",
+        "actor": actor,
+        "object": object_iri,
+        "published": iso(published),
+        "to": [PUBLIC],
+        "cc": list(dict.fromkeys([followers, *also])),
+        "hop": hop,
+    }
+    if via is not None:
+        document["via"] = via
+    return document

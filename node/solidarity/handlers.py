@@ -17,9 +17,9 @@ from node.activitypub.objects import ACTOR_TYPES, ActivityView, ObjectView, same
 from node.activitypub.publications import PublicationView
 from node.errors import OriginMismatch
 from node.services import Services
-from node.solidarity import following, remote
-from node.storage import follows, objects, reactions, remote_actors
-from node.storage.objects import Fields
+from node.solidarity import amplification, following, remote
+from node.storage import cascade, follows, objects, reactions, remote_actors
+from node.storage.objects import Fields, StoredObject
 
 Handler = Callable[[Services, ActivityView], Awaitable[None]]
 CONTENT_TYPES = frozenset({"Note", "Article", "Question", "Page", "Event", "Image", "Video"})
@@ -75,16 +75,25 @@ async def on_create(node: Services, activity: ActivityView) -> None:
         raise OriginMismatch(f"{activity.actor} cannot create {obj.iri} for {obj.attributed_to}")
     if obj.type not in CONTENT_TYPES:
         return
-    author = await remote.get_actor(node, activity.actor)
+    stored = await store_received(node, obj, activity.actor)
+    if stored.kind == "call":
+        await amplification.on_create(node, activity.iri, stored)
+
+
+async def store_received(node: Services, obj: ObjectView, author_iri: str) -> StoredObject:
+    """Keep a received object; one already known is left as it is (a second Create changes
+    nothing)."""
+    author = await remote.get_actor(node, author_iri)
     view = PublicationView.from_object(obj)
     now = node.clock.now()
     async with node.db.transaction() as session:
-        if await objects.get(session, obj.iri) is not None:
-            return  # idempotent: a second Create of the same object changes nothing
-        await objects.put(
+        known = await objects.get(session, obj.iri)
+        if known is not None:
+            return known
+        return await objects.put(
             session,
             iri=obj.iri,
-            actor_iri=activity.actor,
+            actor_iri=author_iri,
             fields=stored_fields(obj, view, author.followers),
             document=view.document,
             published=parse_time(obj.published, now),
@@ -133,6 +142,7 @@ async def on_delete(node: Services, activity: ActivityView) -> None:
         if stored.actor_iri != activity.actor:
             raise OriginMismatch(f"{activity.actor} cannot delete {target}")
         await objects.tombstone(session, target, render.tombstone(target, now, stored.type), now)
+    await amplification.on_withdrawn(node, target)
 
 
 async def on_reaction(node: Services, activity: ActivityView) -> None:
@@ -149,6 +159,32 @@ async def on_reaction(node: Services, activity: ActivityView) -> None:
             document=activity.document,
             now=node.clock.now(),
         )
+
+
+async def on_announce(node: Services, activity: ActivityView) -> None:
+    """A boost or cascade Announce: a reaction, and for a call a step of its cascade."""
+    await on_reaction(node, activity)
+    call = await announced_object(node, activity)
+    if call is not None:
+        await amplification.on_announce(node, activity.iri, activity.actor, activity.document, call)
+
+
+async def announced_object(node: Services, activity: ActivityView) -> StoredObject | None:
+    """The announced object if known; fetched from its origin only when an ally announced it."""
+    if activity.object_id is None:
+        return None
+    async with node.db.transaction() as session:
+        known = await objects.get(session, activity.object_id)
+    if known is not None or not await amplification.wanted_from(node, activity.actor):
+        return known
+    fetched = await node.fetcher.get_json(activity.object_id)
+    obj = ObjectView.from_document(fetched.document)
+    author = obj.attributed_to
+    if obj.iri != activity.object_id or author is None or not same_origin(obj.iri, author):
+        raise OriginMismatch(f"{activity.object_id} is not {author}'s object on its own origin")
+    if obj.type not in CONTENT_TYPES:
+        return None
+    return await store_received(node, obj, author)
 
 
 async def on_undo(node: Services, activity: ActivityView) -> None:
@@ -170,6 +206,10 @@ async def undo_reaction(node: Services, activity: ActivityView, inner: dict[str,
         if found.actor_iri != activity.actor:
             raise OriginMismatch(f"{activity.actor} cannot undo {found.activity_iri}")
         await reactions.remove(session, found.activity_iri)
+        await cascade.remove(session, found.activity_iri)
+        call = await objects.get(session, found.object_iri)
+    if found.type == "Announce" and call is not None and call.actor_iri == activity.actor:
+        await amplification.on_withdrawn(node, call.iri)
 
 
 async def on_accept(node: Services, activity: ActivityView) -> None:
@@ -189,5 +229,5 @@ HANDLERS: dict[str, Handler] = {
     "Update": on_update,
     "Delete": on_delete,
     "Like": on_reaction,
-    "Announce": on_reaction,
+    "Announce": on_announce,
 }

@@ -17,7 +17,7 @@ from node.activitypub.render import tombstone
 from node.activitypub.render_objects import Publication
 from node.errors import InvalidInput, NotFound, SolidarityError
 from node.services import Services
-from node.solidarity import deliveries, reading, remote, validation
+from node.solidarity import amplification, deliveries, reading, remote, validation
 from node.solidarity.content import Rendered, render_markdown, tags
 from node.solidarity.following import resolve_target
 from node.solidarity.validation import Draft
@@ -171,6 +171,8 @@ async def publish(node: Services, org: LocalActor, draft: Draft) -> StoredObject
         source=source,
     )
     await deliveries.send(node, org, create)
+    if stored.kind == "call":
+        await amplification.on_create(node, create["id"], stored)
     return stored
 
 
@@ -244,6 +246,7 @@ async def withdraw(node: Services, org: LocalActor, kind: str, key: str) -> None
         await objects.tombstone(session, stored.iri, tombstone(stored.iri, now, stored.type), now)
         await outbox.forget_object(session, stored.iri)
     await deliveries.send(node, org, delete)
+    await amplification.on_withdrawn(node, stored.iri)
 
 
 async def pin(node: Services, org: LocalActor, kind: str, key: str, pinned: bool) -> StoredObject:

@@ -104,6 +104,14 @@ async def by_username(session: AsyncSession, username: str, kind: str = ORGANIZA
     return to_view(row)
 
 
+async def by_id(session: AsyncSession, actor_id: int) -> LocalActor:
+    """The actor with that row id, deleted ones included; NotFound if none."""
+    row = await session.get(ActorRow, actor_id)
+    if row is None:
+        raise NotFound(f"no local actor {actor_id} on this node")
+    return to_view(row)
+
+
 async def instance_actor(session: AsyncSession) -> LocalActor:
     row = await session.scalar(select(ActorRow).where(ActorRow.kind == APPLICATION))
     if row is None:

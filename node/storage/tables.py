@@ -235,3 +235,53 @@ class ReactionRow(Base):
     object_iri: Mapped[str] = mapped_column(String(2048), index=True)
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime]
+
+
+class AllyRow(Base):
+    """An organisation's ally: another actor whose calls it amplifies, by policy."""
+
+    __tablename__ = "allies"
+    __table_args__ = (UniqueConstraint("actor_id", "ally_iri"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"))
+    ally_iri: Mapped[str] = mapped_column(String(2048), index=True)
+    amplify: Mapped[str] = mapped_column(String(16))
+    regions: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    themes: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime]
+
+
+class AmplificationRow(Base):
+    """An organisation's one amplification of one call: the row that makes it exactly once."""
+
+    __tablename__ = "amplifications"
+    __table_args__ = (UniqueConstraint("actor_id", "object_iri"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"))
+    object_iri: Mapped[str] = mapped_column(String(2048), index=True)
+    state: Mapped[str] = mapped_column(String(16))
+    through_iri: Mapped[str | None] = mapped_column(String(2048), default=None)
+    via_iri: Mapped[str | None] = mapped_column(String(2048), default=None)
+    hop: Mapped[int] = mapped_column(Integer)
+    announce_iri: Mapped[str | None] = mapped_column(String(2048), default=None)
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class CascadeEntryRow(Base):
+    """A Create or Announce of a call seen by this node, with its via and hop."""
+
+    __tablename__ = "cascade_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    activity_iri: Mapped[str] = mapped_column(String(2048), unique=True)
+    object_iri: Mapped[str] = mapped_column(String(2048), index=True)
+    type: Mapped[str] = mapped_column(String(16))
+    actor_iri: Mapped[str] = mapped_column(String(2048))
+    via_iri: Mapped[str | None] = mapped_column(String(2048), default=None)
+    hop: Mapped[int | None] = mapped_column(Integer, default=None)
+    at: Mapped[datetime]
+    reach: Mapped[int | None] = mapped_column(Integer, default=None)
+    reach_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -53,6 +53,16 @@ SCHEMAS: dict[str, Any] = {
             "visibility": VISIBILITY,
         },
     },
+    "Ally": {
+        "type": "object",
+        "required": ["actor"],
+        "properties": {
+            "actor": {"type": "string", "description": "name@host or actor URL"},
+            "amplify": {"enum": ["never", "manual", "auto", "urgent"]},
+            "regions": STRINGS,
+            "themes": STRINGS,
+        },
+    },
     "Pledge": {"type": "object", "properties": {"content": STRING}, "required": ["content"]},
 }
 
@@ -73,6 +83,19 @@ OPERATIONS: list[tuple[str, str, str, str | None, int]] = [
     ("post", "/api/v1/calls", "Publish a call for solidarity", "Call", 201),
     ("get", "/api/v1/timeline", "What followed organisations publish", None, 200),
     ("get", "/api/v1/search", "Full-text search over strategies and calls", None, 200),
+    ("post", "/api/v1/allies", "Add an ally (follows it) or change its policy", "Ally", 201),
+    ("get", "/api/v1/allies", "The organisation's allies and policies", None, 200),
+    ("delete", "/api/v1/allies/{id}", "Remove an ally (the follow stays)", None, 204),
+    ("get", "/api/v1/amplifications/pending", "Amplifications awaiting approval", None, 200),
+    (
+        "post",
+        "/api/v1/amplifications/{id}/{decision}",
+        "Approve (sends Announce) or reject a pending amplification",
+        None,
+        200,
+    ),
+    ("post", "/api/v1/calls/{key}/amplify", "Amplify a known public call by hand", None, 201),
+    ("get", "/api/v1/calls/{key}/cascade", "The call's cascade tree as known here", None, 200),
 ]
 for kind, schema in (("strategies", "Strategy"), ("calls", "Call")):
     OPERATIONS += [

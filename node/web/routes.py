@@ -10,6 +10,7 @@ from starlette.staticfiles import StaticFiles
 from node.web import (
     activitypub,
     api,
+    api_cascade,
     api_publishing,
     api_reading,
     inbox,
@@ -48,6 +49,18 @@ def publishing_api_routes() -> list[BaseRoute]:
     return found
 
 
+def cascade_api_routes() -> list[BaseRoute]:
+    return [
+        Route("/api/v1/allies", api_cascade.create_ally, methods=["POST"]),
+        Route("/api/v1/allies", api_cascade.list_allies, methods=["GET"]),
+        Route("/api/v1/allies/{id}", api_cascade.delete_ally, methods=["DELETE"]),
+        Route("/api/v1/amplifications/pending", api_cascade.list_pending, methods=["GET"]),
+        Route("/api/v1/amplifications/{id}/{decision}", api_cascade.decide, methods=["POST"]),
+        Route("/api/v1/calls/{key}/amplify", api_cascade.amplify, methods=["POST"]),
+        Route("/api/v1/calls/{key}/cascade", api_cascade.show_cascade, methods=["GET"]),
+    ]
+
+
 def routes() -> list[BaseRoute]:
     return [
         Route("/", pages.home),
@@ -74,5 +87,6 @@ def routes() -> list[BaseRoute]:
         Route("/api/v1/timeline", api_reading.list_timeline, methods=["GET"]),
         Route("/api/v1/search", api_reading.search_objects, methods=["GET"]),
         *publishing_api_routes(),
+        *cascade_api_routes(),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]

@@ -1,0 +1,91 @@
+"""Allies: the organisations whose calls an organisation amplifies, and how.
+
+Policies: never, manual (queued for a member), auto (every public call), urgent (urgency high
+or critical); non-empty regions or themes narrow a policy to calls sharing one of them (compared
+folded, as labels are). Adding an ally follows it when not yet followed, so its calls arrive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from node.errors import InvalidInput, NotFound
+from node.services import Services
+from node.solidarity import following
+from node.storage import allies, follows
+from node.storage.actors import LocalActor
+from node.storage.allies import Ally
+from node.storage.objects import Fields, label_value
+
+POLICIES = ("never", "manual", "auto", "urgent")
+URGENT = frozenset({"high", "critical"})
+MAX_LABELS = 50
+
+
+@dataclass(frozen=True)
+class Policy:
+    amplify: str
+    regions: tuple[str, ...] = ()
+    themes: tuple[str, ...] = ()
+
+
+def labels(body: dict[str, Any], name: str) -> tuple[str, ...]:
+    value = body.get(name, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise InvalidInput(f"'{name}' must be a list of non-empty strings")
+    if len(value) > MAX_LABELS:
+        raise InvalidInput(f"'{name}' may hold at most {MAX_LABELS} entries")
+    return tuple(dict.fromkeys(v.strip()[:200] for v in value))
+
+
+def policy_from(body: dict[str, Any]) -> Policy:
+    amplify = body.get("amplify", "manual")
+    if amplify not in POLICIES:
+        raise InvalidInput(f"'amplify' must be one of {', '.join(POLICIES)}, not {amplify!r}")
+    return Policy(amplify, labels(body, "regions"), labels(body, "themes"))
+
+
+def overlaps(wanted: Sequence[str], given: Sequence[str]) -> bool:
+    return not wanted or bool({label_value(w) for w in wanted} & {label_value(g) for g in given})
+
+
+def decision(ally: Ally, call: Fields) -> str | None:
+    """'auto', 'manual' or None: what this ally's policy says about this call."""
+    if ally.amplify == "never":
+        return None
+    if ally.amplify == "urgent" and call.urgency not in URGENT:
+        return None
+    if not overlaps(ally.regions, call.regions) or not overlaps(ally.themes, call.themes):
+        return None
+    return "manual" if ally.amplify == "manual" else "auto"
+
+
+async def add(node: Services, org: LocalActor, target: str, policy: Policy) -> tuple[Ally, bool]:
+    """Add (or re-set) an ally and follow it if not yet followed; True when the ally is new."""
+    iri = await following.resolve_target(node, target)
+    org_iri = node.urls.actor(org.username)
+    if iri == org_iri:
+        raise InvalidInput("an organisation cannot be its own ally")
+    async with node.db.transaction() as session:
+        followed = await follows.get_pair(session, org_iri, iri)
+    if followed is None:
+        await following.follow(node, org, iri)
+    now = node.clock.now()
+    async with node.db.transaction() as session:
+        return await allies.put(
+            session, org.id, iri, policy.amplify, policy.regions, policy.themes, now
+        )
+
+
+async def of(node: Services, org: LocalActor) -> list[Ally]:
+    async with node.db.transaction() as session:
+        return await allies.of_actor(session, org.id)
+
+
+async def remove(node: Services, org: LocalActor, ally_id: int) -> None:
+    """Stop amplifying that ally (the follow stays; unfollow separately)."""
+    async with node.db.transaction() as session:
+        if not await allies.remove(session, org.id, ally_id):
+            raise NotFound(f"{org.username} has no ally {ally_id}")

@@ -1,0 +1,79 @@
+"""Allies of local organisations: one row per (organisation, ally actor IRI) with its policy."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from node.storage.tables import AllyRow
+
+
+@dataclass(frozen=True)
+class Ally:
+    id: int
+    actor_id: int
+    ally_iri: str
+    amplify: str
+    regions: tuple[str, ...]
+    themes: tuple[str, ...]
+    created_at: datetime
+
+
+def _view(row: AllyRow) -> Ally:
+    return Ally(
+        row.id,
+        row.actor_id,
+        row.ally_iri,
+        row.amplify,
+        tuple(row.regions),
+        tuple(row.themes),
+        row.created_at,
+    )
+
+
+async def put(
+    session: AsyncSession,
+    actor_id: int,
+    ally_iri: str,
+    amplify: str,
+    regions: Sequence[str],
+    themes: Sequence[str],
+    now: datetime,
+) -> tuple[Ally, bool]:
+    """Add the ally or change its policy; True when it is new."""
+    row = await session.scalar(
+        select(AllyRow).where(AllyRow.actor_id == actor_id, AllyRow.ally_iri == ally_iri)
+    )
+    created = row is None
+    if row is None:
+        row = AllyRow(actor_id=actor_id, ally_iri=ally_iri, created_at=now)
+        session.add(row)
+    row.amplify, row.regions, row.themes = amplify, list(regions), list(themes)
+    await session.flush()
+    return _view(row), created
+
+
+async def of_actor(session: AsyncSession, actor_id: int) -> list[Ally]:
+    rows = await session.scalars(
+        select(AllyRow).where(AllyRow.actor_id == actor_id).order_by(AllyRow.id)
+    )
+    return [_view(row) for row in rows]
+
+
+async def naming(session: AsyncSession, ally_iri: str) -> list[Ally]:
+    """Every local organisation's ally row for this actor."""
+    rows = await session.scalars(
+        select(AllyRow).where(AllyRow.ally_iri == ally_iri).order_by(AllyRow.id)
+    )
+    return [_view(row) for row in rows]
+
+
+async def remove(session: AsyncSession, actor_id: int, ally_id: int) -> bool:
+    result = await session.execute(
+        delete(AllyRow).where(AllyRow.actor_id == actor_id, AllyRow.id == ally_id)
+    )
+    return bool(getattr(result, "rowcount", 0))
