@@ -80,7 +80,12 @@ def call_content(pub: Publication) -> str:
     if pub.actions:
         items = "".join(f"<li>{html.escape(action)}</li>" for action in pub.actions)
         parts.append(f"<p>What you can do:</p><ul>{items}</ul>")
-    hashtags = [t for t in pub.tags if t.get("type") == "Hashtag"]
+    hashtags = [
+        t
+        for t in pub.tags
+        if t.get("type") == "Hashtag"
+        and f">#<span>{html.escape(t['name'].lstrip('#'))}</span></a>" not in pub.content_html
+    ]  # only the themes: hashtags written in the text are linked there already
     if hashtags:
         links = " ".join(
             f'<a href="{html.escape(t["href"])}" class="mention hashtag" rel="tag">'

@@ -62,6 +62,8 @@ async def test_a_call_reaches_followers_as_a_note_with_everything_said(network: 
         assert words in note["content"]
     assert "name" not in note and "summary" not in note
     assert any(t["type"] == "Hashtag" and t["name"] == "#solidarity" for t in note["tag"])
+    assert note["content"].count("#<span>solidarity</span>") == 1  # linked in the text only
+    assert "#<span>CourtSupport</span>" in note["content"]  # the theme, linked at the end
     served = await a.client.get(iri, headers={"Accept": "application/activity+json"})
     assert served.status_code == 200 and served.json()["id"] == iri
     page = await a.client.get(iri, headers={"Accept": "text/html"})
