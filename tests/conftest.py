@@ -70,7 +70,7 @@ def postgres_template() -> Iterator[str | None]:
 
     asyncio.run(build())
     yield name
-    asyncio.run(_pg_execute(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(drop_database(admin, name))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -92,7 +92,20 @@ async def db_url(
     name = f"sn_test_{secrets.token_hex(6)}"
     await _pg_execute(admin, f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"')
     yield make_url(admin).set(database=name).render_as_string(hide_password=False)
-    await _pg_execute(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await drop_database(admin, name)
+
+
+async def drop_database(admin: str, name: str) -> None:
+    """Drop a test database; a server process of another role (autovacuum) may hold it a moment."""
+    import asyncpg
+
+    for _ in range(20):
+        try:
+            await _pg_execute(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except asyncpg.InsufficientPrivilegeError:
+            await asyncio.sleep(0.25)
+    await _pg_execute(admin, f'DROP DATABASE IF EXISTS "{name}"')
 
 
 @pytest.fixture
