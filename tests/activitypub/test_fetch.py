@@ -18,11 +18,11 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 import pytest_asyncio
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
+from support.servers import serve
 
 from node.activitypub.fetch import (
     AS2_ACCEPT,
@@ -54,25 +54,6 @@ FAST = FetchLimits(connect_timeout=1.0, read_timeout=1.0, max_bytes=4096, max_re
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 # ---------------------------------------------------------------- servers
-
-
-@asynccontextmanager
-async def serve(app: Starlette) -> AsyncIterator[str]:
-    """Run `app` with uvicorn on 127.0.0.1 at a free port; yield its base URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    try:
-        while not server.started:
-            if task.done():
-                task.result()
-                raise RuntimeError("uvicorn stopped before starting")
-            await asyncio.sleep(0)
-        port = server.servers[0].sockets[0].getsockname()[1]
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 RawHandler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]

@@ -4,21 +4,19 @@ servers (uvicorn) standing for a handle domain and an actor host.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from xml.etree import ElementTree
 
 import httpx
 import pytest
 import pytest_asyncio
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from support.servers import serve
 
 from node.activitypub.fetch import SafeClient
 from node.activitypub.webfinger import (
@@ -233,29 +231,13 @@ class Peer:
         return Response(text, media_type="application/jrd+json")
 
 
-@asynccontextmanager
-async def serve(app: Starlette) -> AsyncIterator[str]:
-    """Run `app` with uvicorn on 127.0.0.1 at a free port; yield its base URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="error", lifespan="off")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    try:
-        while not server.started:
-            if task.done():
-                task.result()
-                raise RuntimeError("uvicorn stopped before starting")
-            await asyncio.sleep(0)
-        port = server.servers[0].sockets[0].getsockname()[1]
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
-
-
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
 async def peers() -> AsyncIterator[tuple[Peer, Peer]]:
     first, second = Peer(), Peer()
-    async with serve(first.app()) as first.base, serve(second.app()) as second.base:
+    async with (
+        serve(first.app(), log_level="error") as first.base,
+        serve(second.app(), log_level="error") as second.base,
+    ):
         yield first, second
 
 

@@ -11,119 +11,34 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
-import socket
 import ssl
 import subprocess
-import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import httpx
 import pytest
+from support.ci import require
+from support.processes import (
+    NODE_SCRIPT,
+    START_TIMEOUT,
+    Process,
+    free_port,
+    node_env,
+    run_cli,
+    wait_until,
+)
 from support.tls import TestPki
 
 PEER_DIR = Path(__file__).parent / "peer"
 FEDIFY_PACKAGE = PEER_DIR / "node_modules" / "@fedify" / "fedify" / "package.json"
-NODE_SCRIPT = Path(sys.executable).parent / "solidarity-node"
-IN_CI = os.environ.get("CI", "").lower() == "true"
-START_TIMEOUT = 30.0
-STOP_TIMEOUT = 10.0
-CLI_TIMEOUT = 60.0
 LOOKUP_TIMEOUT = 45.0
 CONTROL_TIMEOUT = 60.0
-POLL_INTERVAL = 0.1
 ALPHA_SUMMARY = "A collective that organises mutual aid.\n\nWe answer calls for solidarity."
 
 Json = dict[str, Any]
-
-
-def require(reason: str) -> None:
-    """Skip locally, fail in CI: a missing component is never silently skipped there."""
-    if IN_CI:
-        pytest.fail(f"CI=true but {reason}", pytrace=False)
-    pytest.skip(reason)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def tail(path: Path, lines: int = 60) -> str:
-    if not path.exists():
-        return "(no output)"
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-
-
-@dataclass
-class Process:
-    """A child process whose stdout and stderr go to files; `stop()` ends it."""
-
-    name: str
-    popen: subprocess.Popen[bytes]
-    stdout: Path
-    stderr: Path
-    files: list[IO[bytes]] = field(default_factory=list)
-
-    @classmethod
-    def start(
-        cls, name: str, args: list[str], env: dict[str, str], logs: Path, cwd: Path
-    ) -> Process:
-        stdout, stderr = logs / f"{name}.out", logs / f"{name}.err"
-        files: list[IO[bytes]] = [stdout.open("wb"), stderr.open("wb")]
-        popen = subprocess.Popen(
-            args,
-            cwd=cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=files[0],
-            stderr=files[1],
-            start_new_session=True,
-        )
-        return cls(name, popen, stdout, stderr, files)
-
-    def check_alive(self) -> None:
-        if self.popen.poll() is not None:
-            pytest.fail(f"{self.name} exited with {self.popen.returncode}:\n{self.output()}")
-
-    def output(self) -> str:
-        out, err = tail(self.stdout), tail(self.stderr)
-        return f"--- {self.name} stdout\n{out}\n--- {self.name} stderr\n{err}"
-
-    def stop(self) -> None:
-        if self.popen.poll() is None:
-            self._signal(signal.SIGTERM)
-            try:
-                self.popen.wait(STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self._signal(signal.SIGKILL)
-                self.popen.wait(STOP_TIMEOUT)
-        for file in self.files:
-            file.close()
-
-    def _signal(self, sig: signal.Signals) -> None:
-        # The child leads its own session, so its process group holds only what it started.
-        try:
-            os.killpg(self.popen.pid, sig)
-        except ProcessLookupError:
-            pass
-
-
-def wait_until(check: Callable[[], Any], what: str, process: Process, timeout: float) -> Any:
-    """Polls `check` until it returns something truthy; fails with the process's output."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        process.check_alive()
-        result = check()
-        if result:
-            return result
-        time.sleep(POLL_INTERVAL)
-    pytest.fail(f"timed out after {timeout}s waiting for {what}\n{process.output()}")
 
 
 # --- Node.js and the Fedify peer -------------------------------------------------------
@@ -314,24 +229,6 @@ def run_lookup(node_js: NodeJs, pki: TestPki, target: str) -> Json:
 # --- The node under test ---------------------------------------------------------------
 
 
-def node_env(pki: TestPki) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SN_")}
-    return env | {"SN_CA_FILE": str(pki.ca)}
-
-
-def run_cli(data_dir: Path, env: dict[str, str], *args: str) -> str:
-    command = [str(NODE_SCRIPT), "--data-dir", str(data_dir), *args]
-    try:
-        done = subprocess.run(
-            command, env=env, capture_output=True, text=True, timeout=CLI_TIMEOUT, check=False
-        )
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"{' '.join(command)} did not finish in {CLI_TIMEOUT}s")
-    if done.returncode != 0:
-        pytest.fail(f"{' '.join(command)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
-    return done.stdout
-
-
 @dataclass
 class LiveNode:
     """A `solidarity-node serve` over TLS on 127.0.0.1, with its data directory."""
@@ -363,7 +260,8 @@ def start_node(pki: TestPki, logs: Path, name: str, orgs: dict[str, tuple[str, s
     over TLS; returns once /.well-known/nodeinfo answers."""
     if not NODE_SCRIPT.exists():
         pytest.fail(f"{NODE_SCRIPT} is missing: install the project (pip install -e .)")
-    port, data_dir, env = free_port(), logs / name, node_env(pki)
+    port, data_dir = free_port(), logs / name
+    env = node_env() | {"SN_CA_FILE": str(pki.ca)}
     base_url = f"https://127.0.0.1:{port}"
     run_cli(data_dir, env, "init", "--base-url", base_url, "--allow-private-addresses")
     actors = {}

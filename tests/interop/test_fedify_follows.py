@@ -7,36 +7,18 @@ The node's side is read through its API and its database; the peer's through /co
 
 from __future__ import annotations
 
-import asyncio
-import json
-import time
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections.abc import Callable
 
 import pytest
-from interop_harness import POLL_INTERVAL, FedifyPeer, Json, LiveNode, NodeFactory, PeerFactory
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from interop_harness import FedifyPeer, Json, LiveNode, NodeFactory, PeerFactory
+from node_state import AS2, eventually, inbox_rows, posts_to, stored_object, token_for
 
 from node.activitypub.sanitize import sanitize_incoming
-from node.config import load_settings
-from node.storage import objects
-from node.storage.db import Database
-from node.storage.objects import StoredObject
-from node.storage.tables import DeliveryRow, InboxItemRow
 
 pytestmark = pytest.mark.interop
 
-T = TypeVar("T")
-NODE_TIMEOUT = 30.0
-AS2 = "application/activity+json"
 
-
-# --- the node's side: its API, its database, and what to show when something fails ----
-
-
-def token_for(node: LiveNode, org: str) -> str:
-    return node.cli("token", "create", org, "--label", "interop").strip().splitlines()[-1]
+# --- the node's side: its API ----------------------------------------------------------
 
 
 def api_get(node: LiveNode, token: str, path: str) -> Json:
@@ -54,85 +36,7 @@ def total_items(node: LiveNode, collection: str) -> int:
     return int(response.json()["totalItems"])
 
 
-def read_database(node: LiveNode, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """Runs `work(session)` on the node's own database, with the node's storage code."""
-
-    async def run() -> T:
-        db = Database(load_settings(node.data_dir, node.env).database_url)
-        try:
-            async with db.transaction() as session:
-                return await work(session)
-        finally:
-            await db.close()
-
-    return asyncio.run(run())
-
-
-def stored_object(node: LiveNode, iri: str) -> StoredObject | None:
-    return read_database(node, lambda session: objects.get(session, iri))
-
-
-def inbox_rows(node: LiveNode) -> list[Json]:
-    async def work(session: AsyncSession) -> list[Json]:
-        rows = await session.scalars(select(InboxItemRow).order_by(InboxItemRow.id))
-        return [
-            {"activity": r.activity_iri, "type": r.type, "recipient": r.recipient}
-            | {"state": r.state, "attempts": r.attempts, "last_error": r.last_error}
-            for r in rows
-        ]
-
-    return read_database(node, work)
-
-
-def delivery_rows(node: LiveNode) -> list[Json]:
-    async def work(session: AsyncSession) -> list[Json]:
-        rows = await session.scalars(select(DeliveryRow).order_by(DeliveryRow.id))
-        return [
-            {"activity": r.activity_iri, "inbox": r.inbox_url, "state": r.state}
-            | {"attempts": r.attempts, "status": r.last_status, "last_error": r.last_error}
-            for r in rows
-        ]
-
-    return read_database(node, work)
-
-
-def evidence(node: LiveNode, peer: FedifyPeer) -> str:
-    """The node's log, inbox items and deliveries, and the peer's view: for failure messages."""
-    rows = {"inbox_items": inbox_rows(node), "deliveries": delivery_rows(node)}
-    peer_outgoing = peer.get("outgoing")
-    return "\n".join(
-        [
-            node.process.output(),
-            f"--- node database\n{json.dumps(rows, indent=1)}",
-            f"--- peer outgoing\n{json.dumps(peer_outgoing, indent=1)[-6000:]}",
-            f"--- peer inbox\n{json.dumps(peer.inbox(), indent=1)[-6000:]}",
-            f"--- peer log\n{peer.log('debug')[-6000:]}",
-        ]
-    )
-
-
-def eventually(check: Callable[[], T | None], what: str, node: LiveNode, peer: FedifyPeer) -> T:
-    """Polls `check` until it returns something truthy; fails with both sides' evidence."""
-    deadline = time.monotonic() + NODE_TIMEOUT
-    while time.monotonic() < deadline:
-        node.process.check_alive()
-        peer.process.check_alive()
-        result = check()
-        if result:
-            return result
-        time.sleep(POLL_INTERVAL)
-    pytest.fail(f"timed out after {NODE_TIMEOUT}s waiting for {what}\n{evidence(node, peer)}")
-
-
 # --- the peer's side -------------------------------------------------------------------
-
-
-def posts_to(peer: FedifyPeer, node: LiveNode) -> list[Json]:
-    """Every POST the peer's Fedify made to the node, with its signature scheme and status."""
-    outgoing: list[Json] = peer.get("outgoing")["items"]
-    return [
-        r for r in outgoing if r["method"] == "POST" and r["url"].startswith(node.base_url + "/")
-    ]
 
 
 def assert_verified_from(entry: Json, actor: str) -> None:

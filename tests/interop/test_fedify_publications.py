@@ -9,27 +9,15 @@ receives Update and Delete.
 
 from __future__ import annotations
 
-import asyncio
-import json
-import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
-from interop_harness import POLL_INTERVAL, FedifyPeer, Json, LiveNode, PeerFactory
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from node.config import load_settings
-from node.storage.db import Database
-from node.storage.tables import DeliveryRow, InboxItemRow
+from interop_harness import FedifyPeer, Json, LiveNode, PeerFactory
+from node_state import AS2, delivery_rows, eventually, inbox_rows, token_for
 
 pytestmark = pytest.mark.interop
-
-T = TypeVar("T")
-NODE_TIMEOUT = 30.0
-AS2 = "application/activity+json"
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 AS = "https://www.w3.org/ns/activitystreams#"
 
@@ -51,10 +39,6 @@ STRATEGY = {
 
 
 # --- the node's side -------------------------------------------------------------------
-
-
-def token_for(node: LiveNode, org: str) -> str:
-    return node.cli("token", "create", org, "--label", "interop").strip().splitlines()[-1]
 
 
 def api(node: LiveNode, token: str, method: str, path: str, body: Json | None = None) -> Any:
@@ -91,71 +75,20 @@ def responses(node: LiveNode, token: str, key: str) -> Json:
     return found
 
 
-def read_database(node: LiveNode, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    async def run() -> T:
-        db = Database(load_settings(node.data_dir, node.env).database_url)
-        try:
-            async with db.transaction() as session:
-                return await work(session)
-        finally:
-            await db.close()
-
-    return asyncio.run(run())
-
-
-def delivery_rows(node: LiveNode) -> list[Json]:
-    async def work(session: AsyncSession) -> list[Json]:
-        rows = await session.scalars(select(DeliveryRow).order_by(DeliveryRow.id))
-        return [
-            {"activity": r.activity_iri, "inbox": r.inbox_url, "state": r.state}
-            | {"attempts": r.attempts, "status": r.last_status, "last_error": r.last_error}
-            for r in rows
-        ]
-
-    return read_database(node, work)
-
-
-def inbox_rows(node: LiveNode) -> list[Json]:
-    async def work(session: AsyncSession) -> list[Json]:
-        rows = await session.scalars(select(InboxItemRow).order_by(InboxItemRow.id))
-        return [
-            {"activity": r.activity_iri, "type": r.type, "state": r.state}
-            | {"attempts": r.attempts, "last_error": r.last_error}
-            for r in rows
-        ]
-
-    return read_database(node, work)
-
-
-def evidence(node: LiveNode, *peers: FedifyPeer) -> str:
-    rows = {"inbox_items": inbox_rows(node), "deliveries": delivery_rows(node)}
-    parts = [node.process.output(), f"--- node database\n{json.dumps(rows, indent=1)}"]
-    for peer in peers:
-        parts.append(f"--- {peer.process.name} inbox\n{json.dumps(peer.inbox(), indent=1)[-6000:]}")
-        parts.append(f"--- {peer.process.name} log\n{peer.log('debug')[-4000:]}")
-    return "\n".join(parts)
-
-
-def eventually(check: Callable[[], T | None], what: str, node: LiveNode, *peers: FedifyPeer) -> T:
-    """Polls `check` until it returns something truthy; fails with both sides' evidence."""
-    deadline = time.monotonic() + NODE_TIMEOUT
-    while time.monotonic() < deadline:
-        node.process.check_alive()
-        for peer in peers:
-            peer.process.check_alive()
-        result = check()
-        if result:
-            return result
-        time.sleep(POLL_INTERVAL)
-    pytest.fail(f"timed out after {NODE_TIMEOUT}s waiting for {what}\n{evidence(node, *peers)}")
-
-
 # --- the peer's side -------------------------------------------------------------------
 
 
 def follow_alpha(node: LiveNode, peer: FedifyPeer) -> None:
     peer.follow(node.handle("alpha"))
     peer.wait_following(node.actors["alpha"])
+
+
+def follower_of_alpha(node: LiveNode, start_fedify_peer: PeerFactory) -> tuple[FedifyPeer, str]:
+    """A peer (over https) that follows alpha, and a token of alpha's for the node's API."""
+    peer = start_fedify_peer("peer", "--tls")
+    token = token_for(node, "alpha")
+    follow_alpha(node, peer)
+    return peer, token
 
 
 def received(node: LiveNode, peer: FedifyPeer, type_: str, object_iri: str) -> Json:
@@ -213,10 +146,8 @@ def test_follower_gets_a_call_as_a_note_and_a_strategy_as_an_article(
     start_fedify_peer: PeerFactory,
     record_property: Callable[[str, object], None],
 ) -> None:
-    peer = start_fedify_peer("peer", "--tls")
+    peer, token = follower_of_alpha(live_node, start_fedify_peer)
     alpha = live_node.actors["alpha"]
-    token = token_for(live_node, "alpha")
-    follow_alpha(live_node, peer)
     deadline = deadline_in(3)
     tag_base = f"{live_node.base_url}/tags"
 
@@ -273,10 +204,8 @@ def test_each_visibility_is_addressed_as_mastodon_reads_it(
     start_fedify_peer: PeerFactory,
     record_property: Callable[[str, object], None],
 ) -> None:
-    peer = start_fedify_peer("peer", "--tls")
+    peer, token = follower_of_alpha(live_node, start_fedify_peer)
     followers = f"{live_node.actors['alpha']}/followers"
-    token = token_for(live_node, "alpha")
-    follow_alpha(live_node, peer)
     deadline = deadline_in(2)
 
     published = {
@@ -343,10 +272,8 @@ def test_direct_call_reaches_only_the_mentioned_actor(
 def test_replies_likes_and_announces_come_back_and_go_when_undone(
     live_node: LiveNode, start_fedify_peer: PeerFactory
 ) -> None:
-    peer = start_fedify_peer("peer", "--tls")
+    peer, token = follower_of_alpha(live_node, start_fedify_peer)
     alpha = live_node.actors["alpha"]
-    token = token_for(live_node, "alpha")
-    follow_alpha(live_node, peer)
     call = publish_call(live_node, token, deadline_in(3))
     received(live_node, peer, "Create", call["id"])
 
@@ -442,10 +369,8 @@ def test_update_and_delete_reach_the_peer_and_the_id_then_answers_410(
     start_fedify_peer: PeerFactory,
     record_property: Callable[[str, object], None],
 ) -> None:
-    peer = start_fedify_peer("peer", "--tls")
+    peer, token = follower_of_alpha(live_node, start_fedify_peer)
     alpha = live_node.actors["alpha"]
-    token = token_for(live_node, "alpha")
-    follow_alpha(live_node, peer)
     call = publish_call(live_node, token, deadline_in(3))
     strategy = publish_strategy(live_node, token)
     for made in (call, strategy):

@@ -1,8 +1,8 @@
 """Real nodes as OS processes on loopback: `solidarity-node` commands, `serve` on a free port
 over plain http, stopped (SIGTERM, then SIGKILL) or killed (SIGKILL) on demand.
 
-The general form of tests/interop/interop_harness.py's process helpers (which stay as they
-are): every child writes stdout and stderr to files, leads its own session so a signal reaches
+Also the process helpers of tests/interop/interop_harness.py (the Fedify peer, the node over
+TLS): every child writes stdout and stderr to files, leads its own session so a signal reaches
 everything it started, and is bounded in time. Waiting is polling with a deadline.
 """
 
@@ -16,7 +16,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, TypeVar
@@ -125,9 +125,13 @@ def wait_until(
     what: str,
     processes: Process | Sequence[Process],
     timeout: float,
+    *,
+    interval: float = POLL_INTERVAL,
+    evidence: Callable[[], str] | None = None,
 ) -> T:
-    """Polls `check` until it returns something truthy; fails with the processes' output
-    when the deadline passes or one of them exits."""
+    """Polls `check` every `interval` seconds until it returns something truthy; fails when
+    the deadline passes or one of the processes exits, with `evidence()` or else the
+    processes' output."""
     watched = [processes] if isinstance(processes, Process) else list(processes)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -136,9 +140,9 @@ def wait_until(
         result = check()
         if result:
             return result
-        time.sleep(POLL_INTERVAL)
-    outputs = "\n".join(process.output() for process in watched)
-    pytest.fail(f"timed out after {timeout}s waiting for {what}\n{outputs}")
+        time.sleep(interval)
+    shown = evidence() if evidence else "\n".join(process.output() for process in watched)
+    pytest.fail(f"timed out after {timeout}s waiting for {what}\n{shown}")
 
 
 def node_env() -> dict[str, str]:
@@ -158,6 +162,23 @@ def run_cli(data_dir: Path, env: dict[str, str], *args: str) -> str:
     if done.returncode != 0:
         pytest.fail(f"{' '.join(command)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
     return done.stdout
+
+
+def query_database(
+    data_dir: Path, environ: Mapping[str, str], work: Callable[[AsyncSession], Awaitable[T]]
+) -> T:
+    """Run `work` in a transaction on the database of the node in `data_dir` (as its config
+    and `environ` name it), on a connection of its own."""
+
+    async def run() -> T:
+        db = Database(load_settings(data_dir, environ).database_url)
+        try:
+            async with db.transaction() as session:
+                return await work(session)
+        finally:
+            await db.close()
+
+    return asyncio.run(run())
 
 
 @dataclass
@@ -242,16 +263,7 @@ class LoopbackNode:
     def query(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         """Run `work` in a transaction on the node's database (its own connection), e.g. to
         read what the node stored with node.storage's functions."""
-
-        async def run() -> T:
-            db = Database(load_settings(self.data_dir, environ={}).database_url)
-            try:
-                async with db.transaction() as session:
-                    return await work(session)
-            finally:
-                await db.close()
-
-        return asyncio.run(run())
+        return query_database(self.data_dir, {}, work)
 
     def get(self, path: str, **kwargs: Any) -> httpx.Response:
         return httpx.get(f"{self.base_url}{path}", timeout=HTTP_TIMEOUT, **kwargs)

@@ -14,7 +14,6 @@ from collections import Counter
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -24,6 +23,7 @@ from node.activitypub.keys import PublicKey
 from node.activitypub.signatures import parse_signature, verify_signature
 from node.clock import Clock
 from node.errors import SignatureError
+from support.servers import running
 
 
 @dataclass(frozen=True)
@@ -113,19 +113,12 @@ async def serve_sink(sink: Sink, ports: int = 1) -> AsyncIterator[Sink]:
         sockets.append(sock)
     sink.hosts = [f"127.0.0.1:{sock.getsockname()[1]}" for sock in sockets]
     app = Starlette(routes=[Route("/{path:path}", sink.inbox, methods=["POST"])])
-    config = uvicorn.Config(app, log_level="warning", lifespan="off", timeout_graceful_shutdown=2)
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve(sockets=sockets))
     try:
-        while not server.started:
-            if task.done():
-                task.result()
-                raise RuntimeError("uvicorn stopped before starting")
-            await asyncio.sleep(0)
-        yield sink
+        async with running(app, sockets, timeout_graceful_shutdown=2):
+            try:
+                yield sink
+            finally:
+                sink.release.set()
     finally:
-        sink.release.set()
-        server.should_exit = True
-        await task
         for sock in sockets:
             sock.close()
