@@ -1,0 +1,10 @@
+"""The `solidarity-node` command line (DESIGN §5), one module per group of commands.
+
+Every command takes --data-dir (env SN_DATA_DIR, default ./data). Failures print one line
+starting with 'Error:' on stderr and exit 1; usage mistakes exit 2 (click's convention).
+"""
+
+from node.cli import admin, allies, node_commands, orgs, publishing
+from node.cli.base import main
+
+__all__ = ["admin", "allies", "main", "node_commands", "orgs", "publishing"]

@@ -1,0 +1,191 @@
+"""Running a node: init, serve, worker, demo."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from dataclasses import replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import click
+
+from node.cli.base import (
+    check_writable,
+    data_dir_option,
+    main,
+    resolve_data_dir,
+    run,
+    settings_for,
+    with_db,
+    with_services,
+)
+from node.clock import SystemClock
+from node.config import (
+    CONFIG_FILE,
+    Settings,
+    default_database_url,
+    load_settings,
+    validate_base_url,
+    validate_database_url,
+    write_config,
+)
+from node.errors import ConfigError
+from node.solidarity import demo as demo_content
+from node.solidarity import organisations
+from node.storage.db import Database
+from node.storage.migrate import migrate
+from node.urls import Urls
+
+
+async def initialise(settings: Settings) -> None:
+    db = Database(settings.database_url)
+    try:
+        await migrate(db)
+        await organisations.ensure_instance_actor(db, SystemClock(), Urls(settings.base_url))
+    finally:
+        await db.close()
+
+
+def init_settings(
+    data_dir: Path, base_url: str, database_url: str | None, allow_private: bool
+) -> Settings:
+    existing = data_dir / CONFIG_FILE
+    if existing.is_file():
+        current = load_settings(data_dir)
+        if validate_base_url(base_url) != current.base_url:
+            raise ConfigError(
+                f"{existing} already serves {current.base_url}; an actor's address cannot change. "
+                "Use another --data-dir for another base URL."
+            )
+        return replace(
+            current, allow_private_addresses=allow_private or current.allow_private_addresses
+        )
+    url = database_url or os.environ.get("SN_DATABASE_URL") or default_database_url(data_dir)
+    return Settings(
+        data_dir=data_dir,
+        base_url=validate_base_url(base_url),
+        database_url=validate_database_url(url),
+        allow_private_addresses=allow_private,
+    )
+
+
+@main.command()
+@data_dir_option
+@click.option("--base-url", required=True, help="Public URL of the node, e.g. https://node.example")
+@click.option(
+    "--database-url", default=None, help="postgresql+asyncpg://… (default: SQLite in the data dir)"
+)
+@click.option(
+    "--allow-private-addresses",
+    is_flag=True,
+    help="Allow requests to private and loopback addresses (local testing only).",
+)
+@click.pass_context
+def init(
+    ctx: click.Context,
+    data_dir: Path | None,
+    base_url: str,
+    database_url: str | None,
+    allow_private_addresses: bool,
+) -> None:
+    """Write config.toml, migrate the database and create the instance actor."""
+    folder = resolve_data_dir(ctx, data_dir)
+    check_writable(folder)
+    try:
+        settings = init_settings(folder, base_url, database_url, allow_private_addresses)
+        if database_url:
+            settings = replace(settings, database_url=validate_database_url(database_url))
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    run(initialise(settings))
+    try:
+        write_config(settings)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    backend = "SQLite" if settings.database_url.startswith("sqlite") else "PostgreSQL"
+    click.echo(f"Node initialised at {settings.base_url} ({backend}, data in {folder}).")
+
+
+@main.command()
+@data_dir_option
+@click.pass_context
+def worker(ctx: click.Context, data_dir: Path | None) -> None:
+    """Run the delivery and inbox worker alone (several may run against PostgreSQL)."""
+    from node.runner import run_worker
+
+    settings = settings_for(ctx, data_dir)
+    run(with_db(settings, lambda db: asyncio.sleep(0)))
+    try:
+        run(run_worker(settings))
+    except KeyboardInterrupt:
+        click.echo("Worker stopped.")
+
+
+def serve_app(
+    settings: Settings, host: str, port: int, tls_cert: Path | None, tls_key: Path | None
+) -> None:
+    import uvicorn
+
+    from node.app import create_app
+
+    run(with_db(settings, lambda db: asyncio.sleep(0)))
+    if (tls_cert is None) != (tls_key is None):
+        raise click.UsageError("--tls-cert and --tls-key go together")
+    config = uvicorn.Config(
+        create_app(settings, run_worker=True),
+        host=host,
+        port=port,
+        ssl_certfile=str(tls_cert) if tls_cert else None,
+        ssl_keyfile=str(tls_key) if tls_key else None,
+        server_header=False,
+        log_level="info",
+    )
+    uvicorn.Server(config).run()
+
+
+@main.command()
+@data_dir_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--tls-cert", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--tls-key", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def serve(
+    ctx: click.Context,
+    data_dir: Path | None,
+    host: str,
+    port: int,
+    tls_cert: Path | None,
+    tls_key: Path | None,
+) -> None:
+    """Serve the web pages, the API and ActivityPub."""
+    serve_app(settings_for(ctx, data_dir), host, port, tls_cert, tls_key)
+
+
+async def seed_demo(settings: Settings) -> None:
+    await with_services(settings, demo_content.seed)
+
+
+@main.command()
+@data_dir_option
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.pass_context
+def demo(ctx: click.Context, data_dir: Path | None, port: int) -> None:
+    """Initialise a local node if needed, add a demo organisation, and serve it."""
+    folder = resolve_data_dir(ctx, data_dir)
+    if not (folder / CONFIG_FILE).is_file():
+        ctx.invoke(
+            init,
+            data_dir=folder,
+            base_url=f"http://127.0.0.1:{port}",
+            database_url=None,
+            allow_private_addresses=True,
+        )
+    settings = settings_for(ctx, folder)
+    run(initialise(settings))
+    run(seed_demo(settings))
+    urls = Urls(settings.base_url)
+    click.echo(f"Demo organisation: @{urls.acct(demo_content.ORG).removeprefix('acct:')}")
+    click.echo(f"Open {urls.profile(demo_content.ORG)} in a browser.")
+    serve_app(settings, "127.0.0.1", urlsplit(settings.base_url).port or port, None, None)

@@ -1,0 +1,125 @@
+"""Organisations and their API tokens: org create|update|list, token create."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from node.cli.base import (
+    data_dir_option,
+    main,
+    run,
+    settings_for,
+    with_db,
+    with_services,
+)
+from node.clock import SystemClock
+from node.services import Services
+from node.solidarity import organisations
+from node.urls import Urls
+
+
+@main.group()
+def org() -> None:
+    """Manage the organisations hosted on this node."""
+
+
+@org.command("create")
+@data_dir_option
+@click.argument("name")
+@click.option("--display-name", default="", help="Name shown to people (default: NAME).")
+@click.option("--summary", default="", help="A short description; blank lines separate paragraphs.")
+@click.option(
+    "--manually-approves-followers", is_flag=True, help="Approve follow requests by hand."
+)
+@click.pass_context
+def org_create(
+    ctx: click.Context,
+    data_dir: Path | None,
+    name: str,
+    display_name: str,
+    summary: str,
+    manually_approves_followers: bool,
+) -> None:
+    """Create an organisation and print its actor URL."""
+    settings = settings_for(ctx, data_dir)
+    urls = Urls(settings.base_url)
+    actor = run(
+        with_db(
+            settings,
+            lambda db: organisations.create_organisation(
+                db, SystemClock(), urls, name, display_name, summary, manually_approves_followers
+            ),
+        )
+    )
+    click.echo(urls.actor(actor.username))
+
+
+@org.command("update")
+@data_dir_option
+@click.argument("name")
+@click.option("--display-name", default=None, help="New display name.")
+@click.option("--summary", default=None, help="New description.")
+@click.option(
+    "--manually-approves-followers/--auto-accepts-followers",
+    default=None,
+    help="Approve follow requests by hand, or accept them automatically.",
+)
+@click.option("--rotate-key", is_flag=True, help="Replace the signing key pair.")
+@click.pass_context
+def org_update(
+    ctx: click.Context,
+    data_dir: Path | None,
+    name: str,
+    display_name: str | None,
+    summary: str | None,
+    manually_approves_followers: bool | None,
+    rotate_key: bool,
+) -> None:
+    """Change an organisation's profile or key; followers receive an Update."""
+    settings = settings_for(ctx, data_dir)
+
+    async def work(node: Services) -> None:
+        await organisations.update(
+            node,
+            name,
+            display_name=display_name,
+            summary=summary,
+            manually_approves_followers=manually_approves_followers,
+            rotate_key=rotate_key,
+        )
+
+    run(with_services(settings, work))
+    click.echo(f"Updated {name}; followers will receive the change.")
+
+
+@org.command("list")
+@data_dir_option
+@click.pass_context
+def org_list(ctx: click.Context, data_dir: Path | None) -> None:
+    """List the organisations with their handles."""
+    settings = settings_for(ctx, data_dir)
+    urls = Urls(settings.base_url)
+    for actor in run(with_db(settings, organisations.list_all)):
+        click.echo(f"@{urls.acct(actor.username).removeprefix('acct:')}\t{actor.display_name}")
+
+
+@main.group()
+def token() -> None:
+    """Manage API tokens."""
+
+
+@token.command("create")
+@data_dir_option
+@click.argument("name")
+@click.option("--label", default="", help="A note to recognise the token by.")
+@click.pass_context
+def token_create(ctx: click.Context, data_dir: Path | None, name: str, label: str) -> None:
+    """Print a new API bearer token for organisation NAME (shown once)."""
+    settings = settings_for(ctx, data_dir)
+    click.echo(
+        run(
+            with_db(settings, lambda db: organisations.create_token(db, SystemClock(), name, label))
+        )
+    )
