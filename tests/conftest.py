@@ -8,7 +8,6 @@ postgresql+asyncpg://sn:sn@127.0.0.1:5432/postgres). With CI=true it is mandator
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
@@ -18,6 +17,7 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 from support.ci import require
+from support.postgres import drop_database, pg_execute, postgres_admin_url
 from support.router import HostRouter
 
 from node.app import create_app
@@ -32,27 +32,6 @@ BASE_URL = "https://node.test"
 START = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
 
-def postgres_admin_url() -> str | None:
-    return os.environ.get("SN_TEST_POSTGRES_URL") or None
-
-
-async def _pg_execute(admin_url: str, statement: str) -> None:
-    import asyncpg
-
-    url = make_url(admin_url)
-    conn = await asyncpg.connect(
-        host=url.host,
-        port=url.port or 5432,
-        user=url.username,
-        password=url.password,
-        database=url.database or "postgres",
-    )
-    try:
-        await conn.execute(statement)
-    finally:
-        await conn.close()
-
-
 @pytest.fixture(scope="session")
 def postgres_template() -> Iterator[str | None]:
     """A migrated template database, cloned for every test that runs on PostgreSQL."""
@@ -63,7 +42,7 @@ def postgres_template() -> Iterator[str | None]:
     name = f"sn_template_{secrets.token_hex(4)}"
 
     async def build() -> None:
-        await _pg_execute(admin, f'CREATE DATABASE "{name}"')
+        await pg_execute(admin, f'CREATE DATABASE "{name}"')
         db = Database(make_url(admin).set(database=name).render_as_string(hide_password=False))
         await migrate(db)
         await db.close()
@@ -90,22 +69,9 @@ async def db_url(
         require("SN_TEST_POSTGRES_URL is not set: no PostgreSQL to test against")
         return
     name = f"sn_test_{secrets.token_hex(6)}"
-    await _pg_execute(admin, f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"')
+    await pg_execute(admin, f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"')
     yield make_url(admin).set(database=name).render_as_string(hide_password=False)
     await drop_database(admin, name)
-
-
-async def drop_database(admin: str, name: str) -> None:
-    """Drop a test database; a server process of another role (autovacuum) may hold it a moment."""
-    import asyncpg
-
-    for _ in range(20):
-        try:
-            await _pg_execute(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            return
-        except asyncpg.InsufficientPrivilegeError:
-            await asyncio.sleep(0.25)
-    await _pg_execute(admin, f'DROP DATABASE IF EXISTS "{name}"')
 
 
 @pytest.fixture
