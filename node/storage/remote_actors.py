@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.storage.follows import ACCEPTED
@@ -57,10 +58,26 @@ def to_view(row: RemoteActorRow) -> RemoteActor:
 async def upsert(
     session: AsyncSession, actor: RemoteActor, document: dict[str, Any]
 ) -> RemoteActor:
+    """Store or refresh the actor. Two requests may fetch the same new actor at once; the one
+    whose insert loses to the other's updates the row the winner stored."""
     row = await session.scalar(select(RemoteActorRow).where(RemoteActorRow.iri == actor.iri))
     if row is None:
-        row = RemoteActorRow(iri=actor.iri)
-        session.add(row)
+        try:
+            async with session.begin_nested():
+                row = _filled(RemoteActorRow(iri=actor.iri), actor, document)
+                session.add(row)
+        except IntegrityError:
+            row = await session.scalar(
+                select(RemoteActorRow).where(RemoteActorRow.iri == actor.iri)
+            )
+            if row is None:
+                raise
+    _filled(row, actor, document)
+    await session.flush()
+    return to_view(row)
+
+
+def _filled(row: RemoteActorRow, actor: RemoteActor, document: dict[str, Any]) -> RemoteActorRow:
     row.ap_type = actor.type
     row.key_id = actor.key_id
     row.ap_public_key_pem = actor.public_key_pem
@@ -72,8 +89,7 @@ async def upsert(
     row.document = document
     row.fetched_at = actor.fetched_at
     row.gone_at = None
-    await session.flush()
-    return to_view(row)
+    return row
 
 
 async def by_iri(session: AsyncSession, iri: str) -> RemoteActor | None:
