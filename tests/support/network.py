@@ -2,11 +2,14 @@
 over httpx transports that map https://NAME.test to the node's ASGI app.
 
 Everything real but the sockets: signatures, key fetches, the inbox, the durable delivery
-rows and the workers. `settle()` runs every worker until no node has due work.
+rows and the workers. `settle()` runs the workers until no node has due work. SQLite
+databases are copies of one migrated template, made once per network.
 """
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,13 +71,33 @@ class Network:
         self.clock = clock
         self.router = HostRouter()
         self.members: dict[str, Member] = {}
+        self.template: Path | None = None
+        self.woken: set[str] = set()
+
+    async def migrated_copy(self, path: Path) -> None:
+        """A SQLite database at `path` at the head revision, copied from the template."""
+        if self.template is None:
+            template = self.folder / "template.sqlite"
+            db = Database(f"sqlite+aiosqlite:///{template}")
+            await migrate(db)
+            await db.close()
+            self.template = template
+        # the backup API copies a consistent database, whatever is left in the WAL
+        with closing(sqlite3.connect(self.template)) as source:
+            with closing(sqlite3.connect(path)) as target:
+                source.backup(target)
 
     async def add(self, name: str, database_url: str | None = None) -> Member:
         host = f"{name}.test"
-        url = database_url or f"sqlite+aiosqlite:///{self.folder / (name + '.db')}"
-        db = Database(url)
-        await migrate(db)
-        await db.close()
+        if database_url is None:
+            path = self.folder / f"{name}.db"
+            await self.migrated_copy(path)
+            url = f"sqlite+aiosqlite:///{path}"
+        else:
+            url = database_url
+            db = Database(url)
+            await migrate(db)
+            await db.close()
         settings = Settings(
             data_dir=self.folder,
             base_url=f"https://{host}",
@@ -90,19 +113,32 @@ class Network:
             transport=httpx.ASGITransport(app=app), base_url=f"https://{host}"
         )
         member = Member(host, node, app, build_worker(node), client)
+        node.wake_worker = lambda: self.woken.add(name)
         self.members[name] = member
         return member
 
     async def settle(self, rounds: int = 200) -> int:
-        """Run all workers until a full round does nothing; returns the work done."""
-        total = 0
+        """Run the workers until a full round does nothing; returns the work done.
+
+        Between full rounds only the members that did work or were woken (rows stored for
+        them, as node.wake_worker tells) run, so idle nodes of a large network cost nothing
+        until the full round that confirms the quiet."""
+        total, full, active = 0, True, list(self.members)
         for _ in range(rounds):
-            done = 0
-            for member in self.members.values():
-                done += await member.worker.run_once()
-            total += done
-            if done == 0:
+            self.woken.clear()
+            busy = set()
+            for name in active:
+                done = await self.members[name].worker.run_once()
+                if done:
+                    busy.add(name)
+                total += done
+            if busy or self.woken:
+                active = [name for name in self.members if name in busy or name in self.woken]
+                full = False
+            elif full:
                 return total
+            else:
+                active, full = list(self.members), True
         raise RuntimeError("the network did not settle")
 
     async def close(self) -> None:
