@@ -71,19 +71,19 @@ class Network:
         self.clock = clock
         self.router = HostRouter()
         self.members: dict[str, Member] = {}
-        self.template: Path | None = None
+        self.sqlite_template: Path | None = None
         self.woken: set[str] = set()
 
     async def migrated_copy(self, path: Path) -> None:
         """A SQLite database at `path` at the head revision, copied from the template."""
-        if self.template is None:
+        if self.sqlite_template is None:
             template = self.folder / "template.sqlite"
             db = Database(f"sqlite+aiosqlite:///{template}")
             await migrate(db)
             await db.close()
-            self.template = template
+            self.sqlite_template = template
         # the backup API copies a consistent database, whatever is left in the WAL
-        with closing(sqlite3.connect(self.template)) as source:
+        with closing(sqlite3.connect(self.sqlite_template)) as source:
             with closing(sqlite3.connect(path)) as target:
                 source.backup(target)
 
