@@ -19,7 +19,7 @@ from starlette.middleware import Middleware
 from starlette.templating import Jinja2Templates
 
 from node.clock import Clock
-from node.config import Settings
+from node.config import Settings, settings_from_environment
 from node.errors import SolidarityError
 from node.runner import build_worker, close_worker
 from node.services import Services, make_services
@@ -75,3 +75,9 @@ def create_app(
     app.state.services = node
     app.state.templates = Jinja2Templates(directory=str(TEMPLATES))
     return app
+
+
+def create_app_from_environment() -> Starlette:
+    """uvicorn's factory for `serve --workers N`: each process serves the node in SN_DATA_DIR
+    and runs its own in-process worker (rows are leased, so the workers share the queues)."""
+    return create_app(settings_from_environment(), run_worker=True)

@@ -43,6 +43,7 @@ class Settings:
     inbox_max_bytes: int = 1_048_576
     ca_file: Path | None = None
     delivery_lease_seconds: float = 60.0
+    inbox_queue_limit: int = 10_000
     fetch: FetchLimits = field(default_factory=FetchLimits)
 
     @property
@@ -104,6 +105,12 @@ def load_settings(data_dir: Path, environ: Mapping[str, str] | None = None) -> S
     return settings_from_mapping(data_dir, raw, env)
 
 
+def settings_from_environment() -> Settings:
+    """The settings of the data directory SN_DATA_DIR names (default ./data): for the app
+    factory uvicorn calls in each process of `serve --workers N`."""
+    return load_settings(Path(os.environ.get("SN_DATA_DIR") or "data"))
+
+
 def settings_from_mapping(
     data_dir: Path, raw: Mapping[str, Any], env: Mapping[str, str]
 ) -> Settings:
@@ -128,6 +135,7 @@ def settings_from_mapping(
         delivery_lease_seconds=seconds(
             env, raw, "SN_DELIVERY_LEASE_SECONDS", "delivery_lease_seconds", 60.0
         ),
+        inbox_queue_limit=count(env, raw, "SN_INBOX_QUEUE_LIMIT", "inbox_queue_limit", 10_000),
     )
     extras = {k: raw[k] for k in ("node_name", "node_description") if isinstance(raw.get(k), str)}
     return replace(settings, **extras)
@@ -143,6 +151,19 @@ def seconds(
         raise ConfigError(f"{env_name} / {key} must be a number of seconds, not {value!r}") from exc
     if not 1 <= number <= 86_400:
         raise ConfigError(f"{env_name} / {key} must be between 1 and 86400 seconds")
+    return number
+
+
+def count(
+    env: Mapping[str, str], raw: Mapping[str, Any], env_name: str, key: str, default: int
+) -> int:
+    value = env.get(env_name, raw.get(key, default))
+    try:
+        number = int(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{env_name} / {key} must be a whole number, not {value!r}") from exc
+    if number < 1:
+        raise ConfigError(f"{env_name} / {key} must be at least 1")
     return number
 
 

@@ -2,7 +2,8 @@
 
     SolidarityError
     ├── ConfigError              bad or missing configuration, data directory not usable
-    ├── StorageError             database unreachable or not migrated
+    ├── StorageError             database unreachable or not migrated (HTTP 503)
+    │   └── Overloaded           too much work waiting; try again after `retry_after` s (HTTP 503)
     ├── NotFound                 no such local resource (HTTP 404)
     ├── Gone                     the resource existed and was deleted (HTTP 410)
     ├── InvalidInput             a request or command argument is malformed (HTTP 400)
@@ -38,6 +39,12 @@ class ConfigError(SolidarityError):
 
 class StorageError(SolidarityError):
     pass
+
+
+class Overloaded(StorageError):
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class NotFound(SolidarityError):

@@ -22,6 +22,7 @@ from node.config import Settings
 from node.errors import StorageError
 from node.storage import actors
 from node.storage.db import Database
+from node.storage.inbox_items import Backlog
 from node.urls import Urls
 
 
@@ -36,6 +37,10 @@ class Services:
     custom_transport: bool = False
     _fetcher: SafeClient | None = None
     wake_worker: Callable[[], None] = field(default=lambda: None)
+    inbox_backlog: Backlog = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.inbox_backlog = Backlog(self.settings.inbox_queue_limit, self.clock)
 
     @property
     def fetcher(self) -> SafeClient:

@@ -6,6 +6,7 @@ import asyncio
 import os
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import click
@@ -123,7 +124,12 @@ def worker(ctx: click.Context, data_dir: Path | None) -> None:
 
 
 def serve_app(
-    settings: Settings, host: str, port: int, tls_cert: Path | None, tls_key: Path | None
+    settings: Settings,
+    host: str,
+    port: int,
+    tls_cert: Path | None,
+    tls_key: Path | None,
+    workers: int = 1,
 ) -> None:
     import uvicorn
 
@@ -132,16 +138,21 @@ def serve_app(
     run(with_db(settings, lambda db: asyncio.sleep(0)))
     if (tls_cert is None) != (tls_key is None):
         raise click.UsageError("--tls-cert and --tls-key go together")
-    config = uvicorn.Config(
-        create_app(settings, run_worker=True),
-        host=host,
-        port=port,
-        ssl_certfile=str(tls_cert) if tls_cert else None,
-        ssl_keyfile=str(tls_key) if tls_key else None,
-        server_header=False,
-        log_level="info",
-    )
-    uvicorn.Server(config).run()
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "ssl_certfile": str(tls_cert) if tls_cert else None,
+        "ssl_keyfile": str(tls_key) if tls_key else None,
+        "server_header": False,
+        "log_level": "info",
+    }
+    if workers == 1:
+        uvicorn.run(create_app(settings, run_worker=True), **options)
+        return
+    # uvicorn starts the processes and imports the app by name in each
+    os.environ["SN_DATA_DIR"] = str(settings.data_dir)
+    factory = "node.app:create_app_from_environment"
+    uvicorn.run(factory, factory=True, workers=workers, **options)
 
 
 @main.command()
@@ -150,6 +161,13 @@ def serve_app(
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--tls-cert", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--tls-key", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Server processes, each with its own queue worker (PostgreSQL recommended for >1).",
+)
 @click.pass_context
 def serve(
     ctx: click.Context,
@@ -158,9 +176,10 @@ def serve(
     port: int,
     tls_cert: Path | None,
     tls_key: Path | None,
+    workers: int,
 ) -> None:
     """Serve the web pages, the API and ActivityPub."""
-    serve_app(settings_for(ctx, data_dir), host, port, tls_cert, tls_key)
+    serve_app(settings_for(ctx, data_dir), host, port, tls_cert, tls_key, workers)
 
 
 async def seed_demo(settings: Settings) -> None:

@@ -55,6 +55,7 @@ async def receive(node: Services, incoming: Incoming, recipient: str | None) -> 
             now=node.clock.now(),
         )
     if stored:
+        node.inbox_backlog.stored()
         node.wake_worker()
     return stored
 

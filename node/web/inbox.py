@@ -30,6 +30,7 @@ async def inbox(request: Request) -> Response:
         org = await organisations.get(node.db, name)
         if org.is_deleted:
             raise NotFound(f"{name} was deleted")
+    await node.inbox_backlog.admit(node.db.transaction)  # before any work: 503 is cheap
     body = await read_body(request, node.settings.inbox_max_bytes)
     check_media_type(request.headers)
     path = request.url.path + (f"?{request.url.query}" if request.url.query else "")

@@ -73,6 +73,8 @@ def wants_html(request: Request) -> bool:
 async def solidarity_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, errors.SolidarityError)
     status = status_of(exc)
+    if isinstance(exc, errors.Overloaded):  # expected under load: not logged, cheap to answer
+        return json_error(status, str(exc), headers={"Retry-After": str(exc.retry_after)})
     if status >= 500:
         log.warning("request %s failed: %s", request.state.request_id, exc)
     if wants_html(request):
