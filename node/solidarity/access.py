@@ -7,7 +7,7 @@ instance actor. Everyone else, signed or not, is told the object does not exist.
 
 from __future__ import annotations
 
-from node.activitypub.objects import ACTOR_TYPES, host_of
+from node.activitypub.objects import host_of
 from node.services import Services
 from node.storage import follows
 from node.storage.follows import ACCEPTED
@@ -23,7 +23,7 @@ def is_listed(stored: StoredObject) -> bool:
 
 def speaks_for_host(signer: RemoteActor) -> bool:
     """An instance (application) actor signs for its whole server."""
-    return signer.type in ("Application", "Service") and signer.type in ACTOR_TYPES
+    return signer.type in ("Application", "Service")
 
 
 async def may_read(node: Services, stored: StoredObject, signer: RemoteActor) -> bool:
