@@ -173,6 +173,7 @@ class InboxItemRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     received_at: Mapped[datetime]
     done_at: Mapped[datetime | None] = mapped_column(default=None)
+    relayed_by: Mapped[str | None] = mapped_column(String(2048), default=None)
 
 
 class DeliveryRow(Base):
@@ -285,3 +286,18 @@ class CascadeEntryRow(Base):
     at: Mapped[datetime]
     reach: Mapped[int | None] = mapped_column(Integer, default=None)
     reach_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class RelayRow(Base):
+    """A relay the instance actor follows: where to send, its actor once known, the Follow."""
+
+    __tablename__ = "relays"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    inbox_url: Mapped[str] = mapped_column(String(2048), unique=True)
+    actor_iri: Mapped[str | None] = mapped_column(String(2048), index=True, default=None)
+    style: Mapped[str] = mapped_column(String(16))
+    follow_iri: Mapped[str] = mapped_column(String(2048), unique=True)
+    state: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
