@@ -13,6 +13,12 @@ fi
 .venv/bin/python -m pip install -q --upgrade pip
 if [ "${1:-}" = "test" ]; then
   .venv/bin/python -m pip install -q -e '.[test]'
+  relay=tests/interop/relay
+  if ! cmp -s "$relay/requirements.txt" "$relay/.venv/installed.txt"; then
+    "$PYTHON" -m venv "$relay/.venv"
+    "$relay/.venv/bin/python" -m pip install -q -r "$relay/requirements.txt"
+    cp "$relay/requirements.txt" "$relay/.venv/installed.txt"
+  fi
   if command -v npm >/dev/null 2>&1; then
     (cd tests/interop/peer && npm ci --no-audit --no-fund --loglevel=error)
   else

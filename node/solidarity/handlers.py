@@ -17,7 +17,7 @@ from node.activitypub.objects import ACTOR_TYPES, ActivityView, ObjectView, same
 from node.activitypub.publications import PublicationView
 from node.errors import OriginMismatch
 from node.services import Services
-from node.solidarity import amplification, following, remote
+from node.solidarity import amplification, following, relays, remote
 from node.storage import cascade, follows, objects, reactions, remote_actors
 from node.storage.objects import Fields, StoredObject
 
@@ -177,11 +177,16 @@ async def announced_object(node: Services, activity: ActivityView) -> StoredObje
         known = await objects.get(session, activity.object_id)
     if known is not None or not await amplification.wanted_from(node, activity.actor):
         return known
-    fetched = await node.fetcher.get_json(activity.object_id)
+    return await fetch_from_origin(node, activity.object_id)
+
+
+async def fetch_from_origin(node: Services, iri: str) -> StoredObject | None:
+    """Fetch an object someone passed on from its own origin, and keep it if it is content."""
+    fetched = await node.fetcher.get_json(iri)
     obj = ObjectView.from_document(fetched.document)
     author = obj.attributed_to
-    if obj.iri != activity.object_id or author is None or not same_origin(obj.iri, author):
-        raise OriginMismatch(f"{activity.object_id} is not {author}'s object on its own origin")
+    if obj.iri != iri or author is None or not same_origin(obj.iri, author):
+        raise OriginMismatch(f"{iri} is not {author}'s object on its own origin")
     if obj.type not in CONTENT_TYPES:
         return None
     return await store_received(node, obj, author)
@@ -213,15 +218,24 @@ async def undo_reaction(node: Services, activity: ActivityView, inner: dict[str,
 
 
 async def on_accept(node: Services, activity: ActivityView) -> None:
-    await following.on_answer(node, activity, accepted=True)
+    if not await relays.on_answer(node, activity, accepted=True):
+        await following.on_answer(node, activity, accepted=True)
 
 
 async def on_reject(node: Services, activity: ActivityView) -> None:
-    await following.on_answer(node, activity, accepted=False)
+    if not await relays.on_answer(node, activity, accepted=False):
+        await following.on_answer(node, activity, accepted=False)
+
+
+async def on_follow(node: Services, activity: ActivityView) -> None:
+    if node.urls.is_instance_actor(activity.object_id or ""):
+        await relays.on_follow(node, activity)
+    else:
+        await following.on_follow(node, activity)
 
 
 HANDLERS: dict[str, Handler] = {
-    "Follow": following.on_follow,
+    "Follow": on_follow,
     "Accept": on_accept,
     "Reject": on_reject,
     "Undo": on_undo,

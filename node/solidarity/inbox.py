@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from node.activitypub.objects import ActivityView
 from node.errors import FetchError, FetchRefused, SolidarityError
 from node.services import Services
-from node.solidarity import handlers
+from node.solidarity import relayed
 from node.storage import inbox_items
 from node.storage.inbox_items import InboxItem
 
@@ -37,7 +37,7 @@ class InboxQueue:
     async def process(self, item: InboxItem) -> None:
         node = self.node
         try:
-            await handlers.handle(node, ActivityView.from_document(item.document))
+            await relayed.dispatch(node, ActivityView.from_document(item.document), item.relayed_by)
         except FetchError as exc:
             if isinstance(exc, FetchRefused):
                 await self.settle(item, f"refused: {exc}", final=True)

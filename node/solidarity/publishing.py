@@ -17,7 +17,7 @@ from node.activitypub.render import tombstone
 from node.activitypub.render_objects import Publication
 from node.errors import InvalidInput, NotFound, SolidarityError
 from node.services import Services
-from node.solidarity import amplification, deliveries, reading, remote, validation
+from node.solidarity import amplification, deliveries, reading, relays, remote, validation
 from node.solidarity.content import Rendered, render_markdown, tags
 from node.solidarity.following import resolve_target
 from node.solidarity.validation import Draft
@@ -170,7 +170,7 @@ async def publish(node: Services, org: LocalActor, draft: Draft) -> StoredObject
         published=now,
         source=source,
     )
-    await deliveries.send(node, org, create)
+    await deliveries.send(node, org, create, extra_inboxes=await relays.inboxes_for(node, stored))
     if stored.kind == "call":
         await amplification.on_create(node, create["id"], stored)
     return stored
@@ -219,7 +219,8 @@ async def revise(
         source=source,
     )
     old_mentions = set(stored.document.get("cc", [])) | set(stored.document.get("to", []))
-    await deliveries.send(node, org, update, extra_inboxes=await inboxes_of(node, old_mentions))
+    also = await inboxes_of(node, old_mentions) + await relays.inboxes_for(node, revised)
+    await deliveries.send(node, org, update, extra_inboxes=also)
     return revised
 
 
@@ -245,7 +246,7 @@ async def withdraw(node: Services, org: LocalActor, kind: str, key: str) -> None
     async with node.db.transaction() as session:
         await objects.tombstone(session, stored.iri, tombstone(stored.iri, now, stored.type), now)
         await outbox.forget_object(session, stored.iri)
-    await deliveries.send(node, org, delete)
+    await deliveries.send(node, org, delete, extra_inboxes=await relays.inboxes_for(node, stored))
     await amplification.on_withdrawn(node, stored.iri)
 
 

@@ -2,8 +2,9 @@
 
 Order: parse and shape (400) -> domain policy (403) -> signature policy, time window and body
 digest (401, no network) -> key lookup and verification, refetching the key once on failure
-(401) -> the key's owner must be the activity's actor (401) -> the activity id must be on the
-actor's origin (400) -> JSON-LD normalisation -> stored once per id. Effects run in the worker.
+(401) -> the key's owner must be the activity's actor, or a subscribed relay forwarding it
+(401) -> the activity id must be on the actor's origin (400) -> JSON-LD normalisation -> stored
+once per id. Effects run in the worker.
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ from node.errors import (
     SignatureError,
 )
 from node.services import Services
-from node.solidarity import remote
+from node.solidarity import relays, remote
 from node.storage import hosts, inbox_items
 from node.storage.remote_actors import RemoteActor
+
+RELAYED_TYPES = frozenset({"Create", "Update", "Delete", "Announce"})
 
 
 class Dropped(Exception):
@@ -37,10 +40,9 @@ async def receive(node: Services, incoming: Incoming, recipient: str | None) -> 
         signer = await authenticate(node, incoming, activity)
     except Dropped:
         return False
+    relayed_by = None
     if signer.iri != activity.actor:
-        raise SignatureError(
-            f"signed by {signer.iri}, but the activity's actor is {activity.actor}"
-        )
+        relayed_by = await forwarding_relay(node, signer.iri, activity)
     if not same_origin(activity.iri, activity.actor):
         raise OriginMismatch(f"activity {activity.iri} is not on its actor's origin")
     normalized = node.jsonld.normalize(document)
@@ -53,11 +55,20 @@ async def receive(node: Services, incoming: Incoming, recipient: str | None) -> 
             recipient=recipient,
             document=normalized,
             now=node.clock.now(),
+            relayed_by=relayed_by,
         )
     if stored:
         node.inbox_backlog.stored()
         node.wake_worker()
     return stored
+
+
+async def forwarding_relay(node: Services, signer_iri: str, activity: ActivityView) -> str:
+    """The relay that forwards another actor's activity (then handled by reference, see
+    node.solidarity.relayed); anyone else signing for another actor is refused."""
+    if activity.type in RELAYED_TYPES and await relays.accepted_relay(node, signer_iri):
+        return signer_iri
+    raise SignatureError(f"signed by {signer_iri}, but the activity's actor is {activity.actor}")
 
 
 async def authenticate(

@@ -40,6 +40,7 @@ class InboxItem:
     recipient: str | None
     document: dict[str, Any]
     attempts: int
+    relayed_by: str | None = None  # the relay that forwarded it, when its signer is not its actor
 
 
 async def store(
@@ -51,6 +52,7 @@ async def store(
     recipient: str | None,
     document: dict[str, Any],
     now: datetime,
+    relayed_by: str | None = None,
 ) -> bool:
     """Store the activity unless its id was seen before; True when it is new.
 
@@ -69,6 +71,7 @@ async def store(
             attempts=0,
             next_attempt_at=now,
             received_at=now,
+            relayed_by=relayed_by,
         )
         .on_conflict_do_nothing(index_elements=["activity_iri"])
         .returning(_TABLE.c.id)
@@ -86,7 +89,16 @@ async def claim(
 ) -> list[InboxItem]:
     rows = await leases.claim_due(session, InboxItemRow, now, limit, lease)
     return [
-        InboxItem(r.id, r.activity_iri, r.actor_iri, r.type, r.recipient, r.document, r.attempts)
+        InboxItem(
+            r.id,
+            r.activity_iri,
+            r.actor_iri,
+            r.type,
+            r.recipient,
+            r.document,
+            r.attempts,
+            r.relayed_by,
+        )
         for r in rows
     ]
 

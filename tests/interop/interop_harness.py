@@ -255,14 +255,22 @@ class LiveNode:
         return httpx.Client(base_url=self.base_url, verify=trust, timeout=30)
 
 
-def start_node(pki: TestPki, logs: Path, name: str, orgs: dict[str, tuple[str, str]]) -> LiveNode:
+def start_node(
+    pki: TestPki,
+    logs: Path,
+    name: str,
+    orgs: dict[str, tuple[str, str]],
+    address: tuple[str, int] | None = None,
+) -> LiveNode:
     """`init`, `org create` for each of `orgs` (name: (display name, summary)), then `serve`
-    over TLS; returns once /.well-known/nodeinfo answers."""
+    over TLS on `address` (default 127.0.0.1 and a free port); returns once
+    /.well-known/nodeinfo answers."""
     if not NODE_SCRIPT.exists():
         pytest.fail(f"{NODE_SCRIPT} is missing: install the project (pip install -e .)")
-    port, data_dir = free_port(), logs / name
+    host, port = address or ("127.0.0.1", free_port())
+    data_dir = logs / name
     env = node_env() | {"SN_CA_FILE": str(pki.ca)}
-    base_url = f"https://127.0.0.1:{port}"
+    base_url = f"https://{host}" if port == 443 else f"https://{host}:{port}"
     run_cli(data_dir, env, "init", "--base-url", base_url, "--allow-private-addresses")
     actors = {}
     for org, (display, summary) in orgs.items():
@@ -276,7 +284,7 @@ def start_node(pki: TestPki, logs: Path, name: str, orgs: dict[str, tuple[str, s
         str(data_dir),
         "serve",
         "--host",
-        "127.0.0.1",
+        host,
         "--port",
         str(port),
         "--tls-cert",

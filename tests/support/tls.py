@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -79,13 +80,17 @@ def _ca(key: ec.EllipticCurvePrivateKey) -> x509.Certificate:
 
 
 def _server(
-    key: ec.EllipticCurvePrivateKey, ca: x509.Certificate, ca_key: ec.EllipticCurvePrivateKey
+    key: ec.EllipticCurvePrivateKey,
+    ca: x509.Certificate,
+    ca_key: ec.EllipticCurvePrivateKey,
+    addresses: Sequence[str],
 ) -> x509.Certificate:
     names = x509.SubjectAlternativeName(
         [
             x509.DNSName("localhost"),
             x509.IPAddress(ipaddress.IPv4Address("127.0.0.1")),
             x509.IPAddress(ipaddress.IPv6Address("::1")),
+            *(x509.IPAddress(ipaddress.ip_address(a)) for a in addresses),
         ]
     )
     usage = x509.KeyUsage(
@@ -116,9 +121,10 @@ def _write_cert(path: Path, cert: x509.Certificate) -> Path:
     return path
 
 
-def make_test_pki(directory: Path | None = None) -> TestPki:
+def make_test_pki(directory: Path | None = None, addresses: Sequence[str] = ()) -> TestPki:
     """Writes ca.pem, server.pem and server-key.pem into `directory` (a new temporary
-    directory if None) and returns their paths."""
+    directory if None) and returns their paths. The server certificate names localhost,
+    127.0.0.1, ::1 and the IP `addresses` given (other loopback addresses, e.g. 127.0.0.2)."""
     if directory is None:
         directory = Path(tempfile.mkdtemp(prefix="sn-test-pki-"))
     directory.mkdir(parents=True, exist_ok=True)
@@ -136,6 +142,6 @@ def make_test_pki(directory: Path | None = None) -> TestPki:
     key_path.chmod(0o600)
     return TestPki(
         ca=_write_cert(directory / "ca.pem", ca),
-        cert=_write_cert(directory / "server.pem", _server(server_key, ca, ca_key)),
+        cert=_write_cert(directory / "server.pem", _server(server_key, ca, ca_key, addresses)),
         key=key_path,
     )

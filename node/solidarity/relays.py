@@ -1,0 +1,166 @@
+"""Relays: the instance actor subscribes to Mastodon- or LitePub-style relays.
+
+A Mastodon-style relay is given by its inbox URL (…/inbox): the instance actor sends it a Follow
+of the Public collection. A LitePub-style relay is given by its actor URL: the Follow names that
+actor. Either way the relay answers Accept (or Reject) of that Follow, matched by its id; once
+accepted, public calls published here are also delivered to the relay's inbox, and what the
+relay passes on arrives in the shared inbox (see node.solidarity.relayed). A relay that follows
+the instance actor back (LitePub relays do) is accepted.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from node.activitypub import render
+from node.activitypub.audience import authority
+from node.activitypub.objects import ACTOR_TYPES, ActivityView, ActorView, first_type, id_of, is_iri
+from node.activitypub.vocabulary import PUBLIC
+from node.errors import FetchError, InvalidInput, JsonLdError, NotFound, OriginMismatch
+from node.services import Services
+from node.solidarity import deliveries, remote
+from node.storage import actors
+from node.storage import relays as relay_rows
+from node.storage.objects import StoredObject
+from node.storage.relays import ACCEPTED, LITEPUB, MASTODON, REJECTED, Relay
+
+log = logging.getLogger("node.relays")
+STYLES = ("auto", MASTODON, LITEPUB)
+
+
+def style_for(url: str, style: str) -> str:
+    """`auto`: an inbox URL (path ending in /inbox) is a Mastodon-style relay, else LitePub."""
+    if style not in STYLES:
+        raise InvalidInput(f"relay style must be one of {', '.join(STYLES)}, not {style!r}")
+    if style != "auto":
+        return style
+    return MASTODON if url.rstrip("/").endswith("/inbox") else LITEPUB
+
+
+async def relay_actor(node: Services, url: str, *, required: bool) -> ActorView | None:
+    """The relay's actor document at `url` (activityrelay serves it at its inbox URL too)."""
+    try:
+        document = (await node.fetcher.get_json(url)).document
+    except (FetchError, JsonLdError) as exc:
+        if required:
+            raise InvalidInput(f"cannot read the relay actor at {url}: {exc}") from exc
+        return None
+    if first_type(document) not in ACTOR_TYPES or not is_iri(document.get("id")):
+        if required:
+            raise InvalidInput(f"{url} is not an ActivityPub actor")
+        return None
+    view = ActorView.from_document(document)
+    await remote.get_actor(node, view.iri)
+    return view
+
+
+async def add(node: Services, url: str, style: str = "auto") -> Relay:
+    """Subscribe to the relay at `url` (its inbox, or its actor); the Follow is queued."""
+    url = url.strip()
+    if not is_iri(url):
+        raise InvalidInput(f"{url!r} is not an http(s) URL")
+    chosen = style_for(url, style)
+    actor = await relay_actor(node, url, required=chosen == LITEPUB)
+    if chosen == MASTODON:
+        inbox = url
+    else:
+        assert actor is not None
+        inbox = actor.shared_inbox or actor.inbox or ""
+        if not is_iri(inbox):
+            raise InvalidInput(f"the relay actor {actor.iri} has no inbox")
+    follow_iri = node.urls.activity(uuid.uuid4().hex)
+    async with node.db.transaction() as session:
+        instance = await actors.instance_actor(session)
+        relay = await relay_rows.put(
+            session,
+            inbox_url=inbox,
+            actor_iri=actor.iri if actor else None,
+            style=chosen,
+            follow_iri=follow_iri,
+            now=node.clock.now(),
+        )
+    follow = render.follow_to_as(follow_iri, node.urls.instance_actor, follow_target(relay))
+    await deliveries.send(node, instance, follow, extra_inboxes=[inbox])
+    log.info("asked %s relay %s to take this node (%s)", chosen, inbox, follow_iri)
+    return relay
+
+
+def follow_target(relay: Relay) -> str:
+    return relay.actor_iri if relay.style == LITEPUB and relay.actor_iri else PUBLIC
+
+
+async def listed(node: Services) -> list[Relay]:
+    async with node.db.transaction() as session:
+        return await relay_rows.listed(session)
+
+
+async def remove(node: Services, url: str) -> Relay:
+    """Unsubscribe: Undo the Follow (sent to the relay's inbox) and forget the relay."""
+    url = url.strip()
+    async with node.db.transaction() as session:
+        relay = await relay_rows.by_inbox(session, url) or await relay_rows.by_actor(session, url)
+        if relay is None:
+            raise NotFound(f"no relay {url} here; see 'solidarity-node relay list'")
+        await relay_rows.remove(session, relay.id)
+        instance = await actors.instance_actor(session)
+    me = node.urls.instance_actor
+    follow = render.embedded_follow(relay.follow_iri, me, follow_target(relay))
+    undo = render.answer_to_as(node.urls.activity(uuid.uuid4().hex), "Undo", me, follow)
+    if undo["to"] == [PUBLIC]:
+        undo["to"] = [relay.actor_iri] if relay.actor_iri else []
+    await deliveries.send(node, instance, undo, extra_inboxes=[relay.inbox_url])
+    return relay
+
+
+# what relays send ------------------------------------------------------------------------
+
+
+async def on_answer(node: Services, activity: ActivityView, accepted: bool) -> bool:
+    """An Accept or Reject of one of our relay Follows; False when it answers something else.
+
+    Only an actor on the relay inbox's host may answer (the relay's actor is learnt here when
+    the relay was given by its inbox URL)."""
+    follow_iri = activity.object_id or id_of((activity.embedded or {}).get("id")) or ""
+    async with node.db.transaction() as session:
+        relay = await relay_rows.by_follow(session, follow_iri)
+        if relay is None:
+            return False
+        known = relay.actor_iri
+        if (known and known != activity.actor) or (
+            not known and authority(activity.actor) != authority(relay.inbox_url)
+        ):
+            raise OriginMismatch(f"{activity.actor} cannot answer the Follow of {relay.inbox_url}")
+        state = ACCEPTED if accepted else REJECTED
+        await relay_rows.answered(session, relay.id, activity.actor, state, node.clock.now())
+    log.info("relay %s: %s", relay.inbox_url, state)
+    return True
+
+
+async def accepted_relay(node: Services, actor_iri: str) -> Relay | None:
+    async with node.db.transaction() as session:
+        relay = await relay_rows.by_actor(session, actor_iri)
+    return relay if relay is not None and relay.state == ACCEPTED else None
+
+
+async def on_follow(node: Services, activity: ActivityView) -> None:
+    """A Follow of the instance actor: a subscribed relay following back gets an Accept;
+    anyone else is ignored (the instance actor has no followers of its own)."""
+    async with node.db.transaction() as session:
+        relay = await relay_rows.by_actor(session, activity.actor)
+        instance = await actors.instance_actor(session)
+    if relay is None or relay.state == REJECTED:
+        return
+    await remote.get_actor(node, activity.actor)
+    me = node.urls.instance_actor
+    follow = render.embedded_follow(activity.iri, activity.actor, me)
+    accept = render.answer_to_as(node.urls.activity(uuid.uuid4().hex), "Accept", me, follow)
+    await deliveries.send(node, instance, accept)
+
+
+async def inboxes_for(node: Services, publication: StoredObject) -> list[str]:
+    """Relay inboxes a publication's activities also go to: public calls only."""
+    if publication.kind != "call" or publication.visibility != "public":
+        return []
+    async with node.db.transaction() as session:
+        return await relay_rows.accepted_inboxes(session)
