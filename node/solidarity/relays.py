@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Any
 
 from node.activitypub import render
 from node.activitypub.audience import authority
@@ -22,6 +23,7 @@ from node.services import Services
 from node.solidarity import deliveries, remote
 from node.storage import actors
 from node.storage import relays as relay_rows
+from node.storage.actors import LocalActor
 from node.storage.objects import StoredObject
 from node.storage.relays import ACCEPTED, LITEPUB, MASTODON, REJECTED, Relay
 
@@ -81,13 +83,25 @@ async def add(node: Services, url: str, style: str = "auto") -> Relay:
             now=node.clock.now(),
         )
     follow = render.follow_to_as(follow_iri, node.urls.instance_actor, follow_target(relay))
-    await deliveries.send(node, instance, follow, extra_inboxes=[inbox])
+    await send_to(node, instance, relay, follow)
     log.info("asked %s relay %s to take this node (%s)", chosen, inbox, follow_iri)
     return relay
 
 
 def follow_target(relay: Relay) -> str:
     return relay.actor_iri if relay.style == LITEPUB and relay.actor_iri else PUBLIC
+
+
+async def send_to(
+    node: Services, instance: LocalActor, relay: Relay, activity: dict[str, Any]
+) -> None:
+    """LitePub: addressed to the relay actor, whose inbox it reaches; Mastodon: no addressee,
+    delivered to the inbox URL the admin gave."""
+    if relay.style == LITEPUB and relay.actor_iri:
+        await deliveries.send(node, instance, activity | {"to": [relay.actor_iri]})
+    else:
+        unaddressed = {k: v for k, v in activity.items() if k not in ("to", "cc")}
+        await deliveries.send(node, instance, unaddressed, extra_inboxes=[relay.inbox_url])
 
 
 async def listed(node: Services) -> list[Relay]:
@@ -107,9 +121,7 @@ async def remove(node: Services, url: str) -> Relay:
     me = node.urls.instance_actor
     follow = render.embedded_follow(relay.follow_iri, me, follow_target(relay))
     undo = render.answer_to_as(node.urls.activity(uuid.uuid4().hex), "Undo", me, follow)
-    if undo["to"] == [PUBLIC]:
-        undo["to"] = [relay.actor_iri] if relay.actor_iri else []
-    await deliveries.send(node, instance, undo, extra_inboxes=[relay.inbox_url])
+    await send_to(node, instance, relay, undo)
     return relay
 
 
