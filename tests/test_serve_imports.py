@@ -20,7 +20,8 @@ from node.storage.db import Database
 from node.urls import Urls
 
 # loaded only when used: to migrate (Alembic, which brings Mako), to read JSON-LD (pyld, which
-# brings lxml), to publish (markdown-it, langcodes, pycountry), for HTML (nh3, Jinja2)
+# brings lxml), to publish (markdown-it, langcodes, pycountry), for HTML (nh3, Jinja2), for
+# host-meta (ElementTree)
 ONLY_WHEN_USED = (
     "alembic",
     "mako",
@@ -31,6 +32,7 @@ ONLY_WHEN_USED = (
     "pycountry",
     "nh3",
     "jinja2",
+    "xml.etree",
 )
 # each database's driver and SQLAlchemy dialect, loaded only for a node configured with it
 DIALECTS = {
