@@ -84,7 +84,7 @@ def region(value: str) -> str:
     """An ISO 3166 code, upper-cased, if it looks like one; else a free name as given."""
     if not CODE_RE.match(value):
         return value
-    import pycountry  # its tables load on first lookup; the module stays out of serving memory
+    import pycountry  # imported by the first publication, not by a node that only starts
 
     code = value.upper()
     if "-" in code:
@@ -107,7 +107,7 @@ def themes(body: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 def language(body: Mapping[str, Any]) -> str:
-    import langcodes  # only publishing checks languages
+    import langcodes  # likewise: a few MB that only publishing needs
 
     tag = text(body, "language", required=False, limit=35) or "en"
     if not langcodes.tag_is_valid(tag):
