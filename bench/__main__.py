@@ -1,5 +1,7 @@
 """`python -m bench` (`make bench`): every benchmark on loopback, each against its ceiling
 measured in the same run; prints a table and writes bench/results/results.{json,md}.
+`python -m bench memory` (or any of GROUPS) runs those rows alone and writes
+bench/results/memory.{json,md} (the names joined by '-'), leaving the full results as they are.
 
 PostgreSQL rows run when SN_BENCH_POSTGRES_URL (or SN_TEST_POSTGRES_URL) names a server by an
 admin URL (postgresql+asyncpg://user:pass@127.0.0.1:5432/postgres); a database is created
@@ -8,12 +10,14 @@ for the run and dropped after it.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -95,10 +99,24 @@ def inbox_rows(workdir: Path, figures: dict[str, Any]) -> list[Row]:
             f"limit {bp['limit']}, stored {bp['stored']}, lost {bp['lost']}",
         )
     )
-    rows.append(memory_row("memory: serve idle after start", sqlite["rss_idle_mb"], 80))
-    after = f"memory: serve after {INBOX_REQUESTS:,} inbox items"
-    rows.append(memory_row(after, sqlite["rss_after_mb"], 120))
+    rows.extend(memory_rows(sqlite))
     return rows
+
+
+def memory_only_rows(workdir: Path, figures: dict[str, Any]) -> list[Row]:
+    """The memory rows alone: the SQLite node of the inbox rows, without the ceilings."""
+    actors = loadgen.make_actors(inbox.ACTORS)
+    sqlite = inbox.node_rate(workdir, "sqlite", None, actors, INBOX_REQUESTS)
+    figures["inbox_sqlite_1_worker"] = sqlite
+    return memory_rows(sqlite)
+
+
+def memory_rows(sqlite: dict[str, Any]) -> list[Row]:
+    after = f"memory: serve after {INBOX_REQUESTS:,} inbox items"
+    return [
+        memory_row("memory: serve idle after start", sqlite["rss_idle_mb"], 80),
+        memory_row(after, sqlite["rss_after_mb"], 120),
+    ]
 
 
 def memory_row(name: str, mb: float, limit: float) -> Row:
@@ -167,27 +185,51 @@ def machine() -> dict[str, Any]:
     }
 
 
-def main() -> None:
+Group = Callable[[Path, dict[str, Any]], list[Row]]
+# the rows `python -m bench NAME` runs alone ("inbox" includes the memory rows)
+GROUPS: dict[str, Group] = {
+    "inbox": inbox_rows,
+    "memory": memory_only_rows,
+    "fanout": lambda workdir, figures: [fanout_row(workdir, figures)],
+    "dedup": lambda workdir, figures: [dedup_row(workdir, figures)],
+    "jsonld": lambda _workdir, figures: [jsonld_row(figures)],
+}
+EVERY = ("inbox", "fanout", "dedup", "jsonld")
+
+
+def selected(argv: list[str] | None) -> list[str]:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description="Every benchmark, or only the rows named."
+    )
+    parser.add_argument("rows", nargs="*", metavar="ROW", help=f"one of: {', '.join(GROUPS)}")
+    names: list[str] = parser.parse_args(argv).rows
+    unknown = [name for name in names if name not in GROUPS]
+    if unknown:
+        parser.error(f"no rows named {', '.join(unknown)}; choose from {', '.join(GROUPS)}")
+    return names
+
+
+def main(argv: list[str] | None = None) -> None:
+    names = selected(argv)
     started = time.perf_counter()
     figures: dict[str, Any] = {"machine": machine()}
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="sn-bench-") as temporary:
-        workdir = Path(temporary)
-        rows.extend(inbox_rows(workdir, figures))
-        rows.append(fanout_row(workdir, figures))
-        rows.append(dedup_row(workdir, figures))
-    rows.append(jsonld_row(figures))
-    rows.append(Row("cascade: 200-node network", "-", "not measured yet", "-", "< 5 s", "-"))
+        for name in names or EVERY:
+            rows.extend(GROUPS[name](Path(temporary), figures))
+    if not names:
+        rows.append(Row("cascade: 200-node network", "-", "not measured yet", "-", "< 5 s", "-"))
     figures["seconds"] = time.perf_counter() - started
     table = markdown(rows)
     print(table)
     print(f"\n{figures['seconds']:.0f} s on {figures['machine']['cpus']} CPUs")
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "results.json").write_text(
+    stem = "-".join(names) or "results"
+    (RESULTS / f"{stem}.json").write_text(
         json.dumps({"rows": [asdict(r) for r in rows], "figures": figures}, indent=2) + "\n"
     )
     info = figures["machine"]
-    (RESULTS / "results.md").write_text(
+    (RESULTS / f"{stem}.md").write_text(
         f"# Benchmark results\n\n{info['date']}, commit {info['commit']}, {info['cpus']} CPUs, "
         f"Python {info['python']}, {figures['seconds']:.0f} s.\n\n{table}\n"
     )

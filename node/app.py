@@ -10,13 +10,11 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 import httpx
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.templating import Jinja2Templates
 
 from node.clock import Clock
 from node.config import Settings, settings_from_environment
@@ -25,8 +23,6 @@ from node.runner import build_worker, close_worker
 from node.services import Services, make_services
 from node.web import middleware
 from node.web.routes import routes
-
-TEMPLATES = Path(__file__).parent / "web" / "templates"
 
 
 async def run_in_process_worker(node: Services) -> None:
@@ -73,7 +69,6 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.services = node
-    app.state.templates = Jinja2Templates(directory=str(TEMPLATES))
     return app
 
 

@@ -10,12 +10,12 @@ import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar, DefaultCookiePolicy
+from typing import TYPE_CHECKING
 
 import httpx
 
 from node.activitypub.auth import SigningAuth
 from node.activitypub.fetch import SafeClient
-from node.activitypub.jsonld import JsonLdProcessor
 from node.activitypub.keys import load_private_key
 from node.clock import Clock, SystemClock
 from node.config import Settings
@@ -25,6 +25,9 @@ from node.storage.db import Database
 from node.storage.inbox_items import Backlog
 from node.urls import Urls
 
+if TYPE_CHECKING:
+    from node.activitypub.jsonld import JsonLdProcessor
+
 
 @dataclass
 class Services:
@@ -33,9 +36,9 @@ class Services:
     urls: Urls
     clock: Clock
     http: httpx.AsyncClient
-    jsonld: JsonLdProcessor
     custom_transport: bool = False
     _fetcher: SafeClient | None = None
+    _jsonld: JsonLdProcessor | None = None
     wake_worker: Callable[[], None] = field(default=lambda: None)
     inbox_backlog: Backlog = field(init=False)
 
@@ -48,6 +51,16 @@ class Services:
         if self._fetcher is None:
             raise StorageError("the node was not started: call Services.start() first")
         return self._fetcher
+
+    @property
+    def jsonld(self) -> JsonLdProcessor:
+        """Built at first use, so that pyld (and the lxml it imports) is loaded only once an
+        activity arrives, not by every process that merely starts."""
+        if self._jsonld is None:
+            from node.activitypub.jsonld import JsonLdProcessor
+
+            self._jsonld = JsonLdProcessor()
+        return self._jsonld
 
     def safe_client(self, signer: httpx.Auth | None = None) -> SafeClient:
         return SafeClient(
@@ -114,6 +127,5 @@ def make_services(
         urls=Urls(settings.base_url),
         clock=clock or SystemClock(),
         http=make_http_client(settings, transport),
-        jsonld=JsonLdProcessor(),
         custom_transport=transport is not None,
     )

@@ -18,8 +18,6 @@ from html.parser import HTMLParser
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-import nh3
-
 MAX_INCOMING_CHARS: Final = 100_000
 MAX_DEPTH: Final = 64
 TRUNCATED_MARK: Final = "<p>…</p>"
@@ -77,6 +75,8 @@ def sanitize_outgoing(html: str) -> str:
 
 def html_to_text(html: str) -> str:
     """Readable plain text: paragraphs apart by a blank line, list items and `<br>` on new lines."""
+    import nh3  # imported at first use, like _sanitize: a node that only starts does not load it
+
     structure = set(KEPT_TAGS | HEADINGS | TABLE_TAGS | BLOCK_TAGS | LINE_TAGS)
     clean = nh3.clean(
         html,
@@ -89,6 +89,8 @@ def html_to_text(html: str) -> str:
 
 
 def _sanitize(html: str, *, incoming: bool) -> str:
+    import nh3  # Ammonia's compiled library, loaded when the first HTML comes in or goes out
+
     first = nh3.clean(html, **_first_pass(incoming))
     if _nesting_depth(first) > MAX_DEPTH:
         return _paragraphs(_text_of_clean(first))

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from ipaddress import IPv6Address, ip_address
 from typing import Any, Literal, NoReturn
 from urllib.parse import quote, unquote, urlsplit
-from xml.etree import ElementTree
 from xml.sax.saxutils import quoteattr
 
 from node.activitypub.fetch import FetchedBody, SafeClient, is_activitypub_media_type
@@ -217,6 +216,8 @@ def _jrd(resource: str, fetched: FetchedBody) -> dict[str, Any]:
 
 
 def _lrdd_template(resource: str, meta: FetchedBody) -> str:
+    from xml.etree import ElementTree  # host-meta is a rare fallback; pyexpat loads only for it
+
     if b"<!doctype" in meta.body.lower():
         raise WebFingerError(f"{resource}: {meta.url} has a DTD, refused")
     try:

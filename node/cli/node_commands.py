@@ -35,11 +35,12 @@ from node.errors import ConfigError
 from node.solidarity import demo as demo_content
 from node.solidarity import organisations
 from node.storage.db import Database
-from node.storage.migrate import migrate
 from node.urls import Urls
 
 
 async def initialise(settings: Settings) -> None:
+    from node.storage.migrate import migrate  # Alembic is loaded only to migrate
+
     db = Database(settings.database_url)
     try:
         await migrate(db)

@@ -14,15 +14,16 @@ import unicodedata
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from html import escape
-from typing import Final
-
-from markdown_it import MarkdownIt
-from markdown_it.rules_core import StateCore
-from markdown_it.token import Token
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from node.activitypub.sanitize import html_to_text, sanitize_outgoing
 from node.errors import InvalidInput
 from node.urls import Urls
+
+if TYPE_CHECKING:  # markdown-it is imported where Markdown is rendered, not by a starting node
+    from markdown_it import MarkdownIt
+    from markdown_it.rules_core import StateCore
+    from markdown_it.token import Token
 
 Resolver = Callable[[str], Awaitable[str | None]]
 
@@ -124,6 +125,8 @@ def _is_hashtag(name: str) -> bool:
 
 
 def _markdown(breaks: bool) -> MarkdownIt:
+    from markdown_it import MarkdownIt
+
     md = MarkdownIt(
         "commonmark",
         {"html": False, "linkify": True, "typographer": False, "breaks": breaks},
@@ -198,7 +201,7 @@ class _Linker:
             html = self._mention(match) if match["name"] else self._hashtag(match["tag"])
             if html is not None:
                 tokens.append(_text(text[position : match.start()]))
-                tokens.append(Token("html_inline", "", 0, content=html))
+                tokens.append(_token("html_inline", content=html))
                 position = match.end()
         tokens.append(_text(text[position:]))
         return [token for token in tokens if token.content]
@@ -240,9 +243,15 @@ def _image_as_link(image: Token, *, inside_link: bool) -> list[Token]:
     alt = "".join(child.content for child in image.children or []) or source
     if inside_link or not source:
         return [_text(alt)]
-    opening = Token("link_open", "a", 1, attrs={"href": source})
-    return [opening, _text(alt), Token("link_close", "a", -1)]
+    opening = _token("link_open", "a", 1, attrs={"href": source})
+    return [opening, _text(alt), _token("link_close", "a", -1)]
 
 
 def _text(content: str) -> Token:
-    return Token("text", "", 0, content=content)
+    return _token("text", content=content)
+
+
+def _token(kind: str, tag: str = "", nesting: Literal[-1, 0, 1] = 0, **fields: Any) -> Token:
+    from markdown_it.token import Token
+
+    return Token(kind, tag, nesting, **fields)

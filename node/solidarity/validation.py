@@ -13,9 +13,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import langcodes
-import pycountry
-
 from node.errors import InvalidInput
 
 URGENCIES = ("low", "normal", "high", "critical")
@@ -87,6 +84,8 @@ def region(value: str) -> str:
     """An ISO 3166 code, upper-cased, if it looks like one; else a free name as given."""
     if not CODE_RE.match(value):
         return value
+    import pycountry  # imported by the first publication, not by a node that only starts
+
     code = value.upper()
     if "-" in code:
         known = pycountry.subdivisions.get(code=code)  # type: ignore[no-untyped-call]
@@ -108,6 +107,8 @@ def themes(body: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 def language(body: Mapping[str, Any]) -> str:
+    import langcodes  # likewise: a few MB that only publishing needs
+
     tag = text(body, "language", required=False, limit=35) or "en"
     if not langcodes.tag_is_valid(tag):
         raise InvalidInput(f"language {tag!r} is not a BCP 47 tag like 'en' or 'pt-BR'")

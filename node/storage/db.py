@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from node.errors import StorageError
+from node.storage.revision import current_revision, head_revision
 
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -66,22 +67,33 @@ class Database:
 
     async def check(self) -> None:
         """Raise StorageError unless the database answers and is migrated to head."""
-        from node.storage.migrate import current_revision, head_revision
-
         try:
             async with self.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
                 revision = await conn.run_sync(current_revision)
         except (SQLAlchemyError, OSError) as exc:
             raise StorageError(f"database unreachable: {describe(exc)}") from exc
-        if revision != head_revision():
+        head = head_revision()
+        if revision != head:
             raise StorageError(
                 f"database is at migration {revision or 'none'}, the code needs "
-                f"{head_revision()}; run 'solidarity-node init' to migrate"
+                f"{head}; run 'solidarity-node init' to migrate"
             )
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+
+def dialect_insert(session: AsyncSession, table: Any) -> Any:
+    """An INSERT of the session's dialect (for its ON CONFLICT clauses). Only that dialect's
+    module is imported: a SQLite node never loads PostgreSQL's, nor the reverse."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table)
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert(table)
 
 
 def describe(exc: BaseException) -> str:

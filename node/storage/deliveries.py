@@ -15,12 +15,12 @@ from itertools import zip_longest
 from typing import Any
 
 from sqlalchemy import Table, and_, bindparam, case, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.activitypub.audience import authority
 from node.storage import actors
 from node.storage.actors import LocalActor
+from node.storage.db import dialect_insert
 from node.storage.tables import ActorRow, DeliveryRow
 from node.storage.types import UTCDateTime
 
@@ -134,8 +134,7 @@ def interleave_hosts(inboxes: Iterable[str]) -> list[str]:
 
 
 def _insert(session: AsyncSession) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_TABLE)
+    return dialect_insert(session, _TABLE)
 
 
 def _claimable(now: datetime) -> Any:

@@ -15,10 +15,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import case, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.errors import InvalidInput
+from node.storage.db import dialect_insert
 from node.storage.tables import DomainBlockRow, HostRow
 
 FAILURE_DAYS_LIMIT = 7
@@ -59,8 +59,7 @@ def _health(row: HostRow) -> HostHealth:
 
 
 def _insert(session: AsyncSession, table: Any) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    return dialect_insert(session, table)
 
 
 async def health(session: AsyncSession, host: str) -> HostHealth | None:

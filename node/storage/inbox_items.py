@@ -13,12 +13,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Table, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.clock import Clock
 from node.errors import Overloaded
 from node.storage import leases
+from node.storage.db import dialect_insert
 from node.storage.tables import InboxItemRow
 
 DONE = "done"
@@ -80,8 +80,7 @@ async def store(
 
 
 def _insert(session: AsyncSession) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_TABLE)
+    return dialect_insert(session, _TABLE)
 
 
 async def claim(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.templating import Jinja2Templates
 
 from node import __version__
 from node.activitypub.render import summary_html
@@ -16,11 +16,20 @@ from node.solidarity import organisations, profiles
 from node.storage.actors import LocalActor
 from node.web.services import services
 
+if TYPE_CHECKING:
+    from starlette.templating import Jinja2Templates
+
+TEMPLATES = Path(__file__).parent / "templates"
 TAG_RE = re.compile(r"<[^>]+>")
 
 
 def templates(request: Request) -> Jinja2Templates:
-    found = request.app.state.templates
+    """The app's templates, made at the first page: Jinja2 is not loaded until a page is shown."""
+    from starlette.templating import Jinja2Templates
+
+    found = getattr(request.app.state, "templates", None)
+    if found is None:
+        found = request.app.state.templates = Jinja2Templates(directory=str(TEMPLATES))
     assert isinstance(found, Jinja2Templates)
     return found
 
