@@ -36,6 +36,7 @@ def _serve(
     loop: asyncio.AbstractEventLoop,
     ready: threading.Event,
     stop: asyncio.Event,
+    failures: list[OSError],
 ) -> None:
     async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -46,7 +47,12 @@ def _serve(
         await asyncio.gather(_pipe(reader, upstream_writer), _pipe(upstream_reader, writer))
 
     async def main() -> None:
-        server = await asyncio.start_server(connection, *listen, ssl=context)
+        try:
+            server = await asyncio.start_server(connection, *listen, ssl=context)
+        except OSError as exc:
+            failures.append(exc)
+            ready.set()
+            return
         ready.set()
         async with server:
             await stop.wait()
@@ -59,18 +65,23 @@ def _serve(
 def tls_proxy(
     listen: tuple[str, int], target: tuple[str, int], cert: Path, key: Path
 ) -> Iterator[None]:
-    """Serve TLS on `listen` (host, port), forwarding to plain TCP `target`, until the block ends."""
+    """Serve TLS on `listen` (host, port), forwarding to plain TCP `target`, until the block
+    ends. An address that cannot be bound raises its OSError here."""
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
     loop = asyncio.new_event_loop()
     stop = asyncio.Event()
     ready = threading.Event()
+    failures: list[OSError] = []
     thread = threading.Thread(
-        target=_serve, args=(listen, target, context, loop, ready, stop), daemon=True
+        target=_serve, args=(listen, target, context, loop, ready, stop, failures), daemon=True
     )
     thread.start()
     if not ready.wait(10):
         raise RuntimeError(f"the TLS proxy on {listen} did not start")
+    if failures:
+        thread.join(10)
+        raise failures[0]
     try:
         yield
     finally:
