@@ -4,6 +4,9 @@ measured in the same run; prints a table and writes bench/results/results.{json,
 PostgreSQL rows run when SN_BENCH_POSTGRES_URL (or SN_TEST_POSTGRES_URL) names a server by an
 admin URL (postgresql+asyncpg://user:pass@127.0.0.1:5432/postgres); a database is created
 for the run and dropped after it.
+
+`python -m bench inbox` (or fanout, dedup, jsonld; several may be named) runs only those and
+prints their rows without touching bench/results/.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import json
 import os
 import platform
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass
@@ -167,21 +171,41 @@ def machine() -> dict[str, Any]:
     }
 
 
-def main() -> None:
-    started = time.perf_counter()
-    figures: dict[str, Any] = {"machine": machine()}
+SECTIONS = ("inbox", "fanout", "dedup", "jsonld")
+
+
+def measure(sections: tuple[str, ...], figures: dict[str, Any]) -> list[Row]:
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="sn-bench-") as temporary:
         workdir = Path(temporary)
-        rows.extend(inbox_rows(workdir, figures))
-        rows.append(fanout_row(workdir, figures))
-        rows.append(dedup_row(workdir, figures))
-    rows.append(jsonld_row(figures))
-    rows.append(Row("cascade: 200-node network", "-", "not measured yet", "-", "< 5 s", "-"))
+        if "inbox" in sections:
+            rows.extend(inbox_rows(workdir, figures))
+        if "fanout" in sections:
+            rows.append(fanout_row(workdir, figures))
+        if "dedup" in sections:
+            rows.append(dedup_row(workdir, figures))
+    if "jsonld" in sections:
+        rows.append(jsonld_row(figures))
+    return rows
+
+
+def main(argv: list[str]) -> None:
+    unknown = [name for name in argv if name not in SECTIONS]
+    if unknown:
+        raise SystemExit(f"unknown benchmark {', '.join(unknown)}; choose from {SECTIONS}")
+    sections = tuple(argv) or SECTIONS
+    started = time.perf_counter()
+    figures: dict[str, Any] = {"machine": machine()}
+    rows = measure(sections, figures)
+    if not argv:
+        rows.append(Row("cascade: 200-node network", "-", "not measured yet", "-", "< 5 s", "-"))
     figures["seconds"] = time.perf_counter() - started
     table = markdown(rows)
     print(table)
     print(f"\n{figures['seconds']:.0f} s on {figures['machine']['cpus']} CPUs")
+    if argv:
+        print(json.dumps(figures, indent=2))
+        return
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "results.json").write_text(
         json.dumps({"rows": [asdict(r) for r in rows], "figures": figures}, indent=2) + "\n"
@@ -194,4 +218,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

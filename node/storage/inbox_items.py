@@ -6,7 +6,7 @@ Backlog bounds how many may wait: over its limit the inbox answers 503 instead o
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from node.clock import Clock
 from node.errors import Overloaded
@@ -42,6 +42,33 @@ class InboxItem:
     attempts: int
 
 
+@dataclass(frozen=True)
+class NewItem:
+    """A screened activity to store (relayed_by: the relay that forwarded it, if one did)."""
+
+    activity_iri: str
+    actor_iri: str
+    type: str
+    recipient: str | None
+    document: dict[str, Any]
+    received_at: datetime
+    relayed_by: str | None = None
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "activity_iri": self.activity_iri,
+            "actor_iri": self.actor_iri,
+            "type": self.type,
+            "recipient": self.recipient,
+            "document": self.document,
+            "state": leases.PENDING,
+            "attempts": 0,
+            "next_attempt_at": self.received_at,
+            "received_at": self.received_at,
+            "relayed_by": self.relayed_by,
+        }
+
+
 async def store(
     session: AsyncSession,
     *,
@@ -51,34 +78,30 @@ async def store(
     recipient: str | None,
     document: dict[str, Any],
     now: datetime,
+    relayed_by: str | None = None,
 ) -> bool:
-    """Store the activity unless its id was seen before; True when it is new.
+    """Store the activity unless its id was seen before; True when it is new."""
+    item = NewItem(activity_iri, actor_iri, type, recipient, document, now, relayed_by)
+    return bool(await store_batch(await session.connection(), [item]))
 
-    One INSERT … ON CONFLICT DO NOTHING: a repeat, concurrent or not, inserts nothing (the
-    profile of the inbox showed the former SELECT + SAVEPOINT + INSERT among its costs).
+
+async def store_batch(conn: AsyncConnection, items: Sequence[NewItem]) -> set[str]:
+    """Store those not seen before; the activity ids that were new.
+
+    One INSERT … ON CONFLICT DO NOTHING in core SQL (no ORM): a repeat, in the batch or stored
+    before, concurrent or not, inserts nothing. The inbox profile showed the former
+    SELECT + SAVEPOINT + INSERT, and ORM sessions, among its costs.
     """
+    if not items:
+        return set()
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     statement = (
-        _insert(session)
-        .values(
-            activity_iri=activity_iri,
-            actor_iri=actor_iri,
-            type=type,
-            recipient=recipient,
-            document=document,
-            state=leases.PENDING,
-            attempts=0,
-            next_attempt_at=now,
-            received_at=now,
-        )
+        insert(_TABLE)
         .on_conflict_do_nothing(index_elements=["activity_iri"])
-        .returning(_TABLE.c.id)
+        .returning(_TABLE.c.activity_iri)
     )
-    return (await session.execute(statement)).first() is not None
-
-
-def _insert(session: AsyncSession) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_TABLE)
+    result = await conn.execute(statement, [item.row() for item in items])
+    return set(result.scalars())
 
 
 async def claim(
