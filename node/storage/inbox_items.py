@@ -6,13 +6,13 @@ Backlog bounds how many may wait: over its limit the inbox answers 503 instead o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -114,10 +114,30 @@ async def claim(
     ]
 
 
+async def renew(
+    session: AsyncSession, ids: Collection[int], now: datetime, lease: timedelta
+) -> None:
+    """Extend the lease of these pending items, those whose lease still holds: an expired one
+    may have been claimed by another worker meanwhile."""
+    if not ids:
+        return
+    await session.execute(
+        update(_TABLE)
+        .where(
+            _TABLE.c.id.in_(list(ids)),
+            _TABLE.c.state == leases.PENDING,
+            _TABLE.c.locked_until >= now,
+        )
+        .values(locked_until=now + lease)
+    )
+
+
 async def finish(session: AsyncSession, item_id: int, now: datetime) -> None:
-    row = await session.get_one(InboxItemRow, item_id)
-    row.state, row.done_at, row.locked_until = DONE, now, None
-    row.attempts += 1
+    await session.execute(
+        update(_TABLE)
+        .where(_TABLE.c.id == item_id)
+        .values(state=DONE, done_at=now, locked_until=None, attempts=_TABLE.c.attempts + 1)
+    )
 
 
 async def retry(session: AsyncSession, item_id: int, now: datetime, error: str) -> None:
