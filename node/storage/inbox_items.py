@@ -107,7 +107,9 @@ async def store_batch(conn: AsyncConnection, items: Sequence[NewItem]) -> set[st
 async def claim(
     session: AsyncSession, now: datetime, limit: int, lease: timedelta
 ) -> list[InboxItem]:
-    rows = await leases.claim_due(session, InboxItemRow, now, limit, lease)
+    t = _TABLE.c
+    columns = (t.activity_iri, t.actor_iri, t.type, t.recipient, t.document, t.attempts)
+    rows = await leases.claim_due(session, _TABLE, now, limit, lease, columns)
     return [
         InboxItem(r.id, r.activity_iri, r.actor_iri, r.type, r.recipient, r.document, r.attempts)
         for r in rows
