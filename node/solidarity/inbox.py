@@ -4,6 +4,8 @@ A transient failure (a fetch that failed) retries the item with backoff; a refus
 (origin, shape) rejects it for good; anything unexpected is logged and retried. Claimed items are
 leased for LEASE, renewed every RENEW_EVERY while the batch runs, so a slow item (fetches, each
 bounded by its timeouts) is never taken over by another worker while this one still works on it.
+Each item first waits (DEFER_AT_MOST at most) while this process's inbox has requests waiting for
+their batch: answering comes first, and SN_INBOX_QUEUE_LIMIT bounds what waits meanwhile.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from node.storage.inbox_items import InboxItem
 log = logging.getLogger("node.inbox")
 LEASE = timedelta(minutes=2)
 RENEW_EVERY = LEASE.total_seconds() / 4
+DEFER_AT_MOST = 0.1  # seconds an item waits for the inbox's requests before it runs anyway
 
 
 class InboxQueue:
@@ -39,6 +42,7 @@ class InboxQueue:
             items = await inbox_items.claim(session, node.clock.now(), limit, LEASE)
         async with self.leased({item.id for item in items}) as held:
             for item in items:
+                await node.inbox_writer.until_idle(DEFER_AT_MOST)
                 await self.process(item)
                 held.discard(item.id)
         return len(items)

@@ -10,6 +10,7 @@ retried item by item, so one unstorable row fails only its own request (StorageE
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 
@@ -35,11 +36,22 @@ class InboxWriter:
         self.writing = 0  # items in the batch being written now
         self._queue: list[Waiting] = []
         self._task: asyncio.Task[None] | None = None
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def until_idle(self, longest: float) -> None:
+        """Wait (at most `longest` seconds) until no request waits for a batch: the worker
+        defers to the inbox this way, so a flood of POSTs is answered first and processed
+        after, within the backlog's bound."""
+        if not self._idle.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._idle.wait(), timeout=longest)
 
     async def store(self, item: NewItem) -> bool:
         """Store the item with the next batch; True when its activity id was new."""
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._queue.append((item, future))
+        self._idle.clear()
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._drain())
         return await future
@@ -51,6 +63,12 @@ class InboxWriter:
             self._task = None
 
     async def _drain(self) -> None:
+        try:
+            await self._write_queued()
+        finally:
+            self._idle.set()
+
+    async def _write_queued(self) -> None:
         while self._queue:
             batch = self._queue[: self.max_batch]
             del self._queue[: self.max_batch]

@@ -81,3 +81,17 @@ async def test_store_returns_only_after_its_batch_committed(node: Services) -> N
     assert await second is True
     assert writer.batches == 2  # the second item queued behind the first batch
     assert await stored(node) == 2
+
+
+async def test_the_worker_can_wait_until_no_request_waits_for_a_batch(node: Services) -> None:
+    writer = node.inbox_writer
+    await asyncio.wait_for(writer.until_idle(60), timeout=1)  # idle: returns at once
+    async with writes_held(node.settings.database_url):
+        storing = asyncio.create_task(writer.store(item(node, "held")))
+        await until(lambda: writer.writing, "the batch to be written")
+        waiting = asyncio.create_task(writer.until_idle(60))
+        await asyncio.sleep(0.1)
+        assert not waiting.done()
+        await writer.until_idle(0.01)  # gives up after its bound
+    await storing
+    await asyncio.wait_for(waiting, timeout=5)
