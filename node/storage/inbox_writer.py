@@ -52,9 +52,15 @@ class InboxWriter:
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._queue.append((item, future))
         self._idle.clear()
-        if self._task is None or self._task.done():
+        task = self._task
+        if task is None or task.done() or task.get_loop() is not future.get_loop():
             self._task = asyncio.create_task(self._drain())
         return await future
+
+    @property
+    def queued(self) -> int:
+        """Items waiting for the next batch."""
+        return len(self._queue)
 
     async def close(self) -> None:
         """Write what is queued, then stop."""

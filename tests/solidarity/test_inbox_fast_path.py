@@ -89,7 +89,7 @@ async def test_a_repeat_in_the_same_batch_is_stored_once(
             asyncio.create_task(post_signed(client, bob, SHARED, create(bob, "b"), now))
             for _ in range(2)
         ]
-        await until(lambda: len(node.inbox_writer._queue) == 2, "both repeats to queue")
+        await until(lambda: node.inbox_writer.queued == 2, "both repeats to queue")
     responses = [await first, *[await task for task in twice]]
     assert [r.status_code for r in responses] == [202, 202, 202]
     assert node.inbox_writer.batches == 3  # the warm-up, the first, both repeats
