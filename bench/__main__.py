@@ -6,6 +6,9 @@ bench/results/memory.{json,md} (the names joined by '-'), leaving the full resul
 PostgreSQL rows run when SN_BENCH_POSTGRES_URL (or SN_TEST_POSTGRES_URL) names a server by an
 admin URL (postgresql+asyncpg://user:pass@127.0.0.1:5432/postgres); a database is created
 for the run and dropped after it.
+
+`python -m bench inbox` (or fanout, dedup, jsonld; several may be named) runs only those and
+prints their rows without touching bench/results/.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import json
 import os
 import platform
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -236,4 +240,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

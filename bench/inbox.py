@@ -36,6 +36,8 @@ from node.config import load_settings
 from node.storage import inbox_items, remote_actors
 from node.storage.db import Database
 from node.storage.remote_actors import RemoteActor
+from tests.support.postgres import drop_database, pg_execute
+from tests.support.postgres import postgres_admin_url as test_postgres_admin_url
 
 ACTORS = 20
 CONNECTIONS = 32
@@ -45,25 +47,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def postgres_admin_url() -> str | None:
     """SN_BENCH_POSTGRES_URL, else SN_TEST_POSTGRES_URL: an admin URL to create a database."""
-    return os.environ.get("SN_BENCH_POSTGRES_URL") or os.environ.get("SN_TEST_POSTGRES_URL")
-
-
-async def _pg(admin_url: str, statement: str) -> None:
-    import asyncpg
-    from sqlalchemy.engine import make_url
-
-    url = make_url(admin_url)
-    conn = await asyncpg.connect(
-        host=url.host,
-        port=url.port or 5432,
-        user=url.username,
-        password=url.password,
-        database=url.database or "postgres",
-    )
-    try:
-        await conn.execute(statement)
-    finally:
-        await conn.close()
+    return os.environ.get("SN_BENCH_POSTGRES_URL") or test_postgres_admin_url()
 
 
 @contextlib.contextmanager
@@ -72,11 +56,11 @@ def postgres_database(admin_url: str) -> Iterator[str]:
     from sqlalchemy.engine import make_url
 
     name = f"sn_bench_{secrets.token_hex(4)}"
-    asyncio.run(_pg(admin_url, f'CREATE DATABASE "{name}"'))
+    asyncio.run(pg_execute(admin_url, f'CREATE DATABASE "{name}"'))
     try:
         yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     finally:
-        asyncio.run(_pg(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(drop_database(admin_url, name))
 
 
 async def _seed(data_dir: Path, actors: list[loadgen.Actor]) -> None:

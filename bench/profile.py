@@ -1,8 +1,9 @@
 """Profiles of the two hot paths with py-spy (not part of `python -m bench`):
 
-    python -m bench.profile PATH/TO/py-spy
+    python -m bench.profile PATH/TO/py-spy [inbox|fanout]
 
-inbox: py-spy attached to `serve` while 2,000 signed POSTs arrive; fan-out: py-spy running a
+inbox: py-spy attached to `serve` while 2,000 signed POSTs arrive (profile-inbox.txt), then
+while its worker processes what is left (profile-inbox-drain.txt); fan-out: py-spy running a
 process that sends one activity to 1,000 sink inboxes through the DeliveryQueue. Samples only
 the thread holding the GIL (--gil), native frames included. Writes, per profile, the functions
 with the largest share of samples (inclusive) to bench/results/profile-*.txt and prints them;
@@ -11,11 +12,13 @@ bench/README.md discusses them. The raw collapsed stacks stay in a temporary fol
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import subprocess
 import sys
 import tempfile
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 from bench import inbox, loadgen
@@ -59,23 +62,31 @@ def _function(frame: str) -> str:
     return f"{name} ({'/'.join(path.split('/')[-2:])})"
 
 
-def profile_inbox(py_spy: str, workdir: Path) -> Path:
-    out = workdir / "profile-inbox.raw"
+def profile_inbox(py_spy: str, workdir: Path) -> dict[str, Path]:
     actors = loadgen.make_actors(inbox.ACTORS)
     node = inbox.ServedNode(workdir, "profile", None, limit=10 * REQUESTS, actors=actors)
+    command = [py_spy, "record", "--format", "raw", "--rate", "250", "--gil", "--native"]
+    command += ["--pid", str(node.child.pid), "-o"]
+    found = {"inbox": workdir / "profile-inbox.raw", "inbox-drain": workdir / "profile-drain.raw"}
     try:
         requests = loadgen.presign(actors, node.host, REQUESTS, "profile")
-        command = [py_spy, "record", "--format", "raw", "--rate", "250", "--gil", "--native"]
-        spy = subprocess.Popen([*command, "-o", str(out), "--pid", str(node.child.pid)])
-        try:
+        with spying([*command, str(found["inbox"])]):
             loadgen.run(node.port, requests, connections=inbox.CONNECTIONS)
+        with spying([*command, str(found["inbox-drain"])]):
             node.wait_processed()
-        finally:
-            spy.send_signal(signal.SIGINT)
-            spy.wait(30)
     finally:
         node.child.stop()
-    return out
+    return found
+
+
+@contextlib.contextmanager
+def spying(command: list[str]) -> Iterator[None]:
+    spy = subprocess.Popen(command)
+    try:
+        yield
+    finally:
+        spy.send_signal(signal.SIGINT)
+        spy.wait(30)
 
 
 def profile_fanout(py_spy: str, workdir: Path) -> Path:
@@ -88,14 +99,16 @@ def profile_fanout(py_spy: str, workdir: Path) -> Path:
 
 
 def main() -> None:
-    py_spy = sys.argv[1]
+    py_spy, wanted = sys.argv[1], sys.argv[2:] or ["inbox", "fanout"]
     RESULTS.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="sn-profile-") as temporary:
         workdir = Path(temporary)
-        for name, raw in (
-            ("inbox", profile_inbox(py_spy, workdir)),
-            ("fanout", profile_fanout(py_spy, workdir)),
-        ):
+        raws: dict[str, Path] = {}
+        if "inbox" in wanted:
+            raws |= profile_inbox(py_spy, workdir)
+        if "fanout" in wanted:
+            raws["fanout"] = profile_fanout(py_spy, workdir)
+        for name, raw in raws.items():
             summary = summarise(raw)
             (RESULTS / f"profile-{name}.txt").write_text(summary + "\n")
             print(f"== {name}\n{summary}\n")

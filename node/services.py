@@ -21,8 +21,10 @@ from node.clock import Clock, SystemClock
 from node.config import Settings
 from node.errors import StorageError
 from node.storage import actors
+from node.storage.caches import DomainBlocks, KeyCache
 from node.storage.db import Database
 from node.storage.inbox_items import Backlog
+from node.storage.inbox_writer import InboxWriter
 from node.urls import Urls
 
 if TYPE_CHECKING:
@@ -41,9 +43,15 @@ class Services:
     _jsonld: JsonLdProcessor | None = None
     wake_worker: Callable[[], None] = field(default=lambda: None)
     inbox_backlog: Backlog = field(init=False)
+    inbox_writer: InboxWriter = field(init=False)
+    domain_blocks: DomainBlocks = field(init=False)
+    keys: KeyCache = field(init=False)
 
     def __post_init__(self) -> None:
         self.inbox_backlog = Backlog(self.settings.inbox_queue_limit, self.clock)
+        self.inbox_writer = InboxWriter(self.db.engine)
+        self.domain_blocks = DomainBlocks(self.db.transaction, self.clock)
+        self.keys = KeyCache()
 
     @property
     def fetcher(self) -> SafeClient:
@@ -84,6 +92,7 @@ class Services:
         self._fetcher = self.safe_client(signer)
 
     async def close(self) -> None:
+        await self.inbox_writer.close()
         await self.http.aclose()
         await self.db.close()
 

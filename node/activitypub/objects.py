@@ -18,6 +18,7 @@ from node.errors import JsonLdError
 ACTOR_TYPES = frozenset({"Person", "Organization", "Group", "Service", "Application"})
 PUBLIC_FORMS = frozenset({PUBLIC, "as:Public", "Public"})
 MAX_ID_LENGTH = 2048
+MAX_TYPE_LENGTH = 64
 
 
 def origin(iri: str) -> str:
@@ -62,7 +63,7 @@ def first_type(document: dict[str, Any]) -> str:
     kind = document.get("type")
     if isinstance(kind, list):
         kind = next((k for k in kind if isinstance(k, str)), None)
-    if not isinstance(kind, str) or not kind:
+    if not isinstance(kind, str) or not kind or len(kind) > MAX_TYPE_LENGTH:
         raise JsonLdError(f"{document.get('id', 'document')!s:.200}: no usable 'type'")
     return kind
 

@@ -131,11 +131,13 @@ async def on_update(node: Services, activity: ActivityView) -> None:
 async def on_delete(node: Services, activity: ActivityView) -> None:
     target = activity.object_id or ""
     now = node.clock.now()
-    async with node.db.transaction() as session:
-        if target == activity.actor:
+    if target == activity.actor:
+        async with node.db.transaction() as session:
             await remote_actors.mark_gone(session, target, now)
             await follows.remove_all_of(session, target)
-            return
+        node.keys.forget(target)
+        return
+    async with node.db.transaction() as session:
         stored = await objects.get(session, target)
         if stored is None:
             return

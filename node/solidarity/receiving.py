@@ -4,7 +4,7 @@ Order: parse and shape (400) -> domain policy (403) -> signature policy, time wi
 digest (401, no network) -> key lookup and verification, refetching the key once on failure
 (401) -> the key's owner must be the activity's actor, or a subscribed relay forwarding it
 (401) -> the activity id must be on the actor's origin (400) -> JSON-LD normalisation -> stored
-once per id. Effects run in the worker.
+once per id, in a batch with other requests' items, before the 202. Effects run in the worker.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from node.errors import (
 )
 from node.services import Services
 from node.solidarity import relays, remote
-from node.storage import hosts, inbox_items
+from node.storage import inbox_items
 from node.storage.remote_actors import RemoteActor
 
 RELAYED_TYPES = frozenset({"Create", "Update", "Delete", "Announce"})
@@ -46,17 +46,16 @@ async def receive(node: Services, incoming: Incoming, recipient: str | None) -> 
     if not same_origin(activity.iri, activity.actor):
         raise OriginMismatch(f"activity {activity.iri} is not on its actor's origin")
     normalized = node.jsonld.normalize(document)
-    async with node.db.transaction() as session:
-        stored = await inbox_items.store(
-            session,
-            activity_iri=activity.iri,
-            actor_iri=activity.actor,
-            type=activity.type,
-            recipient=recipient,
-            document=normalized,
-            now=node.clock.now(),
-            relayed_by=relayed_by,
-        )
+    item = inbox_items.NewItem(
+        activity_iri=activity.iri,
+        actor_iri=activity.actor,
+        type=activity.type,
+        recipient=recipient,
+        document=normalized,
+        received_at=node.clock.now(),
+        relayed_by=relayed_by,
+    )
+    stored = await node.inbox_writer.store(item)  # returns once its batch committed
     if stored:
         node.inbox_backlog.stored()
         node.wake_worker()
@@ -88,10 +87,10 @@ async def authenticate(
 
 
 async def refuse_blocked(node: Services, actor: str, key_id: str) -> None:
-    async with node.db.transaction() as session:
-        for host in {host_of(actor), host_of(key_id)}:
-            if await hosts.is_blocked(session, host):
-                raise Forbidden(f"{host} is blocked on this node")
+    """Domain blocks from the in-memory copy (re-read every few seconds: see storage.caches)."""
+    blocked = await node.domain_blocks.blocked_among({host_of(actor), host_of(key_id)})
+    if blocked:
+        raise Forbidden(f"{min(blocked)} is blocked on this node")
 
 
 async def verified_signer(

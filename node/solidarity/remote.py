@@ -1,11 +1,13 @@
 """Remote actors as this node knows them: fetched by signed GET, cached, refreshed on demand.
 
-Key lookup follows Mastodon: the cached key first; after a failed verification the caller asks
-again with refresh=True, once (key rotation). A key's owner is always the actor it came from.
+Key lookup follows Mastodon: the cached key first (in memory, else in the database); after a
+failed verification the caller asks again with refresh=True, once (key rotation). A key's owner
+is always the actor it came from. Every actor stored or marked gone here updates node.keys.
 """
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urldefrag
 
 from node.activitypub.objects import ACTOR_TYPES, ActorView, first_type, id_of, same_origin
@@ -37,16 +39,27 @@ async def fetch_actor(node: Services, iri: str, key_id: str | None = None) -> Re
         fetched = await node.fetcher.get_json(iri)
     except FetchStatus as exc:
         if exc.status == 410:
-            async with node.db.transaction() as session:
-                await remote_actors.mark_gone(session, iri, node.clock.now())
+            await mark_gone(node, iri)
             raise Gone(f"{iri} is gone (410)") from exc
         raise
     document = fetched.document
     if document.get("id") != iri:
         raise JsonLdError(f"{iri}: the document's id is {document.get('id')!r}")
     view = ActorView.from_document(document, key_id)
+    return await store(node, to_remote(view, node), document)
+
+
+async def store(node: Services, actor: RemoteActor, document: dict[str, Any]) -> RemoteActor:
     async with node.db.transaction() as session:
-        return await remote_actors.upsert(session, to_remote(view, node), document)
+        stored = await remote_actors.upsert(session, actor, document)
+    node.keys.forget(stored.iri)
+    return stored
+
+
+async def mark_gone(node: Services, iri: str) -> None:
+    async with node.db.transaction() as session:
+        await remote_actors.mark_gone(session, iri, node.clock.now())
+    node.keys.forget(iri)
 
 
 async def get_actor(node: Services, iri: str, *, refresh: bool = False) -> RemoteActor:
@@ -60,17 +73,13 @@ async def get_actor(node: Services, iri: str, *, refresh: bool = False) -> Remot
 
 async def actor_for_key(node: Services, key_id: str, *, refresh: bool = False) -> RemoteActor:
     """The actor owning key_id, with that key's PEM; JsonLdError if the key has no owner."""
-    if not refresh:
-        async with node.db.transaction() as session:
-            cached = await remote_actors.by_key_id(session, key_id)
-        if cached is not None and cached.key_id == key_id and cached.public_key_pem:
-            return cached
+    if not refresh and (cached := await cached_key(node, key_id)) is not None:
+        return cached
     document_url = urldefrag(key_id).url
     document = (await node.fetcher.get_json(document_url)).document
     if first_type(document) in ACTOR_TYPES and document.get("id") == document_url:
         view = ActorView.from_document(document, key_id)
-        async with node.db.transaction() as session:
-            actor = await remote_actors.upsert(session, to_remote(view, node), document)
+        actor = await store(node, to_remote(view, node), document)
     else:
         # a key document (owner) or a key-URL stub actor (GoToSocial): ask the owner itself
         owner = id_of(document.get("owner")) or id_of(document.get("id")) or ""
@@ -79,4 +88,17 @@ async def actor_for_key(node: Services, key_id: str, *, refresh: bool = False) -
         actor = await fetch_actor(node, owner, key_id)
     if actor.key_id != key_id or not actor.public_key_pem:
         raise JsonLdError(f"{actor.iri} does not publish the key {key_id}")
+    node.keys.put(key_id, actor)
     return actor
+
+
+async def cached_key(node: Services, key_id: str) -> RemoteActor | None:
+    """The actor owning key_id as stored, from memory when it was used lately."""
+    if (actor := node.keys.get(key_id)) is not None:
+        return actor
+    async with node.db.transaction() as session:
+        cached = await remote_actors.by_key_id(session, key_id)
+    if cached is None or cached.key_id != key_id or not cached.public_key_pem:
+        return None
+    node.keys.put(key_id, cached)
+    return cached

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import event, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -84,10 +85,11 @@ class Database:
         await self.engine.dispose()
 
 
-def dialect_insert(session: AsyncSession, table: Any) -> Any:
-    """An INSERT of the session's dialect (for its ON CONFLICT clauses). Only that dialect's
-    module is imported: a SQLite node never loads PostgreSQL's, nor the reverse."""
-    if session.get_bind().dialect.name == "postgresql":
+def dialect_insert(bind: AsyncSession | AsyncConnection, table: Any) -> Any:
+    """An INSERT of the session's (or connection's) dialect, for its ON CONFLICT clauses. Only
+    that dialect's module is imported: a SQLite node never loads PostgreSQL's, nor the reverse."""
+    dialect = bind.dialect if isinstance(bind, AsyncConnection) else bind.get_bind().dialect
+    if dialect.name == "postgresql":
         from sqlalchemy.dialects import postgresql
 
         return postgresql.insert(table)

@@ -10,6 +10,7 @@ covers its subdomains.
 from __future__ import annotations
 
 from collections.abc import Collection
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -192,7 +193,16 @@ async def blocked_among(session: AsyncSession, hosts: Collection[str]) -> set[st
     blocked = set(
         await session.scalars(select(DomainBlockRow.domain).where(DomainBlockRow.domain.in_(every)))
     )
-    return {host for host, suffixes in candidates.items() if blocked.intersection(suffixes)}
+    return covered(hosts, blocked)
+
+
+def covered(hosts: Collection[str], blocked: AbstractSet[str]) -> set[str]:
+    """Those of the hosts that one of the blocked domains covers (no I/O)."""
+    return {host for host in hosts if not blocked.isdisjoint(_suffixes(host))}
+
+
+async def blocked_domains(session: AsyncSession) -> frozenset[str]:
+    return frozenset(await session.scalars(select(DomainBlockRow.domain)))
 
 
 async def block(session: AsyncSession, domain: str, reason: str, now: datetime) -> DomainBlock:

@@ -6,14 +6,14 @@ Backlog bounds how many may wait: over its limit the inbox answers 503 instead o
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Table, func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from node.clock import Clock
 from node.errors import Overloaded
@@ -43,6 +43,33 @@ class InboxItem:
     relayed_by: str | None = None  # the relay that forwarded it, when its signer is not its actor
 
 
+@dataclass(frozen=True)
+class NewItem:
+    """A screened activity to store (relayed_by: the relay that forwarded it, if one did)."""
+
+    activity_iri: str
+    actor_iri: str
+    type: str
+    recipient: str | None
+    document: dict[str, Any]
+    received_at: datetime
+    relayed_by: str | None = None
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "activity_iri": self.activity_iri,
+            "actor_iri": self.actor_iri,
+            "type": self.type,
+            "recipient": self.recipient,
+            "document": self.document,
+            "state": leases.PENDING,
+            "attempts": 0,
+            "next_attempt_at": self.received_at,
+            "received_at": self.received_at,
+            "relayed_by": self.relayed_by,
+        }
+
+
 async def store(
     session: AsyncSession,
     *,
@@ -54,39 +81,43 @@ async def store(
     now: datetime,
     relayed_by: str | None = None,
 ) -> bool:
-    """Store the activity unless its id was seen before; True when it is new.
+    """Store the activity unless its id was seen before; True when it is new."""
+    item = NewItem(activity_iri, actor_iri, type, recipient, document, now, relayed_by)
+    return bool(await store_batch(await session.connection(), [item]))
 
-    One INSERT … ON CONFLICT DO NOTHING: a repeat, concurrent or not, inserts nothing (the
-    profile of the inbox showed the former SELECT + SAVEPOINT + INSERT among its costs).
+
+async def store_batch(conn: AsyncConnection, items: Sequence[NewItem]) -> set[str]:
+    """Store those not seen before; the activity ids that were new.
+
+    One INSERT … ON CONFLICT DO NOTHING in core SQL (no ORM): a repeat, in the batch or stored
+    before, concurrent or not, inserts nothing. The inbox profile showed the former
+    SELECT + SAVEPOINT + INSERT, and ORM sessions, among its costs.
     """
+    if not items:
+        return set()
     statement = (
-        _insert(session)
-        .values(
-            activity_iri=activity_iri,
-            actor_iri=actor_iri,
-            type=type,
-            recipient=recipient,
-            document=document,
-            state=leases.PENDING,
-            attempts=0,
-            next_attempt_at=now,
-            received_at=now,
-            relayed_by=relayed_by,
-        )
+        dialect_insert(conn, _TABLE)
         .on_conflict_do_nothing(index_elements=["activity_iri"])
-        .returning(_TABLE.c.id)
+        .returning(_TABLE.c.activity_iri)
     )
-    return (await session.execute(statement)).first() is not None
-
-
-def _insert(session: AsyncSession) -> Any:
-    return dialect_insert(session, _TABLE)
+    result = await conn.execute(statement, [item.row() for item in items])
+    return set(result.scalars())
 
 
 async def claim(
     session: AsyncSession, now: datetime, limit: int, lease: timedelta
 ) -> list[InboxItem]:
-    rows = await leases.claim_due(session, InboxItemRow, now, limit, lease)
+    t = _TABLE.c
+    columns = (
+        t.activity_iri,
+        t.actor_iri,
+        t.type,
+        t.recipient,
+        t.document,
+        t.attempts,
+        t.relayed_by,
+    )
+    rows = await leases.claim_due(session, _TABLE, now, limit, lease, columns)
     return [
         InboxItem(
             r.id,
@@ -102,10 +133,30 @@ async def claim(
     ]
 
 
+async def renew(
+    session: AsyncSession, ids: Collection[int], now: datetime, lease: timedelta
+) -> None:
+    """Extend the lease of these pending items, those whose lease still holds: an expired one
+    may have been claimed by another worker meanwhile."""
+    if not ids:
+        return
+    await session.execute(
+        update(_TABLE)
+        .where(
+            _TABLE.c.id.in_(list(ids)),
+            _TABLE.c.state == leases.PENDING,
+            _TABLE.c.locked_until >= now,
+        )
+        .values(locked_until=now + lease)
+    )
+
+
 async def finish(session: AsyncSession, item_id: int, now: datetime) -> None:
-    row = await session.get_one(InboxItemRow, item_id)
-    row.state, row.done_at, row.locked_until = DONE, now, None
-    row.attempts += 1
+    await session.execute(
+        update(_TABLE)
+        .where(_TABLE.c.id == item_id)
+        .values(state=DONE, done_at=now, locked_until=None, attempts=_TABLE.c.attempts + 1)
+    )
 
 
 async def retry(session: AsyncSession, item_id: int, now: datetime, error: str) -> None:

@@ -7,21 +7,29 @@ workers never take the same row; SQLite serialises writers, so the UPDATE is ato
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, Row, Table, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 PENDING = "pending"
-Row = TypeVar("Row")
 
 
 async def claim_due(
-    session: AsyncSession, table: type[Row], now: datetime, limit: int, lease: timedelta
-) -> list[Row]:
-    """Lease up to `limit` due rows of `table` until now + lease and return them."""
-    t: Any = table
+    session: AsyncSession,
+    table: Table,
+    now: datetime,
+    limit: int,
+    lease: timedelta,
+    columns: Sequence[ColumnElement[Any]],
+) -> list[Row[Any]]:
+    """Lease up to `limit` due rows of `table` until now + lease; their `columns`, by id.
+
+    One UPDATE … WHERE id IN (due ids) RETURNING, in core SQL.
+    """
+    t = table.c
     due = (
         select(t.id)
         .where(
@@ -34,15 +42,13 @@ async def claim_due(
     )
     if session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
-    ids = list(await session.scalars(due))
-    if not ids:
-        return []
-    await session.execute(
-        update(t).where(t.id.in_(ids)).values(locked_until=now + lease),
-        execution_options={"synchronize_session": False},
+    claimed = await session.execute(
+        update(table)
+        .where(t.id.in_(due.scalar_subquery()))
+        .values(locked_until=now + lease)
+        .returning(t.id, *columns)
     )
-    rows = await session.scalars(select(t).where(t.id.in_(ids)).order_by(t.id))
-    return list(rows)
+    return sorted(claimed, key=lambda row: int(row[0]))
 
 
 async def next_due(session: AsyncSession, table: type[Any]) -> datetime | None:

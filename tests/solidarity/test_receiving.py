@@ -165,6 +165,21 @@ async def test_malformed_oversized_and_wrong_type(
     assert await stored_count(node) == 0
 
 
+async def test_values_a_database_might_refuse_never_give_a_5xx(
+    client: httpx.AsyncClient, node: Services, alpha: str, remote: RemoteHost
+) -> None:
+    bob = remote.actor("bob")
+    now = node.clock.now()
+    long_type = {"id": f"{bob.iri}/x/long", "type": "D" * 65, "actor": bob.iri, "object": alpha}
+    refused = await post_signed(client, bob, INBOX, long_type, now)
+    assert refused.status_code == 400, refused.text
+    for key, content in (("nul", "a\u0000b"), ("surrogate", "a\ud800b")):
+        activity = create(bob, note(bob, key, content=content), key)
+        response = await post_signed(client, bob, INBOX, activity, now)
+        assert response.status_code in (202, 400), response.text
+    assert await stored_count(node) <= 2
+
+
 async def test_unknown_types_are_accepted_and_ignored(
     client: httpx.AsyncClient, node: Services, alpha: str, remote: RemoteHost
 ) -> None:

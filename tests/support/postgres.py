@@ -1,5 +1,5 @@
-"""PostgreSQL for tests: the admin URL from SN_TEST_POSTGRES_URL, statements run as admin,
-and dropping test databases reliably."""
+"""PostgreSQL for tests and benchmarks: the admin URL from SN_TEST_POSTGRES_URL, statements run
+as admin, and dropping their databases reliably. Imports nothing of the node."""
 
 from __future__ import annotations
 
