@@ -117,7 +117,7 @@ async def arrive(node: Services, call: StoredObject, arrival: Arrival, seen: See
             at=seen.at,
         )
         found = await candidates(session, node, call, arrival)
-        missing = await uncached(session, node, [call.actor_iri, arrival.actor_iri])
+        missing = await uncached(session, node, [call.actor_iri, arrival.actor_iri], found)
         sent = await amplify(session, node, call, arrival, found) if not missing else 0
     if found and missing:
         await cache_actors(node, sorted(missing))
@@ -128,8 +128,13 @@ async def arrive(node: Services, call: StoredObject, arrival: Arrival, seen: See
         node.wake_worker()
 
 
-async def uncached(session: AsyncSession, node: Services, iris: list[str]) -> set[str]:
-    remote_iris = {iri for iri in iris if not node.urls.is_local(iri)}
+async def uncached(
+    session: AsyncSession, node: Services, iris: list[str], found: list[Candidate]
+) -> set[str]:
+    """Which remote actors the Announces would address are not cached (none without any)."""
+    remote_iris = {iri for iri in iris if not node.urls.is_local(iri)} if found else set()
+    if not remote_iris:
+        return set()
     return remote_iris - await remote_actors.known_among(session, remote_iris)
 
 

@@ -30,11 +30,15 @@ class InboxQueue:
         node = self.node
         async with node.db.transaction() as session:
             items = await inbox_items.claim(session, node.clock.now(), limit, LEASE)
-        for item in items:
-            await self.process(item)
+        done = [item.id for item in items if await self.process(item)]
+        if done:
+            # effects are idempotent, so a crash before this only makes them run again
+            async with node.db.transaction() as session:
+                await inbox_items.finish(session, done, node.clock.now())
         return len(items)
 
-    async def process(self, item: InboxItem) -> None:
+    async def process(self, item: InboxItem) -> bool:
+        """Run the item's effects; False when it was settled otherwise (retry, rejection)."""
         node = self.node
         try:
             await handlers.handle(node, ActivityView.from_document(item.document))
@@ -43,16 +47,15 @@ class InboxQueue:
                 await self.settle(item, f"refused: {exc}", final=True)
             else:
                 await self.settle(item, str(exc), final=False)
-            return
+            return False
         except SolidarityError as exc:
             await self.settle(item, str(exc), final=True)
-            return
+            return False
         except Exception as exc:
             log.exception("inbox item %s (%s) failed", item.id, item.activity_iri)
             await self.settle(item, f"{type(exc).__name__}: {exc}", final=False)
-            return
-        async with node.db.transaction() as session:
-            await inbox_items.finish(session, item.id, node.clock.now())
+            return False
+        return True
 
     async def settle(self, item: InboxItem, reason: str, *, final: bool) -> None:
         async with self.node.db.transaction() as session:

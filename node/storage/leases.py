@@ -34,15 +34,14 @@ async def claim_due(
     )
     if session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
-    ids = list(await session.scalars(due))
-    if not ids:
-        return []
-    await session.execute(
-        update(t).where(t.id.in_(ids)).values(locked_until=now + lease),
+    rows = await session.scalars(
+        update(t)
+        .where(t.id.in_(due.scalar_subquery()))
+        .values(locked_until=now + lease)
+        .returning(t),
         execution_options={"synchronize_session": False},
     )
-    rows = await session.scalars(select(t).where(t.id.in_(ids)).order_by(t.id))
-    return list(rows)
+    return sorted(rows, key=lambda row: row.id)
 
 
 async def next_due(session: AsyncSession, table: type[Any]) -> datetime | None:
