@@ -15,7 +15,6 @@ from node.storage.tables import ActorRow
 ORGANIZATION = "organization"
 APPLICATION = "application"
 DEFAULT_MAX_HOPS = 6
-MAX_HOPS_RANGE = range(1, 21)
 
 
 @dataclass(frozen=True)
@@ -183,11 +182,6 @@ async def update_profile(
     if keys is not None:
         row.private_key_pem, row.public_key_pem = keys
     if max_hops is not None:
-        if max_hops not in MAX_HOPS_RANGE:
-            raise InvalidInput(
-                f"max hops must be from {MAX_HOPS_RANGE.start} to {MAX_HOPS_RANGE.stop - 1}, "
-                f"not {max_hops}"
-            )
         row.max_hops = max_hops
     row.updated_at = now
     await session.flush()
