@@ -87,7 +87,8 @@ async def candidates(
         ):
             continue
         found.append(Candidate(org, manual=verdict == "manual"))
-    return found
+    # claims lock index entries until commit; one order keeps two workers from crossing
+    return sorted(found, key=lambda candidate: candidate.org.id)
 
 
 @dataclass(frozen=True)
