@@ -42,7 +42,15 @@ def test_init_org_token_happy_path(tmp_path: Path) -> None:
     token = cli("token", "create", "alpha", env={"SN_DATA_DIR": data})
     assert token.returncode == 0 and token.stdout.strip().startswith("sn_")
     listed = cli("org", "list", "--data-dir", data)
-    assert "@alpha@node.example" in listed.stdout
+    assert "@alpha@node.example" in listed.stdout and "max hops 6" in listed.stdout
+    capped = cli("org", "update", "alpha", "--max-hops", "3", "--data-dir", data)
+    assert capped.returncode == 0, capped.stderr
+    assert "max hops 3" in cli("org", "list", "--data-dir", data).stdout
+    for bad in ("0", "21"):
+        refused = cli("org", "update", "alpha", "--max-hops", bad, "--data-dir", data)
+        assert refused.returncode == 1 and "max hops must be from 1 to 20" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert "max hops 3" in cli("org", "list", "--data-dir", data).stdout
 
 
 @pytest.mark.parametrize(

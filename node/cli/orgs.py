@@ -67,6 +67,12 @@ def org_create(
     help="Approve follow requests by hand, or accept them automatically.",
 )
 @click.option("--rotate-key", is_flag=True, help="Replace the signing key pair.")
+@click.option(
+    "--max-hops",
+    type=int,
+    default=None,
+    help="How far this organisation passes calls on at most (1-20, default 6).",
+)
 @click.pass_context
 def org_update(
     ctx: click.Context,
@@ -76,8 +82,9 @@ def org_update(
     summary: str | None,
     manually_approves_followers: bool | None,
     rotate_key: bool,
+    max_hops: int | None,
 ) -> None:
-    """Change an organisation's profile or key; followers receive an Update."""
+    """Change an organisation's profile, key or hop cap; followers receive profile changes."""
     settings = settings_for(ctx, data_dir)
 
     async def work(node: Services) -> None:
@@ -88,10 +95,15 @@ def org_update(
             summary=summary,
             manually_approves_followers=manually_approves_followers,
             rotate_key=rotate_key,
+            max_hops=max_hops,
         )
 
     run(with_services(settings, work))
-    click.echo(f"Updated {name}; followers will receive the change.")
+    profile = (display_name, summary, manually_approves_followers)
+    if rotate_key or any(value is not None for value in profile):
+        click.echo(f"Updated {name}; followers will receive the change.")
+    else:
+        click.echo(f"Updated {name}.")
 
 
 @org.command("list")
@@ -102,7 +114,8 @@ def org_list(ctx: click.Context, data_dir: Path | None) -> None:
     settings = settings_for(ctx, data_dir)
     urls = Urls(settings.base_url)
     for actor in run(with_db(settings, organisations.list_all)):
-        click.echo(f"@{urls.acct(actor.username).removeprefix('acct:')}\t{actor.display_name}")
+        handle = urls.acct(actor.username).removeprefix("acct:")
+        click.echo(f"@{handle}\t{actor.display_name}\tmax hops {actor.max_hops}")
 
 
 @main.group()

@@ -3,31 +3,36 @@
 A call arrives by a Create from its author (hop 0) or by an Announce carrying `hop`; every local
 organisation that has the sender as an ally, and whose policy matches, announces the original
 object once (the unique row in storage.amplifications decides), with `via` = the activity it
-arrived by and `hop` = incoming hop + 1. Never by the call's author, never past
-min(maxHops, ORG_MAX_HOPS), never after the deadline, never for non-public or deleted calls.
-Local organisations are not delivered to, so each sent Announce is also considered here.
+arrived by and `hop` = incoming hop + 1. Never by the call's author, never past the call's
+maxHops (default 6) nor the organisation's own max_hops, never after the deadline, never for
+non-public or deleted calls. Local organisations are not delivered to, so each sent Announce is
+also considered here. An arrival's cascade entry, the claims, the Announces and their delivery
+rows commit together in one transaction (two when an actor to address must be fetched first).
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
+from collections import deque
 from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.activitypub.objects import cascade_marks
 from node.activitypub.render_objects import announce_to_as
 from node.errors import InvalidInput, NotFound, SolidarityError
 from node.services import Services
 from node.solidarity import allies, deliveries, remote
-from node.storage import actors, amplifications, cascade, objects, outbox
 from node.storage import allies as ally_rows
+from node.storage import amplifications, cascade, objects, outbox, remote_actors
 from node.storage.actors import LocalActor
 from node.storage.amplifications import PENDING, REJECTED, SENT, WITHDRAWN, Amplification
 from node.storage.objects import StoredObject
 
 log = logging.getLogger("node.amplification")
 DEFAULT_MAX_HOPS = 6
-ORG_MAX_HOPS = 6
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,14 @@ class Arrival:
     activity_iri: str
     actor_iri: str
     hop: int
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A local organisation that would amplify an arrival; manual: a member decides."""
+
+    org: LocalActor
+    manual: bool
 
 
 def is_open(node: Services, call: StoredObject) -> bool:
@@ -50,87 +63,174 @@ def is_open(node: Services, call: StoredObject) -> bool:
     )
 
 
-def hop_limit(call: StoredObject) -> int:
+def hop_limit(call: StoredObject, org: LocalActor | None = None) -> int:
+    """How far the call may travel: its maxHops, and the organisation's own cap."""
     wanted = call.fields.max_hops
-    return min(DEFAULT_MAX_HOPS if wanted is None else wanted, ORG_MAX_HOPS)
+    limit = DEFAULT_MAX_HOPS if wanted is None else wanted
+    return limit if org is None else min(limit, org.max_hops)
 
 
-async def consider(node: Services, call: StoredObject, arrival: Arrival) -> None:
-    """Amplify for every local organisation whose ally sent this and whose policy matches."""
+async def candidates(
+    session: AsyncSession, node: Services, call: StoredObject, arrival: Arrival
+) -> list[Candidate]:
+    """The organisations whose ally sent this, whose policy matches and whose cap allows."""
     if not is_open(node, call) or arrival.hop + 1 > hop_limit(call):
-        return
-    async with node.db.transaction() as session:
-        found = await ally_rows.naming(session, arrival.actor_iri)
-    for ally in found:
+        return []
+    found = []
+    for ally, org in await ally_rows.naming_with_organisations(session, arrival.actor_iri):
         verdict = allies.decision(ally, call.fields)
-        if verdict is not None:
-            await amplify_for(node, ally.actor_id, call, arrival, manual=verdict == "manual")
+        if (
+            verdict is None
+            or org.is_deleted
+            or node.urls.actor(org.username) == call.actor_iri  # never back to the origin
+            or arrival.hop + 1 > hop_limit(call, org)
+        ):
+            continue
+        found.append(Candidate(org, manual=verdict == "manual"))
+    # claims lock index entries until commit; one order keeps two workers from crossing
+    return sorted(found, key=lambda candidate: candidate.org.id)
 
 
-async def amplify_for(
-    node: Services, actor_id: int, call: StoredObject, arrival: Arrival, *, manual: bool
-) -> None:
+@dataclass(frozen=True)
+class Seen:
+    """The cascade entry of an arrival, as the activity said it: type, via and hop."""
+
+    type: str
+    via: str | None
+    hop: int | None
+    at: datetime
+
+
+async def arrive(node: Services, call: StoredObject, arrival: Arrival, seen: Seen | None) -> None:
+    """Record the arrival in the cascade (unless `seen` is None: a relay passing the call on
+    is no step of it) and amplify for every organisation it concerns.
+
+    Actors the Announces address are fetched before the writing transaction when not cached,
+    so no network I/O runs inside one."""
     async with node.db.transaction() as session:
-        org = await actors.by_id(session, actor_id)
-        if org.is_deleted or node.urls.actor(org.username) == call.actor_iri:
-            return  # never back to the origin
-        row = await amplifications.claim(
-            session,
-            actor_id=actor_id,
-            object_iri=call.iri,
-            state=PENDING if manual else SENT,
-            through_iri=arrival.actor_iri,
-            via_iri=arrival.activity_iri,
-            hop=arrival.hop + 1,
-            announce_iri=None if manual else node.urls.activity(uuid.uuid4().hex),
-            now=node.clock.now(),
-        )
-    if row is not None and row.state == SENT:
-        await announce(node, org, call, row)
+        if seen is not None:
+            await cascade.add(
+                session,
+                activity_iri=arrival.activity_iri,
+                object_iri=call.iri,
+                type=seen.type,
+                actor_iri=arrival.actor_iri,
+                via_iri=seen.via,
+                hop=seen.hop,
+                at=seen.at,
+            )
+        found = await candidates(session, node, call, arrival)
+        missing = await uncached(session, node, [call.actor_iri, arrival.actor_iri], found)
+        sent = await amplify(session, node, call, arrival, found) if not missing else 0
+    if found and missing:
+        await cache_actors(node, sorted(missing))
+        async with node.db.transaction() as session:
+            found = await candidates(session, node, call, arrival)
+            sent = await amplify(session, node, call, arrival, found)
+    if sent:
+        node.wake_worker()
 
 
-async def announce(node: Services, org: LocalActor, call: StoredObject, row: Amplification) -> None:
-    """Send the organisation's Announce, record it, and let local allies of it follow on."""
+async def uncached(
+    session: AsyncSession, node: Services, iris: list[str], found: list[Candidate]
+) -> set[str]:
+    """Which remote actors the Announces would address are not cached (none without any)."""
+    remote_iris = {iri for iri in iris if not node.urls.is_local(iri)} if found else set()
+    if not remote_iris:
+        return set()
+    return remote_iris - await remote_actors.known_among(session, remote_iris)
+
+
+async def amplify(
+    session: AsyncSession,
+    node: Services,
+    call: StoredObject,
+    arrival: Arrival,
+    found: list[Candidate],
+) -> int:
+    """Claim and announce for each candidate, then for local allies of those that announced,
+    and so on; returns how many Announces were queued."""
+    waiting = deque([(arrival, found)])
+    sent = 0
+    while waiting:
+        arrival, found = waiting.popleft()
+        for candidate in found:
+            row = await claim(session, node, candidate, call, arrival)
+            if row is not None and row.state == SENT:
+                onward = await announce(session, node, candidate.org, call, row)
+                sent += 1
+                waiting.append((onward, await candidates(session, node, call, onward)))
+    return sent
+
+
+async def claim(
+    session: AsyncSession,
+    node: Services,
+    candidate: Candidate,
+    call: StoredObject,
+    arrival: Arrival,
+) -> Amplification | None:
+    return await amplifications.claim(
+        session,
+        actor_id=candidate.org.id,
+        object_iri=call.iri,
+        state=PENDING if candidate.manual else SENT,
+        through_iri=arrival.actor_iri,
+        via_iri=arrival.activity_iri,
+        hop=arrival.hop + 1,
+        announce_iri=None if candidate.manual else node.urls.activity(uuid.uuid4().hex),
+        now=node.clock.now(),
+    )
+
+
+async def announce(
+    session: AsyncSession, node: Services, org: LocalActor, call: StoredObject, row: Amplification
+) -> Arrival:
+    """Record the organisation's Announce and queue its deliveries; returns it as an arrival
+    for local allies of the organisation."""
     org_iri = node.urls.actor(org.username)
     assert row.announce_iri is not None
-    also = [call.actor_iri]
-    if row.through_iri and row.through_iri not in (call.actor_iri, org_iri):
-        also.append(row.through_iri)
-    await cache_actors(node, also)
     now = node.clock.now()
     document = announce_to_as(
         row.announce_iri,
         org_iri,
         call.iri,
         followers=node.urls.followers(org.username),
-        also=also,
+        also=addressed(call, row.through_iri, org_iri),
         via=row.via_iri,
         hop=row.hop,
         published=now,
     )
-    async with node.db.transaction() as session:
-        await outbox.record(
-            session,
-            iri=row.announce_iri,
-            actor_id=org.id,
-            type="Announce",
-            object_iri=call.iri,
-            visibility="public",
-            document=document,
-            published=now,
-        )
-        await cascade.add(
-            session,
-            activity_iri=row.announce_iri,
-            object_iri=call.iri,
-            type="Announce",
-            actor_iri=org_iri,
-            via_iri=row.via_iri,
-            hop=row.hop,
-            at=now,
-        )
-    await deliveries.send(node, org, document)
-    await consider(node, call, Arrival(row.announce_iri, org_iri, row.hop))
+    await outbox.record(
+        session,
+        iri=row.announce_iri,
+        actor_id=org.id,
+        type="Announce",
+        object_iri=call.iri,
+        visibility="public",
+        document=document,
+        published=now,
+    )
+    await cascade.add(
+        session,
+        activity_iri=row.announce_iri,
+        object_iri=call.iri,
+        type="Announce",
+        actor_iri=org_iri,
+        via_iri=row.via_iri,
+        hop=row.hop,
+        at=now,
+    )
+    await deliveries.queue(session, node, org, document)
+    return Arrival(row.announce_iri, org_iri, row.hop)
+
+
+def addressed(call: StoredObject, through_iri: str | None, org_iri: str) -> list[str]:
+    """Whom an Announce cc's besides the followers: the author, and the ally it came through."""
+    also = [call.actor_iri]
+    if through_iri and through_iri not in (call.actor_iri, org_iri):
+        also.append(through_iri)
+    return also
 
 
 async def cache_actors(node: Services, iris: list[str]) -> None:
@@ -149,18 +249,8 @@ async def cache_actors(node: Services, iris: list[str]) -> None:
 
 async def on_create(node: Services, activity_iri: str, call: StoredObject) -> None:
     """A call's Create, received or published here: the root of its cascade (hop 0)."""
-    async with node.db.transaction() as session:
-        await cascade.add(
-            session,
-            activity_iri=activity_iri,
-            object_iri=call.iri,
-            type="Create",
-            actor_iri=call.actor_iri,
-            via_iri=None,
-            hop=0,
-            at=call.published,
-        )
-    await consider(node, call, Arrival(activity_iri, call.actor_iri, 0))
+    seen = Seen("Create", None, 0, call.published)
+    await arrive(node, call, Arrival(activity_iri, call.actor_iri, 0), seen)
 
 
 async def wanted_from(node: Services, actor_iri: str) -> bool:
@@ -182,19 +272,9 @@ async def on_announce(
     if call.kind != "call":
         return
     via, hop = cascade_marks(dict(document))
-    async with node.db.transaction() as session:
-        await cascade.add(
-            session,
-            activity_iri=activity_iri,
-            object_iri=call.iri,
-            type="Announce",
-            actor_iri=actor_iri,
-            via_iri=via,
-            hop=hop,
-            at=node.clock.now(),
-        )
     incoming = hop if hop is not None else (0 if actor_iri == call.actor_iri else 1)
-    await consider(node, call, Arrival(activity_iri, actor_iri, incoming))
+    seen = Seen("Announce", via, hop, node.clock.now())
+    await arrive(node, call, Arrival(activity_iri, actor_iri, incoming), seen)
 
 
 async def on_withdrawn(node: Services, object_iri: str) -> None:
@@ -235,16 +315,28 @@ async def decide(
     still_open = call is not None and is_open(node, call)
     state = SENT if approve and still_open else REJECTED if not approve else WITHDRAWN
     announce_iri = node.urls.activity(uuid.uuid4().hex) if state == SENT else None
+    if state == SENT and call is not None:
+        await cache_actors(node, addressed(call, row.through_iri, node.urls.actor(org.username)))
     async with node.db.transaction() as session:
         if not await amplifications.decide(session, row.id, state, announce_iri, node.clock.now()):
             raise InvalidInput(f"amplification {amplification_id} was decided meanwhile")
         decided = await amplifications.get(session, row.id)
-    assert decided is not None
+        assert decided is not None
+        if state == SENT and call is not None:
+            await announce_and_follow(session, node, org, call, decided)
     if state == WITHDRAWN:
         raise InvalidInput("the call was deleted or its deadline passed; nothing was sent")
-    if state == SENT and call is not None:
-        await announce(node, org, call, decided)
+    if state == SENT:
+        node.wake_worker()
     return decided
+
+
+async def announce_and_follow(
+    session: AsyncSession, node: Services, org: LocalActor, call: StoredObject, row: Amplification
+) -> None:
+    """A member's Announce, and the local allies of the organisation following on."""
+    onward = await announce(session, node, org, call, row)
+    await amplify(session, node, call, onward, await candidates(session, node, call, onward))
 
 
 async def by_hand(node: Services, org: LocalActor, call: StoredObject) -> Amplification:
@@ -260,21 +352,15 @@ async def by_hand(node: Services, org: LocalActor, call: StoredObject) -> Amplif
         arrival = Arrival(nearest.activity_iri, nearest.actor_iri, nearest.hop or 0)
     else:
         arrival = Arrival(call.iri, call.actor_iri, 0)
-    if arrival.hop + 1 > hop_limit(call):
-        raise InvalidInput(f"{call.iri} has travelled its {hop_limit(call)} hops")
+    if arrival.hop + 1 > hop_limit(call, org):
+        limit = hop_limit(call, org)
+        raise InvalidInput(f"{call.iri} has travelled its {limit} hops (for {org.username})")
+    await cache_actors(node, addressed(call, arrival.actor_iri, node.urls.actor(org.username)))
     async with node.db.transaction() as session:
-        row = await amplifications.claim(
-            session,
-            actor_id=org.id,
-            object_iri=call.iri,
-            state=SENT,
-            through_iri=arrival.actor_iri,
-            via_iri=arrival.activity_iri,
-            hop=arrival.hop + 1,
-            announce_iri=node.urls.activity(uuid.uuid4().hex),
-            now=node.clock.now(),
-        )
-    if row is None:
+        claimed = await claim(session, node, Candidate(org, manual=False), call, arrival)
+        if claimed is not None:
+            await announce_and_follow(session, node, org, call, claimed)
+    if claimed is None:
         raise InvalidInput(f"{org.username} has already amplified (or queued) {call.iri}")
-    await announce(node, org, call, row)
-    return row
+    node.wake_worker()
+    return claimed

@@ -59,20 +59,34 @@ async def send(
     The actor's followers collection expands to its followers' (shared) inboxes; other
     remote actors need to be in the cache. Wakes the in-process worker (node.wake_worker).
     """
+    async with node.db.transaction() as session:
+        added = await queue(session, node, actor, activity, extra_inboxes=extra_inboxes)
+    if added:
+        node.wake_worker()
+    return added
+
+
+async def queue(
+    session: AsyncSession,
+    node: Services,
+    actor: LocalActor,
+    activity: Mapping[str, Any],
+    *,
+    extra_inboxes: Iterable[str] = (),
+) -> int:
+    """send() inside the caller's transaction, so the rows commit with what caused them;
+    the caller wakes the worker once it has committed."""
     activity_iri = activity.get("id")
     if not isinstance(activity_iri, str) or not node.urls.is_local(activity_iri):
         raise InvalidInput(f"an activity to send needs an id on this node, not {activity_iri!r}")
     body = audience.serialise(activity)
-    async with node.db.transaction() as session:
-        targets = await _resolve(session, node, actor, activity, extra_inboxes)
-        blocked = await hosts.blocked_among(session, {audience.authority(i) for i in targets})
-        inboxes = [inbox for inbox in targets if audience.authority(inbox) not in blocked]
-        added = await deliveries.enqueue(
-            session, activity_iri, actor.id, body, inboxes, node.clock.now()
-        )
+    targets = await _resolve(session, node, actor, activity, extra_inboxes)
+    blocked = await hosts.blocked_among(session, {audience.authority(i) for i in targets})
+    inboxes = [inbox for inbox in targets if audience.authority(inbox) not in blocked]
+    added = await deliveries.enqueue(
+        session, activity_iri, actor.id, body, inboxes, node.clock.now()
+    )
     log.debug("queued %s for %d inboxes (%d blocked)", activity_iri, added, len(blocked))
-    if added:
-        node.wake_worker()
     return added
 
 

@@ -41,10 +41,17 @@ class InboxQueue:
         async with node.db.transaction() as session:
             items = await inbox_items.claim(session, node.clock.now(), limit, LEASE)
         async with self.leased({item.id for item in items}) as held:
+            done = []
             for item in items:
                 await node.inbox_writer.until_idle(DEFER_AT_MOST)
-                await self.process(item)
-                held.discard(item.id)
+                if await self.process(item):
+                    done.append(item.id)  # leased until finished below
+                else:
+                    held.discard(item.id)  # settled: retry or rejection
+            if done:
+                # effects are idempotent, so a crash before this only makes them run again
+                async with node.db.transaction() as session:
+                    await inbox_items.finish(session, done, node.clock.now())
         return len(items)
 
     @contextlib.asynccontextmanager
@@ -71,7 +78,8 @@ class InboxQueue:
             except Exception:
                 log.exception("could not renew the lease of inbox items %s", sorted(held))
 
-    async def process(self, item: InboxItem) -> None:
+    async def process(self, item: InboxItem) -> bool:
+        """Run the item's effects; False when it was settled otherwise (retry, rejection)."""
         node = self.node
         try:
             await relayed.dispatch(node, ActivityView.from_document(item.document), item.relayed_by)
@@ -80,16 +88,15 @@ class InboxQueue:
                 await self.settle(item, f"refused: {exc}", final=True)
             else:
                 await self.settle(item, str(exc), final=False)
-            return
+            return False
         except SolidarityError as exc:
             await self.settle(item, str(exc), final=True)
-            return
+            return False
         except Exception as exc:
             log.exception("inbox item %s (%s) failed", item.id, item.activity_iri)
             await self.settle(item, f"{type(exc).__name__}: {exc}", final=False)
-            return
-        async with node.db.transaction() as session:
-            await inbox_items.finish(session, item.id, node.clock.now())
+            return False
+        return True
 
     async def settle(self, item: InboxItem, reason: str, *, final: bool) -> None:
         async with self.node.db.transaction() as session:

@@ -22,6 +22,7 @@ from node.urls import Urls, check_username
 
 MAX_DISPLAY_NAME = 100
 MAX_SUMMARY = 5000
+MIN_HOPS, MAX_HOPS = 1, 20
 
 
 def instance_username(urls: Urls) -> str:
@@ -92,8 +93,10 @@ async def update(
     summary: str | None = None,
     manually_approves_followers: bool | None = None,
     rotate_key: bool = False,
+    max_hops: int | None = None,
 ) -> LocalActor:
-    """Change the profile (or the key) and send Update(actor) to every follower.
+    """Change the profile (or the key) and send Update(actor) to every follower; max_hops,
+    the organisation's own cap on how far it passes calls on, is not part of the profile.
 
     After a key rotation the Update is signed with the new key: receivers that cached the old
     one fail to verify, refetch the actor once and find the new key (Mastodon does the same).
@@ -102,6 +105,7 @@ async def update(
         raise InvalidInput(f"display name is longer than {MAX_DISPLAY_NAME} characters")
     if summary is not None and len(summary) > MAX_SUMMARY:
         raise InvalidInput(f"summary is longer than {MAX_SUMMARY} characters")
+    check_max_hops(max_hops)
     keys = None
     if rotate_key:
         pair = await asyncio.to_thread(generate_key_pair)
@@ -115,11 +119,23 @@ async def update(
             summary=summary,
             manually_approves_followers=manually_approves_followers,
             keys=keys,
+            max_hops=max_hops,
         )
-    document = await profiles.actor_document(node, name)
-    update = render.update_to_as(node.urls.activity(uuid.uuid4().hex), document, node.urls)
-    await deliveries.send(node, actor, update)
+    profile = (display_name, summary, manually_approves_followers, keys)
+    if any(value is not None for value in profile):
+        document = await profiles.actor_document(node, name)
+        update = render.update_to_as(node.urls.activity(uuid.uuid4().hex), document, node.urls)
+        await deliveries.send(node, actor, update)
     return actor
+
+
+def check_max_hops(max_hops: int | None) -> None:
+    if max_hops is None:
+        return
+    if isinstance(max_hops, bool) or not isinstance(max_hops, int):
+        raise InvalidInput(f"max hops must be a whole number, not {max_hops!r}")
+    if not MIN_HOPS <= max_hops <= MAX_HOPS:
+        raise InvalidInput(f"max hops must be from {MIN_HOPS} to {MAX_HOPS}, not {max_hops}")
 
 
 async def get(db: Database, name: str) -> LocalActor:

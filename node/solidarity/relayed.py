@@ -79,4 +79,4 @@ async def passed_on(node: Services, activity: ActivityView) -> None:
     if stored is None or stored.kind != "call":
         return
     arrival = amplification.Arrival(activity.iri, stored.actor_iri, 0)
-    await amplification.consider(node, stored, arrival)
+    await amplification.arrive(node, stored, arrival, None)

@@ -14,6 +14,7 @@ from node.storage.tables import ActorRow
 
 ORGANIZATION = "organization"
 APPLICATION = "application"
+DEFAULT_MAX_HOPS = 6
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class LocalActor:
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None
+    max_hops: int = DEFAULT_MAX_HOPS  # how far this organisation passes calls on
 
     @property
     def is_deleted(self) -> bool:
@@ -56,6 +58,7 @@ def to_view(row: ActorRow) -> LocalActor:
         created_at=row.created_at,
         updated_at=row.updated_at,
         deleted_at=row.deleted_at,
+        max_hops=row.max_hops,
     )
 
 
@@ -83,6 +86,7 @@ async def insert(session: AsyncSession, new: NewActor, now: datetime) -> LocalAc
         fields=[{"name": n, "value": v} for n, v in new.fields],
         private_key_pem=new.private_key_pem,
         public_key_pem=new.public_key_pem,
+        max_hops=DEFAULT_MAX_HOPS,
         created_at=now,
         updated_at=now,
     )
@@ -161,6 +165,7 @@ async def update_profile(
     summary: str | None = None,
     manually_approves_followers: bool | None = None,
     keys: tuple[str, str] | None = None,
+    max_hops: int | None = None,
 ) -> LocalActor:
     """Change what was given (keys as (private_pem, public_pem)); bumps updated_at."""
     row = await session.scalar(
@@ -176,6 +181,8 @@ async def update_profile(
         row.manually_approves_followers = manually_approves_followers
     if keys is not None:
         row.private_key_pem, row.public_key_pem = keys
+    if max_hops is not None:
+        row.max_hops = max_hops
     row.updated_at = now
     await session.flush()
     return to_view(row)

@@ -9,7 +9,9 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from node.storage.tables import AllyRow
+from node.storage import actors
+from node.storage.actors import LocalActor
+from node.storage.tables import ActorRow, AllyRow
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,19 @@ async def naming(session: AsyncSession, ally_iri: str) -> list[Ally]:
         select(AllyRow).where(AllyRow.ally_iri == ally_iri).order_by(AllyRow.id)
     )
     return [_view(row) for row in rows]
+
+
+async def naming_with_organisations(
+    session: AsyncSession, ally_iri: str
+) -> list[tuple[Ally, LocalActor]]:
+    """Every local organisation's ally row for this actor, with the organisation."""
+    rows = await session.execute(
+        select(AllyRow, ActorRow)
+        .join(ActorRow, ActorRow.id == AllyRow.actor_id)
+        .where(AllyRow.ally_iri == ally_iri)
+        .order_by(AllyRow.id)
+    )
+    return [(_view(ally), actors.to_view(org)) for ally, org in rows]
 
 
 async def remove(session: AsyncSession, actor_id: int, ally_id: int) -> bool:

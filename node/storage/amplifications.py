@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.storage.tables import AmplificationRow
@@ -20,6 +21,8 @@ PENDING = "pending"
 SENT = "sent"
 REJECTED = "rejected"
 WITHDRAWN = "withdrawn"
+
+_TABLE: Table = AmplificationRow.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -62,23 +65,34 @@ async def claim(
     now: datetime,
 ) -> Amplification | None:
     """The new row, or None when this organisation already has one for the call."""
-    row = AmplificationRow(
-        actor_id=actor_id,
-        object_iri=object_iri,
-        state=state,
-        through_iri=through_iri,
-        via_iri=via_iri,
-        hop=hop,
-        announce_iri=announce_iri,
-        created_at=now,
-        decided_at=now if state == SENT else None,
+    values = {
+        "actor_id": actor_id,
+        "object_iri": object_iri,
+        "state": state,
+        "through_iri": through_iri,
+        "via_iri": via_iri,
+        "hop": hop,
+        "announce_iri": announce_iri,
+        "created_at": now,
+        "decided_at": now if state == SENT else None,
+    }
+    statement = (
+        _insert(session)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["actor_id", "object_iri"])
+        .returning(_TABLE.c.id)
     )
-    try:
-        async with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
+    new_id = await session.scalar(statement)
+    if new_id is None:
         return None
-    return _view(row)
+    return Amplification(
+        new_id, actor_id, object_iri, state, through_iri, via_iri, hop, announce_iri, now
+    )
+
+
+def _insert(session: AsyncSession) -> Any:
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_TABLE)
 
 
 async def get(session: AsyncSession, amplification_id: int) -> Amplification | None:

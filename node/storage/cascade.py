@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.storage.tables import CascadeEntryRow
+
+_TABLE: Table = CascadeEntryRow.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -52,25 +55,26 @@ async def add(
     at: datetime,
 ) -> bool:
     """Record the activity; False when it was already recorded."""
-    if await session.scalar(
-        select(CascadeEntryRow.id).where(CascadeEntryRow.activity_iri == activity_iri)
-    ):
-        return False
-    row = CascadeEntryRow(
-        activity_iri=activity_iri,
-        object_iri=object_iri,
-        type=type,
-        actor_iri=actor_iri,
-        via_iri=via_iri,
-        hop=hop,
-        at=at,
+    statement = (
+        _insert(session)
+        .values(
+            activity_iri=activity_iri,
+            object_iri=object_iri,
+            type=type,
+            actor_iri=actor_iri,
+            via_iri=via_iri,
+            hop=hop,
+            at=at,
+        )
+        .on_conflict_do_nothing(index_elements=["activity_iri"])
+        .returning(_TABLE.c.id)
     )
-    try:
-        async with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        return False
-    return True
+    return await session.scalar(statement) is not None
+
+
+def _insert(session: AsyncSession) -> Any:
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_TABLE)
 
 
 async def of_object(session: AsyncSession, object_iri: str) -> list[Entry]:

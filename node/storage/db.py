@@ -1,6 +1,7 @@
 """The database handle: one async engine and session factory per process.
 
-SQLite runs in WAL mode with foreign keys on and a busy timeout; PostgreSQL through asyncpg.
+SQLite runs in WAL mode with foreign keys on and a busy timeout, through one connection per
+process (transactions take turns; none may open another inside it); PostgreSQL through asyncpg.
 Opening a Database does no I/O; `check()` proves the database answers and is migrated.
 """
 
@@ -44,7 +45,10 @@ def is_sqlite(url: str) -> bool:
 
 def make_engine(url: str) -> AsyncEngine:
     if is_sqlite(url):
-        engine = create_async_engine(url, connect_args={"timeout": 10})
+        # One connection per process: SQLite takes one writer at a time anyway, and a second
+        # connection waiting for the write lock sleeps in SQLite's busy handler (backing off up
+        # to 100 ms) where waiting for the pool is woken as soon as the first one is done.
+        engine = create_async_engine(url, connect_args={"timeout": 10}, pool_size=1, max_overflow=0)
         event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)

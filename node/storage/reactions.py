@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.storage.tables import ReactionRow
+
+_TABLE: Table = ReactionRow.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -32,23 +34,26 @@ async def add(
     document: dict[str, Any],
     now: datetime,
 ) -> bool:
-    if await get(session, activity_iri) is not None:
-        return False
-    try:
-        async with session.begin_nested():
-            session.add(
-                ReactionRow(
-                    activity_iri=activity_iri,
-                    type=type,
-                    actor_iri=actor_iri,
-                    object_iri=object_iri,
-                    document=document,
-                    created_at=now,
-                )
-            )
-    except IntegrityError:
-        return False
-    return True
+    """Keep the reaction; False when this activity was already kept."""
+    statement = (
+        _insert(session)
+        .values(
+            activity_iri=activity_iri,
+            type=type,
+            actor_iri=actor_iri,
+            object_iri=object_iri,
+            document=document,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["activity_iri"])
+        .returning(_TABLE.c.id)
+    )
+    return await session.scalar(statement) is not None
+
+
+def _insert(session: AsyncSession) -> Any:
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_TABLE)
 
 
 async def get(session: AsyncSession, activity_iri: str) -> Reaction | None:

@@ -6,7 +6,7 @@ node.activitypub.objects.ActorView); this module trusts nothing else.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -95,6 +95,18 @@ def _filled(row: RemoteActorRow, actor: RemoteActor, document: dict[str, Any]) -
 async def by_iri(session: AsyncSession, iri: str) -> RemoteActor | None:
     row = await session.scalar(select(RemoteActorRow).where(RemoteActorRow.iri == iri))
     return None if row is None else to_view(row)
+
+
+async def known_among(session: AsyncSession, iris: Collection[str]) -> set[str]:
+    """Those of these actors that are cached and not gone."""
+    if not iris:
+        return set()
+    found = await session.scalars(
+        select(RemoteActorRow.iri).where(
+            RemoteActorRow.iri.in_(list(iris)), RemoteActorRow.gone_at.is_(None)
+        )
+    )
+    return set(found)
 
 
 async def by_key_id(session: AsyncSession, key_id: str) -> RemoteActor | None:

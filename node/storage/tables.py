@@ -39,6 +39,7 @@ class ActorRow(Base):
     icon_url: Mapped[str | None] = mapped_column(String(2048), default=None)
     private_key_pem: Mapped[str] = mapped_column(Text)
     public_key_pem: Mapped[str] = mapped_column(Text)
+    max_hops: Mapped[int] = mapped_column(Integer, default=6, server_default="6")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     deleted_at: Mapped[datetime | None] = mapped_column(default=None)

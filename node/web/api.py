@@ -1,4 +1,4 @@
-"""The JSON API under /api/v1 (DESIGN §5): follows and followers, for now.
+"""The JSON API under /api/v1 (DESIGN §5): the organisation itself, follows and followers.
 
 Every route needs a bearer token; errors are {"error": ...} with a 4xx status.
 """
@@ -12,7 +12,9 @@ from starlette.responses import Response
 
 from node.activitypub.inbox import parse_json_object
 from node.errors import InvalidInput
-from node.solidarity import following
+from node.services import Services
+from node.solidarity import following, organisations
+from node.storage.actors import LocalActor
 from node.storage.follows import Follow
 from node.web import auth
 from node.web.inbox import read_body
@@ -20,6 +22,13 @@ from node.web.responses import json_response
 from node.web.services import services
 
 MAX_JSON = 64 * 1024
+PROFILE_FIELDS: dict[str, type] = {
+    "display_name": str,
+    "summary": str,
+    "manually_approves_followers": bool,
+    "max_hops": int,
+}
+TYPE_NAMES = {str: "a string", bool: "true or false", int: "a whole number"}
 
 
 async def read_json(request: Request) -> dict[str, Any]:
@@ -78,3 +87,42 @@ async def decide_follower(request: Request) -> Response:
         raise InvalidInput("use /api/v1/followers/approve or /api/v1/followers/reject")
     decided = await following.decide(services(request), org, actor, accept)
     return json_response(follow_json(decided, outgoing=False))
+
+
+def organisation_json(node: Services, org: LocalActor) -> dict[str, Any]:
+    return {
+        "name": org.username,
+        "actor": node.urls.actor(org.username),
+        "display_name": org.display_name,
+        "summary": org.summary,
+        "manually_approves_followers": org.manually_approves_followers,
+        "max_hops": org.max_hops,
+    }
+
+
+async def show_organisation(request: Request) -> Response:
+    org = await auth.organisation(request)
+    return json_response(organisation_json(services(request), org))
+
+
+async def update_organisation(request: Request) -> Response:
+    """Change the profile or the hop cap of the token's organisation; fields left out stay."""
+    org = await auth.organisation(request)
+    body = await read_json(request)
+    unknown = set(body) - set(PROFILE_FIELDS)
+    if unknown:
+        raise InvalidInput(f"unknown fields: {', '.join(sorted(unknown))}")
+    for name, kind in PROFILE_FIELDS.items():
+        value = body.get(name)
+        if value is not None and (type(value) is not kind):
+            raise InvalidInput(f"'{name}' must be {TYPE_NAMES[kind]}")
+    node = services(request)
+    updated = await organisations.update(
+        node,
+        org.username,
+        display_name=body.get("display_name"),
+        summary=body.get("summary"),
+        manually_approves_followers=body.get("manually_approves_followers"),
+        max_hops=body.get("max_hops"),
+    )
+    return json_response(organisation_json(node, updated))

@@ -63,11 +63,33 @@ SCHEMAS: dict[str, Any] = {
             "themes": STRINGS,
         },
     },
+    "Organisation": {
+        "type": "object",
+        "properties": {
+            "display_name": {"type": "string", "maxLength": 100},
+            "summary": {"type": "string", "maxLength": 5000},
+            "manually_approves_followers": {"type": "boolean"},
+            "max_hops": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": 20,
+                "description": "how far the organisation passes calls on at most (default 6)",
+            },
+        },
+    },
     "Pledge": {"type": "object", "properties": {"content": STRING}, "required": ["content"]},
 }
 
 # (method, path, summary, request schema or None, success status)
 OPERATIONS: list[tuple[str, str, str, str | None, int]] = [
+    ("get", "/api/v1/organisation", "The token's organisation and its settings", None, 200),
+    (
+        "patch",
+        "/api/v1/organisation",
+        "Change the profile (followers receive an Update) or the hop cap",
+        "Organisation",
+        200,
+    ),
     ("post", "/api/v1/follows", "Follow an actor (handle or URL)", "FollowRequest", 202),
     ("get", "/api/v1/follows", "Whom the organisation follows, with state", None, 200),
     ("delete", "/api/v1/follows/{key}", "Unfollow", None, 204),

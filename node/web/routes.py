@@ -79,6 +79,8 @@ def routes() -> list[BaseRoute]:
         *publication_routes(),
         Route("/authorize_interaction", pages.interact),
         Route("/api/v1/openapi.json", openapi.openapi),
+        Route("/api/v1/organisation", api.show_organisation, methods=["GET"]),
+        Route("/api/v1/organisation", api.update_organisation, methods=["PATCH"]),
         Route("/api/v1/follows", api.create_follow, methods=["POST"]),
         Route("/api/v1/follows", api.list_follows, methods=["GET"]),
         Route("/api/v1/follows/{key}", api.delete_follow, methods=["DELETE"]),

@@ -114,6 +114,20 @@ async def test_max_hops_stops_the_chain(network: Network) -> None:
     assert [len(await sent(m, iri)) for m in (b, c, d)] == [1, 1, 0]
 
 
+async def test_an_organisations_own_hop_cap_stops_it(network: Network) -> None:
+    a, b, c, d = await nodes(network, "a", "b", "c", "d")
+    await ally(b, a)
+    await ally(c, b)
+    await ally(d, c)
+    capped = await d.api("PATCH", "/organisation", "dorg", json={"max_hops": 2})
+    assert capped.status_code == 200 and capped.json()["max_hops"] == 2, capped.text
+    await network.settle()
+    iri, key = await publish(network, a)
+    assert [len(await sent(m, iri)) for m in (b, c, d)] == [1, 1, 0]
+    refused = await d.api("POST", f"/calls/{key}/amplify", "dorg")
+    assert refused.status_code == 400 and "2 hops" in refused.json()["error"]
+
+
 async def test_urgent_policy_and_narrowing(network: Network) -> None:
     a, b, c, d = await nodes(network, "a", "b", "c", "d")
     await ally(b, a, "urgent")

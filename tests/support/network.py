@@ -8,6 +8,7 @@ databases are copies of one migrated template, made once per network.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -126,12 +127,10 @@ class Network:
         total, full, active = 0, True, list(self.members)
         for _ in range(rounds):
             self.woken.clear()
-            busy = set()
-            for name in active:
-                done = await self.members[name].worker.run_once()
-                if done:
-                    busy.add(name)
-                total += done
+            # the members run side by side, as separate nodes would
+            done = await asyncio.gather(*(self.members[n].worker.run_once() for n in active))
+            busy = {name for name, work in zip(active, done, strict=True) if work}
+            total += sum(done)
             if busy or self.woken:
                 active = [name for name in self.members if name in busy or name in self.woken]
                 full = False
