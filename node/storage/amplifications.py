@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Table, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from node.storage.db import dialect_insert
 from node.storage.tables import AmplificationRow
 
 PENDING = "pending"
@@ -77,7 +76,7 @@ async def claim(
         "decided_at": now if state == SENT else None,
     }
     statement = (
-        _insert(session)
+        dialect_insert(session, _TABLE)
         .values(values)
         .on_conflict_do_nothing(index_elements=["actor_id", "object_iri"])
         .returning(_TABLE.c.id)
@@ -88,11 +87,6 @@ async def claim(
     return Amplification(
         new_id, actor_id, object_iri, state, through_iri, via_iri, hop, announce_iri, now
     )
-
-
-def _insert(session: AsyncSession) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_TABLE)
 
 
 async def get(session: AsyncSession, amplification_id: int) -> Amplification | None:

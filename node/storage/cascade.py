@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Table, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from node.storage.db import dialect_insert
 from node.storage.tables import CascadeEntryRow
 
 _TABLE: Table = CascadeEntryRow.__table__  # type: ignore[assignment]
@@ -56,7 +55,7 @@ async def add(
 ) -> bool:
     """Record the activity; False when it was already recorded."""
     statement = (
-        _insert(session)
+        dialect_insert(session, _TABLE)
         .values(
             activity_iri=activity_iri,
             object_iri=object_iri,
@@ -70,11 +69,6 @@ async def add(
         .returning(_TABLE.c.id)
     )
     return await session.scalar(statement) is not None
-
-
-def _insert(session: AsyncSession) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_TABLE)
 
 
 async def of_object(session: AsyncSession, object_iri: str) -> list[Entry]:

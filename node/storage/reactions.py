@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from node.storage.db import dialect_insert
 from node.storage.tables import ReactionRow
 
 _TABLE: Table = ReactionRow.__table__  # type: ignore[assignment]
@@ -36,7 +36,7 @@ async def add(
 ) -> bool:
     """Keep the reaction; False when this activity was already kept."""
     statement = (
-        _insert(session)
+        dialect_insert(session, _TABLE)
         .values(
             activity_iri=activity_iri,
             type=type,
@@ -49,11 +49,6 @@ async def add(
         .returning(_TABLE.c.id)
     )
     return await session.scalar(statement) is not None
-
-
-def _insert(session: AsyncSession) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_TABLE)
 
 
 async def get(session: AsyncSession, activity_iri: str) -> Reaction | None:
