@@ -21,7 +21,7 @@ from node.clock import Clock, SystemClock
 from node.config import Settings
 from node.errors import StorageError
 from node.storage import actors
-from node.storage.caches import DomainBlocks, KeyCache
+from node.storage.caches import DomainBlocks, KeyCache, OpenInboxes
 from node.storage.db import Database
 from node.storage.inbox_items import Backlog
 from node.storage.inbox_writer import InboxWriter
@@ -46,12 +46,14 @@ class Services:
     inbox_writer: InboxWriter = field(init=False)
     domain_blocks: DomainBlocks = field(init=False)
     keys: KeyCache = field(init=False)
+    open_inboxes: OpenInboxes = field(init=False)
 
     def __post_init__(self) -> None:
         self.inbox_backlog = Backlog(self.settings.inbox_queue_limit, self.clock)
         self.inbox_writer = InboxWriter(self.db.engine)
         self.domain_blocks = DomainBlocks(self.db.transaction, self.clock)
         self.keys = KeyCache()
+        self.open_inboxes = OpenInboxes(self.db.transaction, self.clock)
 
     @property
     def fetcher(self) -> SafeClient:

@@ -7,6 +7,7 @@ Algorithms are named as in the RFC 9421 registry; HTTP-signature formats live el
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -70,6 +71,13 @@ def load_public_key(pem: str) -> PublicKey:
             f"unsupported public key type {type(key).__name__}: only RSA and Ed25519 are accepted"
         )
     return key
+
+
+@functools.lru_cache(maxsize=4096)
+def cached_public_key(pem: str) -> PublicKey:
+    """load_public_key, memoised by PEM: the inbox verifies the same senders' keys again and
+    again (a PEM that is not a key raises each time: errors are not cached)."""
+    return load_public_key(pem)
 
 
 def key_id_for(actor_iri: str) -> str:

@@ -7,6 +7,7 @@ and port.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,8 +36,12 @@ def same_origin(a: str, b: str) -> bool:
 
 
 def is_iri(value: object) -> bool:
-    if not isinstance(value, str) or len(value) > MAX_ID_LENGTH:
-        return False
+    return isinstance(value, str) and len(value) <= MAX_ID_LENGTH and _is_web_iri(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_web_iri(value: str) -> bool:
+    """Memoised: the same actors, collections and PUBLIC recur in nearly every activity."""
     parts = urlsplit(value)
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 

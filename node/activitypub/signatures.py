@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
@@ -395,9 +396,15 @@ def _created_at(parsed: ParsedSignature, headers: Mapping[str, str]) -> datetime
     if "date" not in headers:
         raise SignatureError(f"signature from {parsed.key_id} has no created time and no Date")
     try:
-        date = parsedate_to_datetime(headers["date"])
+        return _http_date(headers["date"])
     except (TypeError, ValueError) as exc:
         raise SignatureError(f"invalid Date header: {headers['date']!r}") from exc
+
+
+@functools.lru_cache(maxsize=256)
+def _http_date(text: str) -> datetime:
+    """Memoised: a busy sender signs many requests within the same second."""
+    date = parsedate_to_datetime(text)
     return date if date.tzinfo else date.replace(tzinfo=UTC)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from node.activitypub import signatures
 from node.activitypub.inbox import Incoming, parse_activity
-from node.activitypub.keys import load_public_key
+from node.activitypub.keys import cached_public_key
 from node.activitypub.objects import ActivityView, host_of, same_origin
 from node.errors import (
     FetchError,
@@ -130,5 +130,5 @@ def verify(
     if not signer.public_key_pem:
         raise SignatureError(f"{signer.iri} has no public key")
     signatures.verify_cryptographic(
-        parsed, load_public_key(signer.public_key_pem), headers=headers, base_url=node.urls.base
+        parsed, cached_public_key(signer.public_key_pem), headers=headers, base_url=node.urls.base
     )

@@ -1,4 +1,5 @@
-"""In-memory copies of what every inbox request reads: domain blocks and remote actors' keys.
+"""In-memory copies of what every inbox request reads: domain blocks, remote actors' keys,
+and which organisations take activities.
 
 Domain blocks are re-read at most every BLOCKS_REFRESH, and at once after this process
 changed them (invalidate()): a block made elsewhere (the CLI, another `serve` process) takes
@@ -18,11 +19,14 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.clock import Clock
-from node.storage import hosts
+from node.errors import NotFound
+from node.storage import actors, hosts
 from node.storage.remote_actors import RemoteActor
 
 BLOCKS_REFRESH = timedelta(seconds=5)
 KEYS_LIMIT = 4096
+VERDICTS_LIMIT = 4096
+ORGANISATIONS_REFRESH = timedelta(seconds=5)
 
 Transaction = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 
@@ -36,6 +40,7 @@ class DomainBlocks:
         self._domains: frozenset[str] = frozenset()
         self._read_at: datetime | None = None
         self._lock = asyncio.Lock()
+        self._verdicts: dict[str, bool] = {}  # host -> covered by a block, for these domains
 
     async def blocked_among(self, candidates: Collection[str]) -> set[str]:
         """Those of the hosts (host or host:port) that a domain block covers."""
@@ -45,8 +50,19 @@ class DomainBlocks:
                     read_at = self._clock.now()
                     async with self._transaction() as session:
                         self._domains = await hosts.blocked_domains(session)
+                    self._verdicts = {}
                     self._read_at = read_at
-        return hosts.covered(candidates, self._domains)
+        return {host for host in candidates if self._covered(host)}
+
+    def _covered(self, host: str) -> bool:
+        """Memoised per host until the next read: the same few hosts send most requests."""
+        verdict = self._verdicts.get(host)
+        if verdict is None:
+            verdict = bool(hosts.covered([host], self._domains))
+            if len(self._verdicts) >= VERDICTS_LIMIT:
+                self._verdicts.clear()
+            self._verdicts[host] = verdict
+        return verdict
 
     def invalidate(self) -> None:
         """This process changed the blocks: read them again before the next check."""
@@ -82,3 +98,35 @@ class KeyCache:
 
     def __len__(self) -> int:
         return len(self._actors)
+
+
+class OpenInboxes:
+    """Names of organisations found to exist and not deleted, each trusted for
+    ORGANISATIONS_REFRESH after it was read: a per-organisation inbox costs no transaction
+    per request, and an organisation deleted elsewhere stops taking activities within that
+    bound (at once when this process calls forget()). Unknown names are read every time."""
+
+    def __init__(self, transaction: Transaction, clock: Clock, limit: int = KEYS_LIMIT) -> None:
+        self._transaction = transaction
+        self._clock = clock
+        self.limit = limit
+        self._open: dict[str, datetime] = {}  # name -> when it was read
+
+    async def check(self, name: str) -> None:
+        """NotFound unless the organisation exists and was not deleted."""
+        now = self._clock.now()
+        read_at = self._open.get(name)
+        if read_at is not None and now - read_at < ORGANISATIONS_REFRESH:
+            return
+        self._open.pop(name, None)
+        async with self._transaction() as session:
+            org = await actors.by_username(session, name)
+        if org.is_deleted:
+            raise NotFound(f"{name} was deleted")
+        if len(self._open) >= self.limit:
+            self._open.clear()
+        self._open[name] = now
+
+    def forget(self, name: str) -> None:
+        """This process deleted (or renamed) the organisation: read it again next time."""
+        self._open.pop(name, None)

@@ -17,9 +17,11 @@ from support.router import HostRouter
 
 from node.activitypub.keys import generate_key_pair
 from node.activitypub.vocabulary import PUBLIC
+from node.clock import FrozenClock
 from node.runner import build_worker
 from node.services import Services
-from node.storage import follows, inbox_items, objects, reactions
+from node.storage import actors, follows, inbox_items, objects, reactions
+from node.storage.caches import ORGANISATIONS_REFRESH
 
 INBOX = "https://node.test/orgs/alpha/inbox"
 SHARED = "https://node.test/inbox"
@@ -318,3 +320,55 @@ async def test_blocked_domain_gets_403(
     response = await post_signed(client, eve, INBOX, create(eve, note(eve, "b")), node.clock.now())
     assert response.status_code == 403
     assert await stored_count(node) == 0
+
+
+async def test_a_deleted_organisations_inbox_refuses_within_the_bound(
+    client: httpx.AsyncClient, node: Services, clock: FrozenClock, alpha: str, remote: RemoteHost
+) -> None:
+    bob = remote.actor("bob")
+    first = await post_signed(
+        client, bob, INBOX, create(bob, note(bob, "d1"), "d1"), node.clock.now()
+    )
+    assert first.status_code == 202  # alpha is now known to take activities
+    async with node.db.transaction() as session:
+        await actors.mark_deleted(session, "alpha", node.clock.now())
+    clock.advance(ORGANISATIONS_REFRESH)  # another process deleted it: known at the latest now
+    late = await post_signed(
+        client, bob, INBOX, create(bob, note(bob, "d2"), "d2"), node.clock.now()
+    )
+    assert late.status_code == 404
+    assert late.json()["error"] == "alpha was deleted"
+    assert await stored_count(node) == 1
+
+
+async def test_an_organisation_deleted_by_this_process_refuses_at_once(
+    client: httpx.AsyncClient, node: Services, alpha: str, remote: RemoteHost
+) -> None:
+    bob = remote.actor("bob")
+    first = await post_signed(
+        client, bob, INBOX, create(bob, note(bob, "e1"), "e1"), node.clock.now()
+    )
+    assert first.status_code == 202
+    async with node.db.transaction() as session:
+        await actors.mark_deleted(session, "alpha", node.clock.now())
+    node.open_inboxes.forget("alpha")
+    late = await post_signed(
+        client, bob, INBOX, create(bob, note(bob, "e2"), "e2"), node.clock.now()
+    )
+    assert late.status_code == 404
+
+
+async def test_inbox_answers_keep_their_shape(
+    client: httpx.AsyncClient, node: Services, alpha: str, remote: RemoteHost
+) -> None:
+    bob = remote.actor("bob")
+    accepted = await post_signed(
+        client, bob, SHARED, create(bob, note(bob, "s1"), "s1"), node.clock.now()
+    )
+    assert accepted.status_code == 202 and accepted.content == b""
+    assert accepted.headers["content-length"] == "0" and accepted.headers["x-request-id"]
+    assert "content-type" not in accepted.headers
+    wrong = await client.get(SHARED)
+    assert wrong.status_code == 405
+    refused = await client.post(SHARED, content=b"{}", headers={"Content-Type": "text/plain"})
+    assert refused.status_code in (401, 415) and refused.json()["error"]
