@@ -10,10 +10,8 @@ from typing import Any
 
 import httpx
 import pytest
-from support.actors import FakeActor, RemoteHost, post_signed
-from support.router import HostRouter
+from support.actors import RemoteHost, create_note, post_signed
 
-from node.activitypub.vocabulary import PUBLIC
 from node.clock import FrozenClock
 from node.config import Settings, settings_from_mapping
 from node.errors import ConfigError
@@ -30,30 +28,6 @@ def settings(settings: Settings) -> Settings:
     return replace(settings, inbox_queue_limit=LIMIT)
 
 
-@pytest.fixture
-def remote(router: HostRouter) -> RemoteHost:
-    host = RemoteHost("remote.test")
-    router.add("remote.test", host.app())
-    return host
-
-
-def create(actor: FakeActor, key: str) -> dict[str, Any]:
-    return {
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": f"{actor.iri}/activities/create-{key}",
-        "type": "Create",
-        "actor": actor.iri,
-        "to": [PUBLIC],
-        "object": {
-            "id": f"{actor.iri}/notes/{key}",
-            "type": "Note",
-            "attributedTo": actor.iri,
-            "content": "<p>Solidarity!</p>",
-            "to": [PUBLIC],
-        },
-    }
-
-
 async def states(node: Services) -> dict[str, int]:
     async with node.db.transaction() as session:
         return await inbox_items.count_by_state(session)
@@ -64,10 +38,10 @@ async def test_over_the_limit_answers_503_and_accepted_items_are_all_processed(
 ) -> None:
     bob = remote.actor("bob")
     for key in range(LIMIT):
-        accepted = await post_signed(client, bob, SHARED, create(bob, f"n{key}"), clock.now())
+        accepted = await post_signed(client, bob, SHARED, create_note(bob, f"n{key}"), clock.now())
         assert accepted.status_code == 202, accepted.text
 
-    refused = await post_signed(client, bob, SHARED, create(bob, "late"), clock.now())
+    refused = await post_signed(client, bob, SHARED, create_note(bob, "late"), clock.now())
     assert refused.status_code == 503
     assert refused.headers["Retry-After"] == str(inbox_items.RETRY_AFTER_SECONDS)
     assert "limit 3" in refused.json()["error"]
@@ -76,7 +50,7 @@ async def test_over_the_limit_answers_503_and_accepted_items_are_all_processed(
     await build_worker(node).run_until_idle()
     assert await states(node) == {"done": LIMIT}
     clock.advance(inbox_items.COUNT_EVERY)  # the next request counts again
-    again = await post_signed(client, bob, SHARED, create(bob, "late"), clock.now())
+    again = await post_signed(client, bob, SHARED, create_note(bob, "late"), clock.now())
     assert again.status_code == 202, again.text
     await build_worker(node).run_until_idle()
     assert await states(node) == {"done": LIMIT + 1}
@@ -87,10 +61,10 @@ async def test_the_count_is_cached_between_counts(
 ) -> None:
     bob = remote.actor("bob")
     for key in range(LIMIT):
-        await post_signed(client, bob, SHARED, create(bob, f"n{key}"), clock.now())
+        await post_signed(client, bob, SHARED, create_note(bob, f"n{key}"), clock.now())
     await build_worker(node).run_until_idle()
     clock.advance(timedelta(milliseconds=500))
-    still = await post_signed(client, bob, SHARED, create(bob, "x"), clock.now())
+    still = await post_signed(client, bob, SHARED, create_note(bob, "x"), clock.now())
     assert still.status_code == 503  # processed meanwhile, but not counted again yet
 
 

@@ -5,16 +5,12 @@ database transaction per request other than the batched insert."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import event
-from support.actors import FakeActor, RemoteHost, post_signed
+from support.actors import FakeActor, RemoteHost, create_note, post_signed
 from support.dblocks import until, writes_held
-from support.router import HostRouter
 
-from node.activitypub.vocabulary import PUBLIC
 from node.clock import FrozenClock
 from node.services import Services
 from node.solidarity import moderation
@@ -25,33 +21,11 @@ from node.storage.db import Database
 SHARED = "https://node.test/inbox"
 
 
-@pytest.fixture
-def remote(router: HostRouter) -> RemoteHost:
-    host = RemoteHost("remote.test")
-    router.add("remote.test", host.app())
-    return host
-
-
-def create(actor: FakeActor, key: str) -> dict[str, Any]:
-    return {
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": f"{actor.iri}/activities/create-{key}",
-        "type": "Create",
-        "actor": actor.iri,
-        "to": [PUBLIC],
-        "object": {
-            "id": f"{actor.iri}/notes/{key}",
-            "type": "Note",
-            "attributedTo": actor.iri,
-            "content": "<p>Solidarity!</p>",
-            "to": [PUBLIC],
-        },
-    }
-
-
 async def warm_up(client: httpx.AsyncClient, actor: FakeActor, node: Services) -> None:
     """One accepted POST: the actor's key is cached and the blocks read (no write but the item)."""
-    response = await post_signed(client, actor, SHARED, create(actor, "warm"), node.clock.now())
+    response = await post_signed(
+        client, actor, SHARED, create_note(actor, "warm"), node.clock.now()
+    )
     assert response.status_code == 202, response.text
 
 
@@ -67,7 +41,7 @@ async def test_the_202_comes_only_after_the_item_committed(
     now = node.clock.now()
     await warm_up(client, bob, node)
     async with writes_held(node.settings.database_url):
-        post = asyncio.create_task(post_signed(client, bob, SHARED, create(bob, "held"), now))
+        post = asyncio.create_task(post_signed(client, bob, SHARED, create_note(bob, "held"), now))
         await until(lambda: node.inbox_writer.writing, "the batch to be written")
         await asyncio.sleep(0.2)  # the batch waits on the lock; the request must wait too
         assert not post.done()
@@ -83,10 +57,10 @@ async def test_a_repeat_in_the_same_batch_is_stored_once(
     now = node.clock.now()
     await warm_up(client, bob, node)
     async with writes_held(node.settings.database_url):
-        first = asyncio.create_task(post_signed(client, bob, SHARED, create(bob, "a"), now))
+        first = asyncio.create_task(post_signed(client, bob, SHARED, create_note(bob, "a"), now))
         await until(lambda: node.inbox_writer.writing, "the first batch to be written")
         twice = [
-            asyncio.create_task(post_signed(client, bob, SHARED, create(bob, "b"), now))
+            asyncio.create_task(post_signed(client, bob, SHARED, create_note(bob, "b"), now))
             for _ in range(2)
         ]
         await until(lambda: node.inbox_writer.queued == 2, "both repeats to queue")
@@ -100,7 +74,7 @@ async def test_a_block_made_by_another_process_applies_within_the_refresh_bound(
     client: httpx.AsyncClient, node: Services, clock: FrozenClock, remote: RemoteHost
 ) -> None:
     bob = remote.actor("bob")
-    first = await post_signed(client, bob, SHARED, create(bob, "1"), clock.now())
+    first = await post_signed(client, bob, SHARED, create_note(bob, "1"), clock.now())
     assert first.status_code == 202, first.text
     other = Database(node.settings.database_url)  # as the CLI does, in its own process
     try:
@@ -109,7 +83,7 @@ async def test_a_block_made_by_another_process_applies_within_the_refresh_bound(
     finally:
         await other.close()
     clock.advance(BLOCKS_REFRESH)
-    refused = await post_signed(client, bob, SHARED, create(bob, "2"), clock.now())
+    refused = await post_signed(client, bob, SHARED, create_note(bob, "2"), clock.now())
     assert refused.status_code == 403
     assert "remote.test is blocked" in refused.json()["error"]
     assert await stored(node) == 1
@@ -120,11 +94,11 @@ async def test_a_block_made_in_this_process_applies_at_once(
 ) -> None:
     bob = remote.actor("bob")
     now = node.clock.now()
-    assert (await post_signed(client, bob, SHARED, create(bob, "1"), now)).status_code == 202
+    assert (await post_signed(client, bob, SHARED, create_note(bob, "1"), now)).status_code == 202
     await moderation.block_domain(node, "remote.test", "spam")
-    assert (await post_signed(client, bob, SHARED, create(bob, "2"), now)).status_code == 403
+    assert (await post_signed(client, bob, SHARED, create_note(bob, "2"), now)).status_code == 403
     await moderation.unblock_domain(node, "remote.test")
-    assert (await post_signed(client, bob, SHARED, create(bob, "3"), now)).status_code == 202
+    assert (await post_signed(client, bob, SHARED, create_note(bob, "3"), now)).status_code == 202
 
 
 async def test_only_the_batched_insert_touches_the_database_per_request(
@@ -142,7 +116,7 @@ async def test_only_the_batched_insert_touches_the_database_per_request(
     try:
         batches = node.inbox_writer.batches
         for key in range(3):
-            response = await post_signed(client, bob, SHARED, create(bob, f"n{key}"), now)
+            response = await post_signed(client, bob, SHARED, create_note(bob, f"n{key}"), now)
             assert response.status_code == 202, response.text
     finally:
         event.remove(node.db.engine.sync_engine, "begin", count)

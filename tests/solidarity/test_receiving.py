@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from support.actors import FakeActor, RemoteHost, post_signed, signed_headers
+from support.actors import FakeActor, RemoteHost, hosted, post_signed, signed_headers
 from support.router import HostRouter
 
 from node.activitypub.keys import generate_key_pair
@@ -28,17 +28,8 @@ SHARED = "https://node.test/inbox"
 
 
 @pytest.fixture
-def remote(router: HostRouter) -> RemoteHost:
-    host = RemoteHost("remote.test")
-    router.add("remote.test", host.app())
-    return host
-
-
-@pytest.fixture
 def mallory(router: HostRouter) -> RemoteHost:
-    host = RemoteHost("evil.test")
-    router.add("evil.test", host.app())
-    return host
+    return hosted(router, "evil.test")
 
 
 async def stored_count(node: Services) -> int:

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from support.actors import FakeActor, RemoteHost, post_signed
+from support.actors import FakeActor, RemoteHost, hosted, post_signed
 from support.router import HostRouter
 
 from node.activitypub.vocabulary import CONTEXT, PUBLIC
@@ -28,16 +28,12 @@ RELAY_INBOX = "https://relay.test/inbox"
 
 @pytest.fixture
 def relay_host(router: HostRouter) -> RemoteHost:
-    host = RemoteHost("relay.test")
-    router.add("relay.test", host.app())
-    return host
+    return hosted(router, "relay.test")
 
 
 @pytest.fixture
 def origin(router: HostRouter) -> RemoteHost:
-    host = RemoteHost("origin.test")
-    router.add("origin.test", host.app())
-    return host
+    return hosted(router, "origin.test")
 
 
 async def drain(node: Services) -> None:

@@ -20,7 +20,8 @@ from starlette.routing import Route
 
 from node.activitypub.keys import KeyPair, generate_key_pair, load_private_key
 from node.activitypub.signatures import sign_request
-from node.activitypub.vocabulary import CONTEXT
+from node.activitypub.vocabulary import CONTEXT, PUBLIC
+from support.router import HostRouter
 
 
 @dataclass
@@ -85,6 +86,31 @@ class RemoteHost:
                 Route("/{path:path}", get, methods=["GET"]),
             ]
         )
+
+
+def hosted(router: HostRouter, host: str) -> RemoteHost:
+    """A RemoteHost answering at https://{host}/ through the test's router."""
+    remote = RemoteHost(host)
+    router.add(host, remote.app())
+    return remote
+
+
+def create_note(actor: FakeActor, key: str) -> dict[str, Any]:
+    """A public Create(Note) by `actor`, its ids made from `key`."""
+    return {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{actor.iri}/activities/create-{key}",
+        "type": "Create",
+        "actor": actor.iri,
+        "to": [PUBLIC],
+        "object": {
+            "id": f"{actor.iri}/notes/{key}",
+            "type": "Note",
+            "attributedTo": actor.iri,
+            "content": "<p>Solidarity!</p>",
+            "to": [PUBLIC],
+        },
+    }
 
 
 def as2(document: dict[str, Any]) -> Response:
