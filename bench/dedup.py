@@ -16,8 +16,9 @@ from sqlalchemy import insert
 
 from bench.fanout import activity
 from node.config import Settings
-from node.services import make_services
-from node.solidarity import deliveries, organisations
+from node.federation import sending
+from node.federation.runtime import make_runtime
+from node.solidarity import organisations
 from node.storage import deliveries as delivery_rows
 from node.storage.db import Database
 from node.storage.follows import ACCEPTED
@@ -39,7 +40,7 @@ async def _measure(workdir: Path) -> dict[str, Any]:
     db = Database(settings.database_url)
     await migrate(db)
     await db.close()
-    node = make_services(settings)
+    node = make_runtime(settings)
     try:
         await organisations.ensure_instance_actor(node.db, node.clock, node.urls)
         actor = await organisations.create_organisation(node.db, node.clock, node.urls, "bench")
@@ -79,7 +80,7 @@ async def _measure(workdir: Path) -> dict[str, Any]:
             )
         document = activity(node, "dedup") | {"cc": [node.urls.followers("bench")]}
         start = time.perf_counter()
-        added = await deliveries.send(node, actor, document)
+        added = await sending.send(node, actor, document)
         elapsed = time.perf_counter() - start
         async with node.db.transaction() as session:
             rows = (await delivery_rows.counts(session)).total

@@ -18,17 +18,19 @@ import httpx
 
 from bench.procs import PYTHON, Child, bench_env, wait_until
 from node.activitypub import audience
-from node.activitypub.auth import SigningAuth
 from node.activitypub.keys import load_private_key
+from node.activitypub.signing_auth import SigningAuth
 from node.clock import SystemClock
 from node.config import Settings
-from node.services import Services, make_services
-from node.solidarity import deliveries, organisations
-from node.solidarity.deliveries import DEFAULT_CONCURRENCY, DEFAULT_PER_HOST, DeliveryQueue
+from node.federation import sending
+from node.federation.delivery_queue import DEFAULT_CONCURRENCY, DEFAULT_PER_HOST, DeliveryQueue
+from node.federation.runtime import Runtime, make_runtime
+from node.solidarity import organisations
 from node.storage import deliveries as delivery_rows
 from node.storage.actors import LocalActor
 from node.storage.db import Database
 from node.storage.migrate import migrate
+from node.urls import authority
 
 HOSTS = 100
 PER_HOST = 10
@@ -64,7 +66,7 @@ class Sinks:
         return [f"http://{h}/users/u{n}/inbox" for h in self.hosts for n in range(PER_HOST)]
 
 
-async def _node(workdir: Path) -> tuple[Services, LocalActor]:
+async def _node(workdir: Path) -> tuple[Runtime, LocalActor]:
     data_dir = workdir / "fanout-node"
     data_dir.mkdir(parents=True, exist_ok=True)
     settings = Settings(
@@ -76,14 +78,14 @@ async def _node(workdir: Path) -> tuple[Services, LocalActor]:
     db = Database(settings.database_url)
     await migrate(db)
     await db.close()
-    node = make_services(settings)
+    node = make_runtime(settings)
     await organisations.ensure_instance_actor(node.db, node.clock, node.urls)
     actor = await organisations.create_organisation(node.db, node.clock, node.urls, "bench")
     await node.start()
     return node, actor
 
 
-def activity(node: Services, key: str) -> dict[str, Any]:
+def activity(node: Runtime, key: str) -> dict[str, Any]:
     author = node.urls.actor("bench")
     note = {
         "id": node.urls.publication("call", key),
@@ -103,7 +105,7 @@ def activity(node: Services, key: str) -> dict[str, Any]:
     }
 
 
-async def _ceiling(node: Services, actor: LocalActor, inboxes: list[str]) -> float:
+async def _ceiling(node: Runtime, actor: LocalActor, inboxes: list[str]) -> float:
     body = audience.serialise(activity(node, "ceiling")).encode()
     auth = SigningAuth(
         node.urls.key_id(node.urls.actor("bench")),
@@ -112,15 +114,14 @@ async def _ceiling(node: Services, actor: LocalActor, inboxes: list[str]) -> flo
     )
     limits = httpx.Limits(max_connections=DEFAULT_PER_HOST)
     clients = {
-        host: httpx.AsyncClient(limits=limits)
-        for host in {audience.authority(inbox) for inbox in inboxes}
+        host: httpx.AsyncClient(limits=limits) for host in {authority(inbox) for inbox in inboxes}
     }
     gate = asyncio.Semaphore(DEFAULT_CONCURRENCY)
     headers = {"Content-Type": "application/activity+json"}
 
     async def post(inbox: str) -> None:
         async with gate:
-            client = clients[audience.authority(inbox)]
+            client = clients[authority(inbox)]
             response = await client.post(inbox, content=body, headers=headers, auth=auth)
             if response.status_code != 202:
                 raise RuntimeError(f"{inbox} answered {response.status_code}")
@@ -133,10 +134,10 @@ async def _ceiling(node: Services, actor: LocalActor, inboxes: list[str]) -> flo
     return len(inboxes) / elapsed
 
 
-async def _through_queue(node: Services, actor: LocalActor, inboxes: list[str]) -> dict[str, Any]:
+async def _through_queue(node: Runtime, actor: LocalActor, inboxes: list[str]) -> dict[str, Any]:
     queue = DeliveryQueue(node)
     start = time.perf_counter()
-    added = await deliveries.send(node, actor, activity(node, "fanout"), extra_inboxes=inboxes)
+    added = await sending.send(node, actor, activity(node, "fanout"), extra_inboxes=inboxes)
     try:
         while sum(queue.stats.values()) < added:
             if time.perf_counter() - start > TIMEOUT:

@@ -19,13 +19,13 @@ from starlette.middleware import Middleware
 from node.clock import Clock
 from node.config import Settings, settings_from_environment
 from node.errors import SolidarityError
+from node.federation.runtime import Runtime, make_runtime
 from node.runner import build_worker, close_worker
-from node.services import Services, make_services
 from node.web import middleware
 from node.web.routes import routes
 
 
-async def run_in_process_worker(node: Services) -> None:
+async def run_in_process_worker(node: Runtime) -> None:
     worker = build_worker(node)
     node.wake_worker = worker.notify
     try:
@@ -39,11 +39,11 @@ def create_app(
     *,
     clock: Clock | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
-    services: Services | None = None,
+    runtime: Runtime | None = None,
     run_worker: bool = False,
 ) -> Starlette:
     """The node's ASGI app; with run_worker, its lifespan also runs the in-process worker."""
-    node = services or make_services(settings, clock=clock, transport=transport)
+    node = runtime or make_runtime(settings, clock=clock, transport=transport)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -68,7 +68,7 @@ def create_app(
         },
         lifespan=lifespan,
     )
-    app.state.services = node
+    app.state.runtime = node
     return app
 
 

@@ -17,6 +17,7 @@ import tomli_w
 
 from node import SOFTWARE_NAME, __version__
 from node.errors import ConfigError
+from node.urls import authority
 
 CONFIG_FILE = "config.toml"
 TRUE_WORDS = {"1", "true", "yes", "on"}
@@ -49,7 +50,7 @@ class Settings:
     @property
     def host(self) -> str:
         """The authority of the base URL: hostname, plus ':port' when it has one."""
-        return urlsplit(self.base_url).netloc
+        return authority(self.base_url)
 
     @property
     def user_agent(self) -> str:

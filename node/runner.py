@@ -1,6 +1,6 @@
 """Assembling and running the worker: the inbox queue, then deliveries.
 
-build_worker() wires the queues to a node's Services; run_worker() is `solidarity-node
+build_worker() wires the queues to a node's Runtime; run_worker() is `solidarity-node
 worker`: it starts the node (database check, signing key), runs until cancelled, and then
 releases what it holds.
 """
@@ -10,15 +10,15 @@ from __future__ import annotations
 import logging
 
 from node.config import Settings
-from node.services import Services, make_services
-from node.solidarity.deliveries import DeliveryQueue
-from node.solidarity.inbox import InboxQueue
+from node.federation.delivery_queue import DeliveryQueue
+from node.federation.inbox_queue import InboxQueue
+from node.federation.runtime import Runtime, make_runtime
 from node.workers import Worker
 
 log = logging.getLogger("node.runner")
 
 
-def build_worker(node: Services) -> Worker:
+def build_worker(node: Runtime) -> Worker:
     """A Worker over the inbox queue and the delivery queue.
 
     Deliveries get their own per-host pools when the node talks to the real network; with an
@@ -37,7 +37,7 @@ async def close_worker(worker: Worker) -> None:
 
 async def run_worker(settings: Settings) -> None:
     """`solidarity-node worker`: work the queues until cancelled."""
-    node = make_services(settings)
+    node = make_runtime(settings)
     try:
         await node.start()
         worker = build_worker(node)

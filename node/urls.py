@@ -1,8 +1,10 @@
-"""Every local IRI is built and parsed here, from the node's base URL.
+"""Every local IRI is built and parsed here, from the node's base URL; and the few helpers
+that read hosts and origins out of any URL, so that every layer computes them alike.
 
 Layout: /actor (instance actor), /orgs/{name} (organisation actors and their collections),
 /@{name} (profile pages), /inbox (shared inbox), /activities/{key}, /strategies/{key} and
-/calls/{key} (with /replies, /likes, /shares). Nothing else builds local URLs.
+/calls/{key} (with /replies, /likes, /shares). Nothing else builds local URLs. An origin is
+scheme, host and port; an authority is host[:port], the key for pools and host health.
 """
 
 from __future__ import annotations
@@ -18,6 +20,35 @@ ORG_PATH_RE = re.compile(r"^/orgs/(?P<name>[^/]+)$")
 PROFILE_PATH_RE = re.compile(r"^/@(?P<name>[^/]+)$")
 INSTANCE_ACTOR_NAME = "actor"
 PUBLICATION_PATHS = {"strategy": "strategies", "call": "calls", "note": "notes"}
+
+
+def origin_of(url: str) -> str:
+    """scheme://host[:port], lowercased: what same-origin rules compare."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def same_origin(a: str, b: str) -> bool:
+    return origin_of(a) == origin_of(b)
+
+
+def host_of(url: str) -> str:
+    """The lowercase host name alone (no port): what domain blocks name."""
+    return (urlsplit(url).hostname or "").lower()
+
+
+def authority(url: str) -> str:
+    """The lowercase host[:port] of a URL: the key for pools, host health and our own host."""
+    return urlsplit(url).netloc.rpartition("@")[2].lower()
+
+
+def is_on_host(url: str, host: str) -> bool:
+    return authority(url) == host.lower()
+
+
+def key_id(actor_iri: str) -> str:
+    """The id of an actor's (RSA) public key, as every local actor publishes it."""
+    return f"{actor_iri}#main-key"
 
 
 def check_username(name: str) -> str:
@@ -36,7 +67,13 @@ class Urls:
 
     @property
     def host(self) -> str:
-        return urlsplit(self.base).netloc
+        """host[:port] of the node, as it appears in handles and in Host headers."""
+        return authority(self.base)
+
+    @property
+    def hostname(self) -> str:
+        """The host name alone: the instance actor's username, as on Mastodon."""
+        return host_of(self.base) or INSTANCE_ACTOR_NAME
 
     @property
     def scheme(self) -> str:
@@ -56,7 +93,7 @@ class Urls:
         return f"{self.base}/orgs/{name}"
 
     def key_id(self, actor_iri: str) -> str:
-        return f"{actor_iri}#main-key"
+        return key_id(actor_iri)
 
     def inbox(self, name: str) -> str:
         return f"{self.actor(name)}/inbox"
@@ -106,8 +143,7 @@ class Urls:
 
     # parsing
     def is_local(self, iri: str) -> bool:
-        parts = urlsplit(iri)
-        return f"{parts.scheme}://{parts.netloc}".lower() == self.base
+        return origin_of(iri) == self.base
 
     def actor_name(self, iri: str) -> str | None:
         """The organisation name an actor or profile URL of this node names, if any."""

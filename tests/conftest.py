@@ -23,7 +23,7 @@ from support.router import HostRouter
 from node.app import create_app
 from node.clock import FrozenClock
 from node.config import Settings
-from node.services import Services, make_services
+from node.federation.runtime import Runtime, make_runtime
 from node.solidarity import organisations
 from node.storage.db import Database
 from node.storage.migrate import migrate
@@ -98,8 +98,8 @@ def router() -> HostRouter:
 @pytest.fixture
 async def node(
     settings: Settings, clock: FrozenClock, router: HostRouter
-) -> AsyncIterator[Services]:
-    services = make_services(settings, clock=clock, transport=router)
+) -> AsyncIterator[Runtime]:
+    services = make_runtime(settings, clock=clock, transport=router)
     await organisations.ensure_instance_actor(services.db, clock, services.urls)
     await services.start()
     yield services
@@ -107,15 +107,15 @@ async def node(
 
 
 @pytest.fixture
-async def client(node: Services) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(node.settings, services=node)
+async def client(node: Runtime) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(node.settings, runtime=node)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as http:
         yield http
 
 
 @pytest.fixture
-async def alpha(node: Services) -> str:
+async def alpha(node: Runtime) -> str:
     """An organisation named alpha; returns its actor IRI."""
     actor = await organisations.create_organisation(
         node.db, node.clock, node.urls, "alpha", "Alpha Collective", "We organise.\n\nTogether."

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from node.activitypub.vocabulary import PUBLIC
+from node.urls import is_on_host
 
 ADDRESS_FIELDS = ("to", "cc", "bto", "bcc", "audience")
 BLIND_FIELDS = ("bto", "bcc")
@@ -80,15 +81,6 @@ def resolve(
     inboxes.extend(extra)
     remote = (inbox for inbox in inboxes if _is_web(inbox) and not is_on_host(inbox, own_host))
     return Audience(tuple(dict.fromkeys(remote)), tuple(unresolved))
-
-
-def authority(url: str) -> str:
-    """The lowercase host[:port] of a URL: the key for pools, host health and our own host."""
-    return urlsplit(url).netloc.rpartition("@")[2].lower()
-
-
-def is_on_host(url: str, host: str) -> bool:
-    return authority(url) == host.lower()
 
 
 def _is_web(url: str) -> bool:

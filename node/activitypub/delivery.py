@@ -17,9 +17,9 @@ from enum import StrEnum
 
 import httpx
 
-from node.activitypub.auth import SigningAuth
 from node.activitypub.fetch import AS2_MEDIA_TYPE, PostResult, SafeClient
 from node.activitypub.keys import load_private_key
+from node.activitypub.signing_auth import SigningAuth
 from node.clock import Clock
 from node.config import FetchLimits, Settings
 from node.errors import FetchError, FetchRefused

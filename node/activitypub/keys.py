@@ -80,11 +80,6 @@ def cached_public_key(pem: str) -> PublicKey:
     return load_public_key(pem)
 
 
-def key_id_for(actor_iri: str) -> str:
-    """The id of an actor's main key, as Mastodon names it."""
-    return f"{actor_iri}#main-key"
-
-
 def default_algorithm(key: PublicKey | PrivateKey) -> str:
     """The algorithm a bare key implies: PKCS#1 v1.5 with SHA-256 for RSA, else Ed25519."""
     if isinstance(key, rsa.RSAPublicKey | rsa.RSAPrivateKey):

@@ -15,24 +15,12 @@ from urllib.parse import urlsplit
 
 from node.activitypub.vocabulary import PUBLIC
 from node.errors import JsonLdError
+from node.urls import same_origin
 
 ACTOR_TYPES = frozenset({"Person", "Organization", "Group", "Service", "Application"})
 PUBLIC_FORMS = frozenset({PUBLIC, "as:Public", "Public"})
 MAX_ID_LENGTH = 2048
 MAX_TYPE_LENGTH = 64
-
-
-def origin(iri: str) -> str:
-    parts = urlsplit(iri)
-    return f"{parts.scheme}://{parts.netloc}".lower()
-
-
-def host_of(iri: str) -> str:
-    return (urlsplit(iri).hostname or "").lower()
-
-
-def same_origin(a: str, b: str) -> bool:
-    return origin(a) == origin(b)
 
 
 def is_iri(value: object) -> bool:

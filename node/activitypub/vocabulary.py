@@ -5,6 +5,7 @@ DESIGN §2 fixes the `sn:` terms; the Mastodon terms beside them are those its a
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Final
 
 AS2: Final = "https://www.w3.org/ns/activitystreams"
@@ -47,3 +48,8 @@ NODE_TERMS: Final[dict[str, Any]] = {
 }
 
 CONTEXT: Final[list[Any]] = [AS2, SECURITY_V1, NODE_TERMS]
+
+
+def iso(moment: datetime) -> str:
+    """A moment as AS2 writes xsd:dateTime: UTC, whole seconds, with Z."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -11,9 +11,9 @@ from node.cli.base import (
     main,
     run,
     settings_for,
-    with_services,
+    with_runtime,
 )
-from node.services import Services
+from node.federation.runtime import Runtime
 from node.solidarity import organisations
 
 
@@ -49,12 +49,12 @@ def ally_add(
 
     body = {"amplify": amplify, "regions": list(regions), "themes": list(themes)}
 
-    async def work(node: Services) -> str:
+    async def work(node: Runtime) -> str:
         org = await organisations.get(node.db, org_name)
         made, _ = await allies.add(node, org, actor, allies.policy_from(body))
         return f"{made.id}\t{made.ally_iri}\t{made.amplify}"
 
-    click.echo(run(with_services(settings_for(ctx, data_dir), work)))
+    click.echo(run(with_runtime(settings_for(ctx, data_dir), work)))
 
 
 @ally.command("list")
@@ -65,14 +65,14 @@ def ally_list(ctx: click.Context, data_dir: Path | None, org_name: str) -> None:
     """List ORG's allies: id, actor, policy, regions, themes."""
     from node.solidarity import allies
 
-    async def work(node: Services) -> list[str]:
+    async def work(node: Runtime) -> list[str]:
         found = await allies.of(node, await organisations.get(node.db, org_name))
         return [
             f"{a.id}\t{a.ally_iri}\t{a.amplify}\t{','.join(a.regions)}\t{','.join(a.themes)}"
             for a in found
         ]
 
-    for line in run(with_services(settings_for(ctx, data_dir), work)):
+    for line in run(with_runtime(settings_for(ctx, data_dir), work)):
         click.echo(line)
 
 
@@ -85,8 +85,8 @@ def ally_remove(ctx: click.Context, data_dir: Path | None, org_name: str, ally_i
     """Stop amplifying ally ID of ORG (the follow stays)."""
     from node.solidarity import allies
 
-    async def work(node: Services) -> None:
+    async def work(node: Runtime) -> None:
         await allies.remove(node, await organisations.get(node.db, org_name), ally_id)
 
-    run(with_services(settings_for(ctx, data_dir), work))
+    run(with_runtime(settings_for(ctx, data_dir), work))
     click.echo(f"Removed ally {ally_id}.")

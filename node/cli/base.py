@@ -20,7 +20,7 @@ from node.config import (
     load_settings,
 )
 from node.errors import ConfigError, SolidarityError
-from node.services import Services, make_services
+from node.federation.runtime import Runtime, make_runtime
 from node.storage.db import Database
 
 T = TypeVar("T")
@@ -81,8 +81,8 @@ def main(data_dir: Path | None) -> None:
     """Run a Solidarity Node: a federated ActivityPub node for solidarity networks."""
 
 
-async def with_services(settings: Settings, work: Callable[[Services], Awaitable[T]]) -> T:
-    node = make_services(settings)
+async def with_runtime(settings: Settings, work: Callable[[Runtime], Awaitable[T]]) -> T:
+    node = make_runtime(settings)
     try:
         await node.start()
         return await work(node)

@@ -19,7 +19,7 @@ from node.cli.base import (
     run,
     settings_for,
     with_db,
-    with_services,
+    with_runtime,
 )
 from node.clock import SystemClock
 from node.config import (
@@ -184,7 +184,7 @@ def serve(
 
 
 async def seed_demo(settings: Settings) -> None:
-    await with_services(settings, demo_content.seed)
+    await with_runtime(settings, demo_content.seed)
 
 
 @main.command()

@@ -12,10 +12,10 @@ from node.cli.base import (
     run,
     settings_for,
     with_db,
-    with_services,
+    with_runtime,
 )
 from node.clock import SystemClock
-from node.services import Services
+from node.federation.runtime import Runtime
 from node.solidarity import organisations
 from node.urls import Urls
 
@@ -87,7 +87,7 @@ def org_update(
     """Change an organisation's profile, key or hop cap; followers receive profile changes."""
     settings = settings_for(ctx, data_dir)
 
-    async def work(node: Services) -> None:
+    async def work(node: Runtime) -> None:
         await organisations.update(
             node,
             name,
@@ -98,7 +98,7 @@ def org_update(
             max_hops=max_hops,
         )
 
-    run(with_services(settings, work))
+    run(with_runtime(settings, work))
     profile = (display_name, summary, manually_approves_followers)
     if rotate_key or any(value is not None for value in profile):
         click.echo(f"Updated {name}; followers will receive the change.")

@@ -14,12 +14,12 @@ from node.cli.base import (
     main,
     run,
     settings_for,
-    with_services,
+    with_runtime,
 )
 from node.config import (
     Settings,
 )
-from node.services import Services
+from node.federation.runtime import Runtime
 from node.solidarity import organisations
 
 
@@ -61,14 +61,14 @@ def publish_options(func: Callable[..., Any]) -> Callable[..., Any]:
 async def publish_draft(settings: Settings, org_name: str, body: dict[str, Any], kind: str) -> str:
     from node.solidarity import publishing, validation
 
-    async def work(node: Services) -> str:
+    async def work(node: Runtime) -> str:
         org = await organisations.get(node.db, org_name)
         now = node.clock.now()
         draft = validation.call(body, now) if kind == "call" else validation.strategy(body)
         stored = await publishing.publish(node, org, draft)
         return stored.iri
 
-    return await with_services(settings, work)
+    return await with_runtime(settings, work)
 
 
 @main.group()

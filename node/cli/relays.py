@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from node.cli.base import data_dir_option, main, run, settings_for, with_services
-from node.services import Services
+from node.cli.base import data_dir_option, main, run, settings_for, with_runtime
+from node.federation.runtime import Runtime
 from node.storage.relays import Relay
 
 
@@ -34,12 +34,12 @@ def relay() -> None:
 @click.pass_context
 def relay_add(ctx: click.Context, data_dir: Path | None, url: str, style: str) -> None:
     """Subscribe to the relay at URL (the instance actor sends it a Follow)."""
-    from node.solidarity import relays
+    from node.federation import relays
 
-    async def work(node: Services) -> Relay:
+    async def work(node: Runtime) -> Relay:
         return await relays.add(node, url, style)
 
-    made = run(with_services(settings_for(ctx, data_dir), work))
+    made = run(with_runtime(settings_for(ctx, data_dir), work))
     click.echo(line(made))
 
 
@@ -49,12 +49,12 @@ def relay_add(ctx: click.Context, data_dir: Path | None, url: str, style: str) -
 @click.pass_context
 def relay_remove(ctx: click.Context, data_dir: Path | None, url: str) -> None:
     """Unsubscribe from the relay at URL (its inbox or actor, as `relay list` shows)."""
-    from node.solidarity import relays
+    from node.federation import relays
 
-    async def work(node: Services) -> Relay:
+    async def work(node: Runtime) -> Relay:
         return await relays.remove(node, url)
 
-    gone = run(with_services(settings_for(ctx, data_dir), work))
+    gone = run(with_runtime(settings_for(ctx, data_dir), work))
     click.echo(f"Removed relay {gone.inbox_url}.")
 
 
@@ -63,10 +63,10 @@ def relay_remove(ctx: click.Context, data_dir: Path | None, url: str) -> None:
 @click.pass_context
 def relay_list(ctx: click.Context, data_dir: Path | None) -> None:
     """List relays: inbox, state (pending, accepted, rejected), style, relay actor."""
-    from node.solidarity import relays
+    from node.federation import relays
 
-    async def work(node: Services) -> list[Relay]:
+    async def work(node: Runtime) -> list[Relay]:
         return await relays.listed(node)
 
-    for found in run(with_services(settings_for(ctx, data_dir), work)):
+    for found in run(with_runtime(settings_for(ctx, data_dir), work)):
         click.echo(line(found))

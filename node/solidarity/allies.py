@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from node.errors import InvalidInput, NotFound
-from node.services import Services
-from node.solidarity import following
+from node.federation import following
+from node.federation.runtime import Runtime
 from node.storage import allies, follows
 from node.storage.actors import LocalActor
 from node.storage.allies import Ally
@@ -62,7 +62,7 @@ def decision(ally: Ally, call: Fields) -> str | None:
     return "manual" if ally.amplify == "manual" else "auto"
 
 
-async def add(node: Services, org: LocalActor, target: str, policy: Policy) -> tuple[Ally, bool]:
+async def add(node: Runtime, org: LocalActor, target: str, policy: Policy) -> tuple[Ally, bool]:
     """Add (or re-set) an ally and follow it if not yet followed; True when the ally is new."""
     iri = await following.resolve_target(node, target)
     org_iri = node.urls.actor(org.username)
@@ -79,12 +79,12 @@ async def add(node: Services, org: LocalActor, target: str, policy: Policy) -> t
         )
 
 
-async def of(node: Services, org: LocalActor) -> list[Ally]:
+async def of(node: Runtime, org: LocalActor) -> list[Ally]:
     async with node.db.transaction() as session:
         return await allies.of_actor(session, org.id)
 
 
-async def remove(node: Services, org: LocalActor, ally_id: int) -> None:
+async def remove(node: Runtime, org: LocalActor, ally_id: int) -> None:
     """Stop amplifying that ally (the follow stays; unfollow separately)."""
     async with node.db.transaction() as session:
         if not await allies.remove(session, org.id, ally_id):

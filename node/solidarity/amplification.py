@@ -21,12 +21,14 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.activitypub.objects import cascade_marks
-from node.activitypub.render_objects import announce_to_as
+from node.activitypub.render_activities import announce_to_as
 from node.errors import InvalidInput, NotFound, SolidarityError
-from node.services import Services
-from node.solidarity import allies, deliveries, remote
+from node.federation import remote_actors, sending
+from node.federation.runtime import Runtime
+from node.solidarity import allies
 from node.storage import allies as ally_rows
-from node.storage import amplifications, cascade, objects, outbox, remote_actors
+from node.storage import amplifications, cascade, objects, outbox
+from node.storage import remote_actors as actor_rows
 from node.storage.actors import LocalActor
 from node.storage.amplifications import PENDING, REJECTED, SENT, WITHDRAWN, Amplification
 from node.storage.objects import StoredObject
@@ -52,7 +54,7 @@ class Candidate:
     manual: bool
 
 
-def is_open(node: Services, call: StoredObject) -> bool:
+def is_open(node: Runtime, call: StoredObject) -> bool:
     """A call that may still travel: public, not deleted, deadline not passed."""
     deadline = call.fields.deadline
     return (
@@ -71,7 +73,7 @@ def hop_limit(call: StoredObject, org: LocalActor | None = None) -> int:
 
 
 async def candidates(
-    session: AsyncSession, node: Services, call: StoredObject, arrival: Arrival
+    session: AsyncSession, node: Runtime, call: StoredObject, arrival: Arrival
 ) -> list[Candidate]:
     """The organisations whose ally sent this, whose policy matches and whose cap allows."""
     if not is_open(node, call) or arrival.hop + 1 > hop_limit(call):
@@ -101,7 +103,7 @@ class Seen:
     at: datetime
 
 
-async def arrive(node: Services, call: StoredObject, arrival: Arrival, seen: Seen | None) -> None:
+async def arrive(node: Runtime, call: StoredObject, arrival: Arrival, seen: Seen | None) -> None:
     """Record the arrival in the cascade (unless `seen` is None: a relay passing the call on
     is no step of it) and amplify for every organisation it concerns.
 
@@ -132,18 +134,18 @@ async def arrive(node: Services, call: StoredObject, arrival: Arrival, seen: See
 
 
 async def uncached(
-    session: AsyncSession, node: Services, iris: list[str], found: list[Candidate]
+    session: AsyncSession, node: Runtime, iris: list[str], found: list[Candidate]
 ) -> set[str]:
     """Which remote actors the Announces would address are not cached (none without any)."""
     remote_iris = {iri for iri in iris if not node.urls.is_local(iri)} if found else set()
     if not remote_iris:
         return set()
-    return remote_iris - await remote_actors.known_among(session, remote_iris)
+    return remote_iris - await actor_rows.known_among(session, remote_iris)
 
 
 async def amplify(
     session: AsyncSession,
-    node: Services,
+    node: Runtime,
     call: StoredObject,
     arrival: Arrival,
     found: list[Candidate],
@@ -165,7 +167,7 @@ async def amplify(
 
 async def claim(
     session: AsyncSession,
-    node: Services,
+    node: Runtime,
     candidate: Candidate,
     call: StoredObject,
     arrival: Arrival,
@@ -184,7 +186,7 @@ async def claim(
 
 
 async def announce(
-    session: AsyncSession, node: Services, org: LocalActor, call: StoredObject, row: Amplification
+    session: AsyncSession, node: Runtime, org: LocalActor, call: StoredObject, row: Amplification
 ) -> Arrival:
     """Record the organisation's Announce and queue its deliveries; returns it as an arrival
     for local allies of the organisation."""
@@ -221,7 +223,7 @@ async def announce(
         hop=row.hop,
         at=now,
     )
-    await deliveries.queue(session, node, org, document)
+    await sending.queue(session, node, org, document)
     return Arrival(row.announce_iri, org_iri, row.hop)
 
 
@@ -233,13 +235,13 @@ def addressed(call: StoredObject, through_iri: str | None, org_iri: str) -> list
     return also
 
 
-async def cache_actors(node: Services, iris: list[str]) -> None:
+async def cache_actors(node: Runtime, iris: list[str]) -> None:
     """Remote actors addressed in cc must be cached for their inboxes to be known."""
     for iri in iris:
         if node.urls.is_local(iri):
             continue
         try:
-            await remote.get_actor(node, iri)
+            await remote_actors.get_actor(node, iri)
         except SolidarityError as exc:
             log.info("cannot address %s in an Announce: %s", iri, exc)
 
@@ -247,20 +249,20 @@ async def cache_actors(node: Services, iris: list[str]) -> None:
 # arrivals -----------------------------------------------------------------------------
 
 
-async def on_create(node: Services, activity_iri: str, call: StoredObject) -> None:
+async def on_create(node: Runtime, activity_iri: str, call: StoredObject) -> None:
     """A call's Create, received or published here: the root of its cascade (hop 0)."""
     seen = Seen("Create", None, 0, call.published)
     await arrive(node, call, Arrival(activity_iri, call.actor_iri, 0), seen)
 
 
-async def wanted_from(node: Services, actor_iri: str) -> bool:
+async def wanted_from(node: Runtime, actor_iri: str) -> bool:
     """Whether some local organisation has this actor as an ally (worth fetching its boosts)."""
     async with node.db.transaction() as session:
         return bool(await ally_rows.naming(session, actor_iri))
 
 
 async def on_announce(
-    node: Services,
+    node: Runtime,
     activity_iri: str,
     actor_iri: str,
     document: dict[str, object],
@@ -277,7 +279,7 @@ async def on_announce(
     await arrive(node, call, Arrival(activity_iri, actor_iri, incoming), seen)
 
 
-async def on_withdrawn(node: Services, object_iri: str) -> None:
+async def on_withdrawn(node: Runtime, object_iri: str) -> None:
     """The call was deleted (or its author undid an Announce of it): pending ones are dropped."""
     async with node.db.transaction() as session:
         dropped = await amplifications.withdraw_pending(session, object_iri, node.clock.now())
@@ -288,14 +290,14 @@ async def on_withdrawn(node: Services, object_iri: str) -> None:
 # members' decisions ---------------------------------------------------------------------
 
 
-async def pending(node: Services, org: LocalActor) -> list[tuple[Amplification, StoredObject]]:
+async def pending(node: Runtime, org: LocalActor) -> list[tuple[Amplification, StoredObject]]:
     async with node.db.transaction() as session:
         rows = await amplifications.pending_of(session, org.id)
         found = [(row, await objects.get(session, row.object_iri)) for row in rows]
     return [(row, call) for row, call in found if call is not None]
 
 
-async def owned_pending(node: Services, org: LocalActor, amplification_id: int) -> Amplification:
+async def owned_pending(node: Runtime, org: LocalActor, amplification_id: int) -> Amplification:
     async with node.db.transaction() as session:
         row = await amplifications.get(session, amplification_id)
     if row is None or row.actor_id != org.id:
@@ -306,7 +308,7 @@ async def owned_pending(node: Services, org: LocalActor, amplification_id: int) 
 
 
 async def decide(
-    node: Services, org: LocalActor, amplification_id: int, approve: bool
+    node: Runtime, org: LocalActor, amplification_id: int, approve: bool
 ) -> Amplification:
     """Approve (send the Announce now, if the call is still open) or reject a pending one."""
     row = await owned_pending(node, org, amplification_id)
@@ -332,14 +334,14 @@ async def decide(
 
 
 async def announce_and_follow(
-    session: AsyncSession, node: Services, org: LocalActor, call: StoredObject, row: Amplification
+    session: AsyncSession, node: Runtime, org: LocalActor, call: StoredObject, row: Amplification
 ) -> None:
     """A member's Announce, and the local allies of the organisation following on."""
     onward = await announce(session, node, org, call, row)
     await amplify(session, node, call, onward, await candidates(session, node, call, onward))
 
 
-async def by_hand(node: Services, org: LocalActor, call: StoredObject) -> Amplification:
+async def by_hand(node: Runtime, org: LocalActor, call: StoredObject) -> Amplification:
     """A member amplifies a known public call, through the nearest arrival this node saw."""
     if not is_open(node, call):
         raise InvalidInput(f"{call.iri} is not an open public call")

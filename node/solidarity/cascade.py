@@ -14,10 +14,10 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from node.activitypub.render import iso
+from node.activitypub.vocabulary import iso
 from node.errors import NotFound, SolidarityError
-from node.services import Services
-from node.solidarity import remote
+from node.federation import remote_actors
+from node.federation.runtime import Runtime
 from node.storage import cascade, follows, objects
 from node.storage.cascade import Entry
 from node.storage.follows import ACCEPTED
@@ -27,7 +27,7 @@ log = logging.getLogger("node.cascade")
 REACH_TTL = timedelta(hours=1)
 
 
-async def known_call(node: Services, key: str) -> StoredObject:
+async def known_call(node: Runtime, key: str) -> StoredObject:
     """A call this node knows, local or received, by the last segment of its id."""
     async with node.db.transaction() as session:
         stored = await objects.by_key(session, key) or await objects.by_suffix(session, key)
@@ -36,7 +36,7 @@ async def known_call(node: Services, key: str) -> StoredObject:
     return stored
 
 
-async def tree(node: Services, call: StoredObject) -> dict[str, Any]:
+async def tree(node: Runtime, call: StoredObject) -> dict[str, Any]:
     async with node.db.transaction() as session:
         entries = await cascade.of_object(session, call.iri)
     root = next((e for e in entries if e.type == "Create"), None)
@@ -87,7 +87,7 @@ def root_json(call: StoredObject) -> dict[str, Any]:
     }
 
 
-async def boost_parents(node: Services, entries: list[Entry], root_id: str) -> dict[str, str]:
+async def boost_parents(node: Runtime, entries: list[Entry], root_id: str) -> dict[str, str]:
     """For each boost without via: an amplifier its booster follows (known here), else the root."""
     amplifiers = {e.actor_iri: e.activity_iri for e in entries if e.via_iri and e.hop}
     found: dict[str, str] = {}
@@ -105,7 +105,7 @@ async def boost_parents(node: Services, entries: list[Entry], root_id: str) -> d
     return found
 
 
-async def reaches(node: Services, entries: list[Entry]) -> dict[str, int | None]:
+async def reaches(node: Runtime, entries: list[Entry]) -> dict[str, int | None]:
     now = node.clock.now()
     found: dict[str, int | None] = {}
     for entry in entries:
@@ -120,13 +120,13 @@ async def reaches(node: Services, entries: list[Entry]) -> dict[str, int | None]
     return found
 
 
-async def advertised_reach(node: Services, actor_iri: str) -> int | None:
+async def advertised_reach(node: Runtime, actor_iri: str) -> int | None:
     """totalItems of the actor's followers collection (counted directly for our own)."""
     if node.urls.is_local(actor_iri):
         async with node.db.transaction() as session:
             return await follows.count_followers(session, actor_iri)
     try:
-        actor = await remote.get_actor(node, actor_iri)
+        actor = await remote_actors.get_actor(node, actor_iri)
         if not actor.followers:
             return None
         total = (await node.fetcher.get_json(actor.followers)).document.get("totalItems")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from node.services import Services
+from node.federation.runtime import Runtime
 from node.solidarity import organisations, publishing, validation
 
 ORG = "demo"
@@ -59,7 +59,7 @@ CALLS: list[dict[str, Any]] = [
 ]
 
 
-async def seed(node: Services) -> bool:
+async def seed(node: Runtime) -> bool:
     """Create the demo organisation and its content unless it exists; True if created."""
     if ORG in {o.username for o in await organisations.list_all(node.db)}:
         return False

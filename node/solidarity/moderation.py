@@ -5,19 +5,19 @@ Blocks made by another process (the CLI) reach this one within storage.caches.BL
 
 from __future__ import annotations
 
-from node.services import Services
+from node.federation.runtime import Runtime
 from node.storage import hosts
 from node.storage.hosts import DomainBlock
 
 
-async def block_domain(node: Services, domain: str, reason: str) -> DomainBlock:
+async def block_domain(node: Runtime, domain: str, reason: str) -> DomainBlock:
     async with node.db.transaction() as session:
         block = await hosts.block(session, domain, reason, node.clock.now())
     node.domain_blocks.invalidate()
     return block
 
 
-async def unblock_domain(node: Services, domain: str) -> bool:
+async def unblock_domain(node: Runtime, domain: str) -> bool:
     async with node.db.transaction() as session:
         lifted = await hosts.unblock(session, domain)
     node.domain_blocks.invalidate()

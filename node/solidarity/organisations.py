@@ -9,12 +9,12 @@ import asyncio
 import uuid
 from urllib.parse import urlsplit
 
-from node.activitypub import render
+from node.activitypub import render_actors
 from node.activitypub.keys import generate_key_pair
 from node.clock import Clock
 from node.errors import InvalidInput
-from node.services import Services
-from node.solidarity import deliveries, profiles
+from node.federation import profiles, sending
+from node.federation.runtime import Runtime
 from node.storage import actors, tokens
 from node.storage.actors import APPLICATION, ORGANIZATION, LocalActor, NewActor
 from node.storage.db import Database
@@ -86,7 +86,7 @@ async def create_token(db: Database, clock: Clock, name: str, label: str = "") -
 
 
 async def update(
-    node: Services,
+    node: Runtime,
     name: str,
     *,
     display_name: str | None = None,
@@ -124,8 +124,10 @@ async def update(
     profile = (display_name, summary, manually_approves_followers, keys)
     if any(value is not None for value in profile):
         document = await profiles.actor_document(node, name)
-        update = render.update_to_as(node.urls.activity(uuid.uuid4().hex), document, node.urls)
-        await deliveries.send(node, actor, update)
+        update = render_actors.update_to_as(
+            node.urls.activity(uuid.uuid4().hex), document, node.urls
+        )
+        await sending.send(node, actor, update)
     return actor
 
 

@@ -12,14 +12,14 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from node.activitypub import render_objects
-from node.activitypub.render import tombstone
-from node.activitypub.render_objects import Publication
+from node.activitypub import render_activities, render_publications
+from node.activitypub.render_publications import Publication, tombstone
 from node.errors import InvalidInput, NotFound, SolidarityError
-from node.services import Services
-from node.solidarity import amplification, deliveries, reading, relays, remote, validation
+from node.federation import relays, remote_actors, sending, serving
+from node.federation.following import resolve_target
+from node.federation.runtime import Runtime
+from node.solidarity import amplification, validation
 from node.solidarity.content import Rendered, render_markdown, tags
-from node.solidarity.following import resolve_target
 from node.solidarity.validation import Draft
 from node.storage import objects, outbox
 from node.storage.actors import LocalActor
@@ -30,18 +30,18 @@ def new_key() -> str:
     return secrets.token_urlsafe(9).replace("-", "x").replace("_", "y")
 
 
-async def resolve_mention(node: Services, handle: str) -> str | None:
+async def resolve_mention(node: Runtime, handle: str) -> str | None:
     """A mentioned handle's actor IRI (cached for delivery), or None to leave it as text."""
     try:
         iri = await resolve_target(node, handle)
         if not node.urls.is_local(iri):
-            await remote.get_actor(node, iri)
+            await remote_actors.get_actor(node, iri)
     except SolidarityError:
         return None
     return iri
 
 
-async def render(node: Services, draft: Draft) -> Rendered:
+async def render(node: Runtime, draft: Draft) -> Rendered:
     async def resolver(handle: str) -> str | None:
         return await resolve_mention(node, handle)
 
@@ -56,13 +56,13 @@ def summary_of(draft: Draft, rendered: Rendered) -> str:
     return text if len(text) <= 300 else text[:297].rsplit(" ", 1)[0] + "…"
 
 
-async def counts(node: Services, iri: str) -> tuple[int, int, int]:
-    found = await reading.counts(node, iri)
+async def counts(node: Runtime, iri: str) -> tuple[int, int, int]:
+    found = await serving.counts(node, iri)
     return len(found.replies), found.likes, found.shares
 
 
 def publication(
-    node: Services,
+    node: Runtime,
     org: LocalActor,
     iri: str,
     draft: Draft,
@@ -114,7 +114,7 @@ def fields(draft: Draft, pub: Publication, rendered: Rendered) -> Fields:
 
 
 async def save(
-    node: Services,
+    node: Runtime,
     org: LocalActor,
     activity: dict[str, Any],
     *,
@@ -152,14 +152,14 @@ async def save(
     return stored
 
 
-async def publish(node: Services, org: LocalActor, draft: Draft) -> StoredObject:
+async def publish(node: Runtime, org: LocalActor, draft: Draft) -> StoredObject:
     key = new_key()
     iri = node.urls.publication(draft.kind, key)
     now = node.clock.now()
     rendered = await render(node, draft)
     pub = publication(node, org, iri, draft, rendered, now)
-    document = render_objects.publication_to_as(pub)
-    create = render_objects.wrap("Create", f"{iri}/activity", document)
+    document = render_publications.publication_to_as(pub)
+    create = render_activities.wrap("Create", f"{iri}/activity", document)
     source = draft.as_source() | {"content_html": rendered.html}
     stored = await save(
         node,
@@ -170,13 +170,13 @@ async def publish(node: Services, org: LocalActor, draft: Draft) -> StoredObject
         published=now,
         source=source,
     )
-    await deliveries.send(node, org, create, extra_inboxes=await relays.inboxes_for(node, stored))
+    await sending.send(node, org, create, extra_inboxes=await relays.inboxes_for(node, stored))
     if stored.kind == "call":
         await amplification.on_create(node, create["id"], stored)
     return stored
 
 
-async def owned(node: Services, org: LocalActor, kind: str, key: str) -> StoredObject:
+async def owned(node: Runtime, org: LocalActor, kind: str, key: str) -> StoredObject:
     async with node.db.transaction() as session:
         stored = await objects.by_key(session, key)
     if stored is None or stored.kind != kind or stored.local_actor_id != org.id:
@@ -187,7 +187,7 @@ async def owned(node: Services, org: LocalActor, kind: str, key: str) -> StoredO
 
 
 async def revise(
-    node: Services, org: LocalActor, kind: str, key: str, changes: dict[str, object]
+    node: Runtime, org: LocalActor, kind: str, key: str, changes: dict[str, object]
 ) -> StoredObject:
     stored = await owned(node, org, kind, key)
     assert stored.source is not None
@@ -206,8 +206,8 @@ async def revise(
         now,
         await counts(node, stored.iri),
     )
-    document = render_objects.publication_to_as(pub)
-    update = render_objects.wrap("Update", f"{stored.iri}/updates/{uuid.uuid4().hex}", document)
+    document = render_publications.publication_to_as(pub)
+    update = render_activities.wrap("Update", f"{stored.iri}/updates/{uuid.uuid4().hex}", document)
     source = draft.as_source() | {"content_html": rendered.html}
     revised = await save(
         node,
@@ -220,18 +220,18 @@ async def revise(
     )
     old_mentions = set(stored.document.get("cc", [])) | set(stored.document.get("to", []))
     also = await inboxes_of(node, old_mentions) + await relays.inboxes_for(node, revised)
-    await deliveries.send(node, org, update, extra_inboxes=also)
+    await sending.send(node, org, update, extra_inboxes=also)
     return revised
 
 
-async def inboxes_of(node: Services, iris: set[str]) -> list[str]:
+async def inboxes_of(node: Runtime, iris: set[str]) -> list[str]:
     """Inboxes of actors an earlier version addressed, so they hear of the change too."""
     found = []
     for iri in sorted(iris):
         if node.urls.is_local(iri) or iri.endswith("/followers") or "#Public" in iri:
             continue
         try:
-            actor = await remote.get_actor(node, iri)
+            actor = await remote_actors.get_actor(node, iri)
         except SolidarityError:
             continue
         if actor.inbox:
@@ -239,18 +239,18 @@ async def inboxes_of(node: Services, iris: set[str]) -> list[str]:
     return found
 
 
-async def withdraw(node: Services, org: LocalActor, kind: str, key: str) -> None:
+async def withdraw(node: Runtime, org: LocalActor, kind: str, key: str) -> None:
     stored = await owned(node, org, kind, key)
     now = node.clock.now()
-    delete = render_objects.delete_to_as(f"{stored.iri}#delete", stored.document)
+    delete = render_activities.delete_to_as(f"{stored.iri}#delete", stored.document)
     async with node.db.transaction() as session:
         await objects.tombstone(session, stored.iri, tombstone(stored.iri, now, stored.type), now)
         await outbox.forget_object(session, stored.iri)
-    await deliveries.send(node, org, delete, extra_inboxes=await relays.inboxes_for(node, stored))
+    await sending.send(node, org, delete, extra_inboxes=await relays.inboxes_for(node, stored))
     await amplification.on_withdrawn(node, stored.iri)
 
 
-async def pin(node: Services, org: LocalActor, kind: str, key: str, pinned: bool) -> StoredObject:
+async def pin(node: Runtime, org: LocalActor, kind: str, key: str, pinned: bool) -> StoredObject:
     stored = await owned(node, org, kind, key)
     if stored.visibility not in ("public", "unlisted"):
         raise InvalidInput("only public or unlisted publications can be pinned")
@@ -258,7 +258,7 @@ async def pin(node: Services, org: LocalActor, kind: str, key: str, pinned: bool
         return stored
     urls = node.urls
     actor = urls.actor(org.username)
-    activity = render_objects.pin_to_as(
+    activity = render_activities.pin_to_as(
         urls.activity(uuid.uuid4().hex),
         "Add" if pinned else "Remove",
         actor,
@@ -269,6 +269,6 @@ async def pin(node: Services, org: LocalActor, kind: str, key: str, pinned: bool
     async with node.db.transaction() as session:
         await objects.set_pinned(session, stored.iri, node.clock.now() if pinned else None)
         changed = await objects.get(session, stored.iri)
-    await deliveries.send(node, org, activity)
+    await sending.send(node, org, activity)
     assert changed is not None
     return changed

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from node.activitypub import render_objects
-from node.activitypub.objects import host_of
-from node.activitypub.render import iso
-from node.activitypub.vocabulary import CONTEXT, PUBLIC
+from node.activitypub import render_activities
+from node.activitypub.vocabulary import CONTEXT, PUBLIC, iso
 from node.errors import InvalidInput, NotFound
-from node.services import Services
-from node.solidarity import deliveries, publishing, remote
+from node.federation import remote_actors, sending
+from node.federation.runtime import Runtime
+from node.solidarity import publishing
 from node.solidarity.content import render_markdown
 from node.storage import objects, reactions
 from node.storage.actors import LocalActor
 from node.storage.objects import Fields, StoredObject
+from node.urls import host_of
 
 MAX_PLEDGE = 5000
 
@@ -35,7 +35,7 @@ def reply_json(stored: StoredObject) -> dict[str, Any]:
     }
 
 
-async def of(node: Services, org: LocalActor, kind: str, key: str) -> dict[str, Any]:
+async def of(node: Runtime, org: LocalActor, kind: str, key: str) -> dict[str, Any]:
     """What came back for one of the organisation's publications."""
     stored = await publishing.owned(node, org, kind, key)
     async with node.db.transaction() as session:
@@ -60,7 +60,7 @@ async def of(node: Services, org: LocalActor, kind: str, key: str) -> dict[str, 
     }
 
 
-async def call_to_pledge(node: Services, key: str) -> StoredObject:
+async def call_to_pledge(node: Runtime, key: str) -> StoredObject:
     """A call this node knows, local or received, named by the last segment of its id."""
     async with node.db.transaction() as session:
         stored = await objects.by_key(session, key) or await objects.by_suffix(session, key)
@@ -69,14 +69,14 @@ async def call_to_pledge(node: Services, key: str) -> StoredObject:
     return stored
 
 
-async def pledge(node: Services, org: LocalActor, key: str, text: str) -> StoredObject:
+async def pledge(node: Runtime, org: LocalActor, key: str, text: str) -> StoredObject:
     if not text.strip() or len(text) > MAX_PLEDGE:
         raise InvalidInput(f"'content' must be 1 to {MAX_PLEDGE} characters")
     call = await call_to_pledge(node, key)
     author = call.actor_iri
     handle = author
     if not node.urls.is_local(author):
-        known = await remote.get_actor(node, author)
+        known = await remote_actors.get_actor(node, author)
         handle = f"@{known.username}@{host_of(author)}" if known.username else author
     rendered = await render_markdown(text, lambda h: publishing.resolve_mention(node, h), node.urls)
     note_key = publishing.new_key()
@@ -97,7 +97,7 @@ async def pledge(node: Services, org: LocalActor, key: str, text: str) -> Stored
         "content": rendered.html,
         "tag": [{"type": "Mention", "href": author, "name": handle}],
     }
-    create = render_objects.wrap("Create", f"{iri}/activity", document)
+    create = render_activities.wrap("Create", f"{iri}/activity", document)
     fields = Fields(
         type="Note",
         kind=None,
@@ -107,5 +107,5 @@ async def pledge(node: Services, org: LocalActor, key: str, text: str) -> Stored
         is_pledge=True,
     )
     stored = await publishing.save(node, org, create, key=note_key, fields=fields, published=now)
-    await deliveries.send(node, org, create)
+    await sending.send(node, org, create)
     return stored

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from node.errors import InvalidInput
-from node.services import Services
+from node.federation.runtime import Runtime
 from node.storage import search as queries
 from node.storage.actors import LocalActor
 from node.storage.objects import StoredObject
@@ -81,17 +81,17 @@ def to_item(stored: StoredObject, now: datetime) -> Item:
     )
 
 
-def reader(node: Services, org: LocalActor) -> Reader:
+def reader(node: Runtime, org: LocalActor) -> Reader:
     return Reader(actor_id=org.id, actor_iri=node.urls.actor(org.username))
 
 
-def _items(node: Services, page: Page) -> Items:
+def _items(node: Runtime, page: Page) -> Items:
     now = node.clock.now()
     return Items(tuple(to_item(stored, now) for stored in page.items), page.next)
 
 
 async def timeline(
-    node: Services,
+    node: Runtime,
     org: LocalActor,
     filters: Filters,
     cursor: str | None = None,
@@ -104,7 +104,7 @@ async def timeline(
 
 
 async def search(
-    node: Services,
+    node: Runtime,
     org: LocalActor,
     q: str,
     filters: Filters,

@@ -17,12 +17,12 @@ from typing import Any
 from sqlalchemy import Table, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from node.activitypub.audience import authority
 from node.storage import actors
 from node.storage.actors import LocalActor
 from node.storage.db import dialect_insert
 from node.storage.tables import ActorRow, DeliveryRow
 from node.storage.types import UTCDateTime
+from node.urls import authority
 
 PENDING = "pending"
 DELIVERED = "delivered"

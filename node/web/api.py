@@ -10,16 +10,17 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from node.activitypub.inbox import parse_json_object
+from node.activitypub.screening import parse_json_object
 from node.errors import InvalidInput
-from node.services import Services
-from node.solidarity import following, organisations
+from node.federation import following
+from node.federation.runtime import Runtime
+from node.solidarity import organisations
 from node.storage.actors import LocalActor
 from node.storage.follows import Follow
 from node.web import auth
-from node.web.inbox import read_body
-from node.web.responses import json_response
-from node.web.services import services
+from node.web.app_state import runtime
+from node.web.inbox_endpoint import read_body
+from node.web.json_responses import json_response
 
 MAX_JSON = 64 * 1024
 PROFILE_FIELDS: dict[str, type] = {
@@ -57,25 +58,25 @@ def follow_json(follow: Follow, outgoing: bool) -> dict[str, Any]:
 async def create_follow(request: Request) -> Response:
     org = await auth.organisation(request)
     target = text_field(await read_json(request), "target")
-    made = await following.follow(services(request), org, target)
+    made = await following.follow(runtime(request), org, target)
     return json_response(follow_json(made, outgoing=True), status=202)
 
 
 async def list_follows(request: Request) -> Response:
     org = await auth.organisation(request)
-    found = await following.following_of(services(request), org)
+    found = await following.following_of(runtime(request), org)
     return json_response({"follows": [follow_json(f, outgoing=True) for f in found]})
 
 
 async def delete_follow(request: Request) -> Response:
     org = await auth.organisation(request)
-    await following.unfollow(services(request), org, request.path_params["key"])
+    await following.unfollow(runtime(request), org, request.path_params["key"])
     return Response(status_code=204)
 
 
 async def list_followers(request: Request) -> Response:
     org = await auth.organisation(request)
-    found = await following.followers_of(services(request), org)
+    found = await following.followers_of(runtime(request), org)
     return json_response({"followers": [follow_json(f, outgoing=False) for f in found]})
 
 
@@ -85,11 +86,11 @@ async def decide_follower(request: Request) -> Response:
     accept = request.path_params["decision"] == "approve"
     if request.path_params["decision"] not in ("approve", "reject"):
         raise InvalidInput("use /api/v1/followers/approve or /api/v1/followers/reject")
-    decided = await following.decide(services(request), org, actor, accept)
+    decided = await following.decide(runtime(request), org, actor, accept)
     return json_response(follow_json(decided, outgoing=False))
 
 
-def organisation_json(node: Services, org: LocalActor) -> dict[str, Any]:
+def organisation_json(node: Runtime, org: LocalActor) -> dict[str, Any]:
     return {
         "name": org.username,
         "actor": node.urls.actor(org.username),
@@ -102,7 +103,7 @@ def organisation_json(node: Services, org: LocalActor) -> dict[str, Any]:
 
 async def show_organisation(request: Request) -> Response:
     org = await auth.organisation(request)
-    return json_response(organisation_json(services(request), org))
+    return json_response(organisation_json(runtime(request), org))
 
 
 async def update_organisation(request: Request) -> Response:
@@ -116,7 +117,7 @@ async def update_organisation(request: Request) -> Response:
         value = body.get(name)
         if value is not None and (type(value) is not kind):
             raise InvalidInput(f"'{name}' must be {TYPE_NAMES[kind]}")
-    node = services(request)
+    node = runtime(request)
     updated = await organisations.update(
         node,
         org.username,

@@ -8,7 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from node.activitypub.render import iso
+from node.activitypub.vocabulary import iso
 from node.errors import InvalidInput
 from node.solidarity import allies, amplification, cascade
 from node.storage.allies import Ally
@@ -16,8 +16,8 @@ from node.storage.amplifications import Amplification
 from node.storage.objects import StoredObject
 from node.web import auth
 from node.web.api import read_json, text_field
-from node.web.responses import json_response
-from node.web.services import services
+from node.web.app_state import runtime
+from node.web.json_responses import json_response
 
 
 def ally_json(ally: Ally) -> dict[str, Any]:
@@ -59,25 +59,25 @@ async def create_ally(request: Request) -> Response:
     body = await read_json(request)
     target = text_field(body, "actor")
     policy = allies.policy_from(body)
-    ally, created = await allies.add(services(request), org, target, policy)
+    ally, created = await allies.add(runtime(request), org, target, policy)
     return json_response(ally_json(ally), status=201 if created else 200)
 
 
 async def list_allies(request: Request) -> Response:
     org = await auth.organisation(request)
-    found = await allies.of(services(request), org)
+    found = await allies.of(runtime(request), org)
     return json_response({"allies": [ally_json(a) for a in found]})
 
 
 async def delete_ally(request: Request) -> Response:
     org = await auth.organisation(request)
-    await allies.remove(services(request), org, int_param(request, "id"))
+    await allies.remove(runtime(request), org, int_param(request, "id"))
     return Response(status_code=204)
 
 
 async def list_pending(request: Request) -> Response:
     org = await auth.organisation(request)
-    found = await amplification.pending(services(request), org)
+    found = await amplification.pending(runtime(request), org)
     return json_response({"pending": [amplification_json(row, call) for row, call in found]})
 
 
@@ -87,14 +87,14 @@ async def decide(request: Request) -> Response:
     if verdict not in ("approve", "reject"):
         raise InvalidInput("use /api/v1/amplifications/{id}/approve or …/reject")
     row = await amplification.decide(
-        services(request), org, int_param(request, "id"), verdict == "approve"
+        runtime(request), org, int_param(request, "id"), verdict == "approve"
     )
     return json_response(amplification_json(row))
 
 
 async def amplify(request: Request) -> Response:
     org = await auth.organisation(request)
-    node = services(request)
+    node = runtime(request)
     call = await cascade.known_call(node, request.path_params["key"])
     row = await amplification.by_hand(node, org, call)
     return json_response(amplification_json(row), status=201)
@@ -102,6 +102,6 @@ async def amplify(request: Request) -> Response:
 
 async def show_cascade(request: Request) -> Response:
     await auth.organisation(request)
-    node = services(request)
+    node = runtime(request)
     call = await cascade.known_call(node, request.path_params["key"])
     return json_response(await cascade.tree(node, call))

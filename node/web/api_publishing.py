@@ -13,8 +13,8 @@ from node.solidarity import publishing, responses, validation
 from node.storage.objects import StoredObject
 from node.web import auth
 from node.web.api import read_json, text_field
-from node.web.responses import json_response
-from node.web.services import services
+from node.web.app_state import runtime
+from node.web.json_responses import json_response
 
 KINDS = {"strategies": "strategy", "calls": "call"}
 
@@ -47,7 +47,7 @@ def summary(stored: StoredObject) -> dict[str, Any]:
 
 async def create(request: Request) -> Response:
     org = await auth.organisation(request)
-    node = services(request)
+    node = runtime(request)
     body = await read_json(request)
     kind = kind_of(request)
     draft = validation.call(body, node.clock.now()) if kind == "call" else validation.strategy(body)
@@ -59,14 +59,14 @@ async def revise(request: Request) -> Response:
     org = await auth.organisation(request)
     body = await read_json(request)
     stored = await publishing.revise(
-        services(request), org, kind_of(request), request.path_params["key"], body
+        runtime(request), org, kind_of(request), request.path_params["key"], body
     )
     return json_response(summary(stored))
 
 
 async def withdraw(request: Request) -> Response:
     org = await auth.organisation(request)
-    await publishing.withdraw(services(request), org, kind_of(request), request.path_params["key"])
+    await publishing.withdraw(runtime(request), org, kind_of(request), request.path_params["key"])
     return Response(status_code=204)
 
 
@@ -74,14 +74,14 @@ async def pin(request: Request) -> Response:
     org = await auth.organisation(request)
     pinned = request.method == "POST"
     stored = await publishing.pin(
-        services(request), org, kind_of(request), request.path_params["key"], pinned
+        runtime(request), org, kind_of(request), request.path_params["key"], pinned
     )
     return json_response(summary(stored))
 
 
 async def list_responses(request: Request) -> Response:
     org = await auth.organisation(request)
-    found = await responses.of(services(request), org, kind_of(request), request.path_params["key"])
+    found = await responses.of(runtime(request), org, kind_of(request), request.path_params["key"])
     return json_response(found)
 
 
@@ -90,5 +90,5 @@ async def create_pledge(request: Request) -> Response:
     if kind_of(request) != "call":
         raise InvalidInput("pledges answer calls, not strategies")
     text = text_field(await read_json(request), "content", limit=responses.MAX_PLEDGE)
-    stored = await responses.pledge(services(request), org, request.path_params["key"], text)
+    stored = await responses.pledge(runtime(request), org, request.path_params["key"], text)
     return json_response({"id": stored.iri, "in_reply_to": stored.fields.in_reply_to}, status=202)

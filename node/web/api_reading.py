@@ -18,8 +18,8 @@ from node.solidarity import timeline
 from node.solidarity.timeline import Item, Items
 from node.storage.search import DEFAULT_LIMIT, MAX_LIMIT, Filters
 from node.web import auth
-from node.web.responses import json_response
-from node.web.services import services
+from node.web.app_state import runtime
+from node.web.json_responses import json_response
 
 
 def single(params: QueryParams, name: str) -> str | None:
@@ -86,7 +86,7 @@ async def list_timeline(request: Request) -> Response:
     org = await auth.organisation(request)
     params = request.query_params
     found = await timeline.timeline(
-        services(request), org, filters_from(params), cursor_from(params), limit_from(params)
+        runtime(request), org, filters_from(params), cursor_from(params), limit_from(params)
     )
     return json_response(items_json(found))
 
@@ -98,7 +98,7 @@ async def search_objects(request: Request) -> Response:
     if len(q) != 1:
         raise InvalidInput("'q' is required, once: the words to search for")
     found = await timeline.search(
-        services(request),
+        runtime(request),
         org,
         q[0],
         filters_from(params),

@@ -7,7 +7,7 @@ from starlette.requests import Request
 from node.errors import Unauthorized
 from node.storage import tokens
 from node.storage.actors import LocalActor
-from node.web.services import services
+from node.web.app_state import runtime
 
 
 async def organisation(request: Request) -> LocalActor:
@@ -17,6 +17,6 @@ async def organisation(request: Request) -> LocalActor:
         raise Unauthorized(
             "send 'Authorization: Bearer TOKEN' (see 'solidarity-node token create')"
         )
-    node = services(request)
+    node = runtime(request)
     async with node.db.transaction() as session:
         return await tokens.authenticate(session, token.strip(), node.clock.now())

@@ -16,8 +16,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from node import errors
 from node.web import pages
+from node.web.json_responses import json_error
 from node.web.negotiation import HTML_TYPES
-from node.web.responses import json_error
 
 log = logging.getLogger("node.web")
 

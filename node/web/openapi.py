@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from node import __version__
-from node.web.responses import json_response
+from node.web.json_responses import json_response
 
 STRING = {"type": "string"}
 STRINGS = {"type": "array", "items": STRING, "maxItems": 20}

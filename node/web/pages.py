@@ -11,10 +11,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from node import __version__
-from node.activitypub.render import summary_html
-from node.solidarity import organisations, profiles
+from node.activitypub.render_actors import summary_html
+from node.federation import profiles
+from node.solidarity import organisations
 from node.storage.actors import LocalActor
-from node.web.services import services
+from node.web.app_state import runtime
 
 if TYPE_CHECKING:
     from starlette.templating import Jinja2Templates
@@ -35,7 +36,7 @@ def templates(request: Request) -> Jinja2Templates:
 
 
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
-    node = services(request)
+    node = runtime(request)
     common = {
         "node_name": node.settings.node_name,
         "node_description": node.settings.node_description,
@@ -53,7 +54,7 @@ def error_page(request: Request, status: int, heading: str, message: str) -> Res
 
 
 def org_context(request: Request, actor: LocalActor, counts: tuple[int, int]) -> dict[str, Any]:
-    urls = services(request).urls
+    urls = runtime(request).urls
     summary = summary_html(actor.summary)
     return {
         "display_name": actor.display_name or actor.username,
@@ -70,14 +71,14 @@ def org_context(request: Request, actor: LocalActor, counts: tuple[int, int]) ->
 
 
 async def home(request: Request) -> Response:
-    orgs = await organisations.list_all(services(request).db)
+    orgs = await organisations.list_all(runtime(request).db)
     return render(
         request, "home.html", {"organisations": [org_context(request, o, (0, 0)) for o in orgs]}
     )
 
 
 async def profile(request: Request) -> Response:
-    node = services(request)
+    node = runtime(request)
     name = request.path_params["name"]
     try:
         actor = await profiles.organisation(node, name)

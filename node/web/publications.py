@@ -9,15 +9,16 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from node.activitypub.inbox import Incoming
+from node.activitypub.screening import Incoming
 from node.errors import NotFound
-from node.solidarity import organisations, reading
-from node.solidarity.reading import Withdrawn
+from node.federation import serving
+from node.federation.serving import Withdrawn
+from node.solidarity import organisations
 from node.storage.objects import StoredObject
 from node.web import pages
+from node.web.app_state import runtime
+from node.web.json_responses import activity_json
 from node.web.negotiation import wants_activity_json
-from node.web.responses import activity_json
-from node.web.services import services
 
 COLLECTIONS = ("replies", "likes", "shares")
 
@@ -39,10 +40,10 @@ def private(response: Response) -> Response:
 
 
 async def publication(request: Request) -> Response:
-    node = services(request)
+    node = runtime(request)
     as2 = wants_activity_json(request.headers.get("accept"))
     try:
-        stored = await reading.find(node, path_kind(request), request.path_params["key"])
+        stored = await serving.find(node, path_kind(request), request.path_params["key"])
     except Withdrawn as gone:
         if as2:
             return activity_json(gone.tombstone, status=410)
@@ -51,23 +52,23 @@ async def publication(request: Request) -> Response:
         if stored.visibility not in ("public", "unlisted"):
             raise NotFound("no such publication here")
         return await page(request, stored)
-    visible = await reading.visible(node, stored, incoming(request))
-    response = activity_json(await reading.document(node, visible))
+    visible = await serving.visible(node, stored, incoming(request))
+    response = activity_json(await serving.document(node, visible))
     return private(response) if visible.visibility not in ("public", "unlisted") else response
 
 
 async def collection(request: Request) -> Response:
-    node = services(request)
+    node = runtime(request)
     which = request.path_params["collection"]
     if which not in COLLECTIONS:
         raise NotFound(f"no such collection: {which}")
     try:
-        stored = await reading.find(node, path_kind(request), request.path_params["key"])
+        stored = await serving.find(node, path_kind(request), request.path_params["key"])
     except Withdrawn as gone:
         return activity_json(gone.tombstone, status=410)
-    visible = await reading.visible(node, stored, incoming(request))
+    visible = await serving.visible(node, stored, incoming(request))
     paged = request.query_params.get("page") is not None
-    return activity_json(await reading.collection(node, visible, which, paged))
+    return activity_json(await serving.collection(node, visible, which, paged))
 
 
 def when(moment: datetime | None) -> str:
@@ -75,9 +76,9 @@ def when(moment: datetime | None) -> str:
 
 
 async def page(request: Request, stored: StoredObject) -> Response:
-    node = services(request)
+    node = runtime(request)
     document: dict[str, Any] = stored.document
-    counted = await reading.counts(node, stored.iri)
+    counted = await serving.counts(node, stored.iri)
     name = node.urls.actor_name(stored.actor_iri) or ""
     author = await organisations.get(node.db, name)
     fields = stored.fields

@@ -10,15 +10,15 @@ from starlette.responses import Response
 from node import SOFTWARE_NAME, __version__
 from node.activitypub.webfinger import build_host_meta, build_jrd, parse_resource
 from node.errors import Gone, InvalidInput, NotFound
-from node.solidarity import discovery
-from node.web.responses import jrd, json_response
-from node.web.services import services
+from node.federation import discovery
+from node.web.app_state import runtime
+from node.web.json_responses import jrd, json_response
 
 NODEINFO_SCHEMA = "http://nodeinfo.diaspora.software/ns/schema/{}"
 
 
 async def webfinger(request: Request) -> Response:
-    node = services(request)
+    node = runtime(request)
     resource = request.query_params.get("resource")
     if not resource:
         raise InvalidInput("the 'resource' query parameter is required")
@@ -40,11 +40,11 @@ async def webfinger(request: Request) -> Response:
 
 
 async def host_meta(request: Request) -> Response:
-    return Response(build_host_meta(services(request).urls.base), media_type="application/xrd+xml")
+    return Response(build_host_meta(runtime(request).urls.base), media_type="application/xrd+xml")
 
 
 async def nodeinfo_links(request: Request) -> Response:
-    urls = services(request).urls
+    urls = runtime(request).urls
     return json_response(
         {
             "links": [
@@ -63,7 +63,7 @@ async def nodeinfo(request: Request) -> Response:
     version = request.path_params["version"]
     if version not in ("2.0", "2.1"):
         raise NotFound(f"NodeInfo {version} is not served here; 2.0 and 2.1 are")
-    node = services(request)
+    node = runtime(request)
     usage = await discovery.usage(node)
     software: dict[str, Any] = {"name": SOFTWARE_NAME, "version": __version__}
     document = {

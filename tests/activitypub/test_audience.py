@@ -7,13 +7,13 @@ from typing import Any
 
 from node.activitypub.audience import (
     addressees,
-    authority,
     is_public,
     resolve,
     serialise,
     without_blind_addressees,
 )
 from node.activitypub.vocabulary import PUBLIC
+from node.urls import authority
 
 OWN = "node.test"
 FOLLOWERS = "https://node.test/orgs/alpha/followers"

@@ -11,21 +11,21 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from node.activitypub.auth import SigningAuth
 from node.activitypub.keys import (
     PrivateKey,
     PublicKey,
     generate_key_pair,
-    key_id_for,
     load_private_key,
     load_public_key,
 )
 from node.activitypub.signatures import digest_header, parse_signature, verify_signature
+from node.activitypub.signing_auth import SigningAuth
 from node.clock import FrozenClock
 from node.errors import SignatureError
+from node.urls import key_id
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
-KEY_ID = key_id_for("https://node.example/actors/instance")
+KEY_ID = key_id("https://node.example/actors/instance")
 AP_JSON = "application/activity+json"
 
 

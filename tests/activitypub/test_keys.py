@@ -10,13 +10,13 @@ from node.activitypub.keys import (
     RSA_PSS_SHA512,
     RSA_V1_5_SHA256,
     generate_key_pair,
-    key_id_for,
     load_private_key,
     load_public_key,
     sign_bytes,
     verify_bytes,
 )
 from node.errors import SignatureError
+from node.urls import key_id
 
 # RFC 9421 Appendix B.1.4, test-key-ed25519.
 ED25519_PUBLIC_PEM = """-----BEGIN PUBLIC KEY-----
@@ -101,7 +101,7 @@ def test_ec_public_key_is_refused_as_unsupported() -> None:
 
 def test_key_id_is_the_actor_iri_with_main_key_fragment() -> None:
     actor = "https://node.example/actors/alice"
-    assert key_id_for(actor) == "https://node.example/actors/alice#main-key"
+    assert key_id(actor) == "https://node.example/actors/alice#main-key"
 
 
 @pytest.mark.parametrize("algorithm", [RSA_V1_5_SHA256, RSA_PSS_SHA512])

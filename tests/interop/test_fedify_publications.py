@@ -55,7 +55,7 @@ def deadline_in(days: int) -> datetime:
 
 
 def in_words(deadline: datetime) -> str:
-    """How the call's content states the deadline (render_objects.human_deadline)."""
+    """How the call's content states the deadline (render_publications.human_deadline)."""
     return f"{deadline.day} {deadline:%B %Y, %H:%M} UTC"
 
 

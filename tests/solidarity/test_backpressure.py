@@ -15,8 +15,8 @@ from support.actors import RemoteHost, create_note, post_signed
 from node.clock import FrozenClock
 from node.config import Settings, settings_from_mapping
 from node.errors import ConfigError
+from node.federation.runtime import Runtime
 from node.runner import build_worker
-from node.services import Services
 from node.storage import inbox_items
 
 SHARED = "https://node.test/inbox"
@@ -28,13 +28,13 @@ def settings(settings: Settings) -> Settings:
     return replace(settings, inbox_queue_limit=LIMIT)
 
 
-async def states(node: Services) -> dict[str, int]:
+async def states(node: Runtime) -> dict[str, int]:
     async with node.db.transaction() as session:
         return await inbox_items.count_by_state(session)
 
 
 async def test_over_the_limit_answers_503_and_accepted_items_are_all_processed(
-    client: httpx.AsyncClient, node: Services, clock: FrozenClock, remote: RemoteHost
+    client: httpx.AsyncClient, node: Runtime, clock: FrozenClock, remote: RemoteHost
 ) -> None:
     bob = remote.actor("bob")
     for key in range(LIMIT):
@@ -57,7 +57,7 @@ async def test_over_the_limit_answers_503_and_accepted_items_are_all_processed(
 
 
 async def test_the_count_is_cached_between_counts(
-    client: httpx.AsyncClient, node: Services, clock: FrozenClock, remote: RemoteHost
+    client: httpx.AsyncClient, node: Runtime, clock: FrozenClock, remote: RemoteHost
 ) -> None:
     bob = remote.actor("bob")
     for key in range(LIMIT):

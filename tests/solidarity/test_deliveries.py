@@ -17,15 +17,16 @@ import pytest
 from sqlalchemy import select, update
 from support.sinks import Sink, serve_sink
 
+from node.activitypub import audience
 from node.activitypub.delivery import MAX_ATTEMPTS
 from node.activitypub.keys import load_public_key
 from node.activitypub.vocabulary import PUBLIC
 from node.clock import FrozenClock
 from node.config import FetchLimits
+from node.federation import sending
+from node.federation.delivery_queue import DeliveryQueue
+from node.federation.runtime import Runtime, make_runtime
 from node.runner import build_worker, close_worker
-from node.services import Services, make_services
-from node.solidarity import deliveries
-from node.solidarity.deliveries import DeliveryQueue
 from node.storage import actors, hosts, remote_actors
 from node.storage import deliveries as rows
 from node.storage.actors import LocalActor
@@ -39,30 +40,30 @@ FOLLOWERS = "https://node.test/orgs/alpha/followers"
 
 
 @pytest.fixture
-async def sender(node: Services, alpha: str) -> LocalActor:
+async def sender(node: Runtime, alpha: str) -> LocalActor:
     async with node.db.transaction() as session:
         return await actors.by_username(session, "alpha")
 
 
 @pytest.fixture
-async def sink(node: Services, sender: LocalActor, alpha: str) -> AsyncIterator[Sink]:
+async def sink(node: Runtime, sender: LocalActor, alpha: str) -> AsyncIterator[Sink]:
     keys = {node.urls.key_id(alpha): load_public_key(sender.public_key_pem)}
     async with serve_sink(Sink(keys, node.clock), ports=5) as running:
         yield running
 
 
 @pytest.fixture
-async def queue(node: Services) -> AsyncIterator[DeliveryQueue]:
+async def queue(node: Runtime) -> AsyncIterator[DeliveryQueue]:
     delivering = DeliveryQueue(node, rng=random.Random(5))
     yield delivering
     await delivering.aclose()
 
 
-def worker(node: Services, *queues: DeliveryQueue) -> Worker:
+def worker(node: Runtime, *queues: DeliveryQueue) -> Worker:
     return Worker(list(queues), node.clock)
 
 
-def note(node: Services, **addressing: Any) -> dict[str, Any]:
+def note(node: Runtime, **addressing: Any) -> dict[str, Any]:
     key = uuid.uuid4().hex
     return {
         "@context": "https://www.w3.org/ns/activitystreams",
@@ -74,7 +75,7 @@ def note(node: Services, **addressing: Any) -> dict[str, Any]:
     }
 
 
-async def remember(node: Services, iri: str, inbox: str, shared: str | None = None) -> None:
+async def remember(node: Runtime, iri: str, inbox: str, shared: str | None = None) -> None:
     actor = RemoteActor(
         iri=iri,
         type="Person",
@@ -92,7 +93,7 @@ async def remember(node: Services, iri: str, inbox: str, shared: str | None = No
         await remote_actors.upsert(session, actor, {"id": iri})
 
 
-async def follow(node: Services, alpha: str, iri: str, inbox: str, shared: str | None) -> None:
+async def follow(node: Runtime, alpha: str, iri: str, inbox: str, shared: str | None) -> None:
     await remember(node, iri, inbox, shared)
     now = node.clock.now()
     async with node.db.transaction() as session:
@@ -103,12 +104,12 @@ async def follow(node: Services, alpha: str, iri: str, inbox: str, shared: str |
         )
 
 
-async def all_rows(node: Services) -> list[DeliveryRow]:
+async def all_rows(node: Runtime) -> list[DeliveryRow]:
     async with node.db.transaction() as session:
         return list(await session.scalars(select(DeliveryRow).order_by(DeliveryRow.id)))
 
 
-async def counts(node: Services, iri: str | None = None) -> rows.DeliveryCounts:
+async def counts(node: Runtime, iri: str | None = None) -> rows.DeliveryCounts:
     async with node.db.transaction() as session:
         return await rows.counts(session, iri)
 
@@ -117,7 +118,7 @@ async def counts(node: Services, iri: str | None = None) -> rows.DeliveryCounts:
 
 
 async def test_fifty_followers_on_five_hosts_get_five_signed_posts(
-    node: Services, alpha: str, sender: LocalActor, sink: Sink, queue: DeliveryQueue
+    node: Runtime, alpha: str, sender: LocalActor, sink: Sink, queue: DeliveryQueue
 ) -> None:
     for n in range(50):
         host = sink.hosts[n % 5]
@@ -132,20 +133,20 @@ async def test_fifty_followers_on_five_hosts_get_five_signed_posts(
     node.wake_worker = lambda: woken.append(True)
     activity = note(node, to=[PUBLIC], cc=[FOLLOWERS], bcc=["http://secret.example/u"])
 
-    assert await deliveries.send(node, sender, activity) == 5
+    assert await sending.send(node, sender, activity) == 5
     assert woken == [True]
     await worker(node, queue).run_until_idle()
 
     assert sorted(sink.per_url().items()) == sorted((sink.url(i), 1) for i in range(5))
     assert all(got.verified for got in sink.received)
-    assert {got.body for got in sink.received} == {deliveries.audience.serialise(activity).encode()}
+    assert {got.body for got in sink.received} == {audience.serialise(activity).encode()}
     assert b"secret.example" not in sink.received[0].body
     assert await counts(node, activity["id"]) == rows.DeliveryCounts(delivered=5)
     assert queue.stats == {"delivered": 5}
 
 
 async def test_addressed_actors_and_extra_inboxes_are_delivered_once_and_never_home(
-    node: Services, alpha: str, sender: LocalActor, sink: Sink, queue: DeliveryQueue
+    node: Runtime, alpha: str, sender: LocalActor, sink: Sink, queue: DeliveryQueue
 ) -> None:
     bob, carol = f"http://{sink.hosts[0]}/users/bob", f"http://{sink.hosts[1]}/users/carol"
     await remember(node, bob, f"{bob}/inbox", shared=sink.url(0))
@@ -156,15 +157,15 @@ async def test_addressed_actors_and_extra_inboxes_are_delivered_once_and_never_h
         bto=[carol],
     )
     extra = [f"{bob}/inbox", "https://node.test/inbox"]
-    assert await deliveries.send(node, sender, activity, extra_inboxes=extra) == 2
-    assert await deliveries.send(node, sender, activity, extra_inboxes=extra) == 0
+    assert await sending.send(node, sender, activity, extra_inboxes=extra) == 2
+    assert await sending.send(node, sender, activity, extra_inboxes=extra) == 0
     await worker(node, queue).run_until_idle()
     assert sink.per_url() == {f"{bob}/inbox": 1, f"{carol}/inbox": 1}
     assert all(b"bto" not in got.body for got in sink.received)
 
 
 async def test_blocked_domains_get_nothing(
-    node: Services, alpha: str, sender: LocalActor, sink: Sink, queue: DeliveryQueue
+    node: Runtime, alpha: str, sender: LocalActor, sink: Sink, queue: DeliveryQueue
 ) -> None:
     port = sink.hosts[0].split(":")[1]
     await follow(
@@ -174,7 +175,7 @@ async def test_blocked_domains_get_nothing(
     async with node.db.transaction() as session:
         await hosts.block(session, "localhost", "test", node.clock.now())
     first = note(node, to=[PUBLIC], cc=[FOLLOWERS])
-    assert await deliveries.send(node, sender, first) == 1  # dropped when queued
+    assert await sending.send(node, sender, first) == 1  # dropped when queued
     async with node.db.transaction() as session:  # queued before a block: dropped when due
         await rows.enqueue(session, "urn:x:1", sender.id, "{}", [sink.url(2)], node.clock.now())
         await hosts.block(session, "127.0.0.1", "test", node.clock.now())
@@ -187,18 +188,18 @@ async def test_blocked_domains_get_nothing(
 # --- outcomes and retries -------------------------------------------------------------
 
 
-async def send_to_hosts(node: Services, sender: LocalActor, sink: Sink) -> dict[str, Any]:
+async def send_to_hosts(node: Runtime, sender: LocalActor, sink: Sink) -> dict[str, Any]:
     """One activity addressed to one actor on each of the sink's hosts."""
     iris = [f"http://{host}/users/u" for host in sink.hosts]
     for iri, host in zip(iris, sink.hosts, strict=True):
         await remember(node, iri, f"http://{host}/inbox")
     activity = note(node, to=iris)
-    await deliveries.send(node, sender, activity)
+    await sending.send(node, sender, activity)
     return activity
 
 
 async def test_each_answer_leads_to_its_state(
-    node: Services, sender: LocalActor, sink: Sink, queue: DeliveryQueue, clock: FrozenClock
+    node: Runtime, sender: LocalActor, sink: Sink, queue: DeliveryQueue, clock: FrozenClock
 ) -> None:
     for host, status in zip(sink.hosts, (202, 500, 410, 401), strict=False):
         sink.answer(host, status)
@@ -220,11 +221,11 @@ async def test_each_answer_leads_to_its_state(
 
 
 async def test_retries_back_off_exponentially_and_finally_give_up(
-    node: Services, sender: LocalActor, sink: Sink, queue: DeliveryQueue, clock: FrozenClock
+    node: Runtime, sender: LocalActor, sink: Sink, queue: DeliveryQueue, clock: FrozenClock
 ) -> None:
     sink.answer(sink.hosts[0], 503)
     await remember(node, "http://x/u", sink.url(0))
-    await deliveries.send(node, sender, note(node, to=["http://x/u"]))
+    await sending.send(node, sender, note(node, to=["http://x/u"]))
     run = worker(node, queue)
     for attempt in range(1, 11):  # ten attempts within 8.5 hours: one failing day
         await run.run_until_idle()
@@ -242,10 +243,10 @@ async def test_retries_back_off_exponentially_and_finally_give_up(
 
 
 async def test_a_hanging_host_times_out_without_holding_up_the_others(
-    settings: Any, node: Services, sender: LocalActor, sink: Sink, clock: FrozenClock
+    settings: Any, node: Runtime, sender: LocalActor, sink: Sink, clock: FrozenClock
 ) -> None:
     quick = replace(settings, fetch=FetchLimits(connect_timeout=1.0, read_timeout=0.3))
-    other = make_services(quick, clock=clock)
+    other = make_runtime(quick, clock=clock)
     delivering = DeliveryQueue(other)
     try:
         sink.hang(sink.hosts[0])
@@ -261,7 +262,7 @@ async def test_a_hanging_host_times_out_without_holding_up_the_others(
 
 
 async def test_attempts_outlive_a_cycle_and_aclose_releases_them(
-    node: Services, sender: LocalActor, sink: Sink, clock: FrozenClock
+    node: Runtime, sender: LocalActor, sink: Sink, clock: FrozenClock
 ) -> None:
     sink.hang(sink.hosts[0])
     await send_to_hosts(node, sender, sink)
@@ -283,7 +284,7 @@ async def test_attempts_outlive_a_cycle_and_aclose_releases_them(
 
 
 async def test_a_host_failing_on_seven_days_is_skipped_until_a_probe_succeeds(
-    node: Services, sender: LocalActor, sink: Sink, queue: DeliveryQueue, clock: FrozenClock
+    node: Runtime, sender: LocalActor, sink: Sink, queue: DeliveryQueue, clock: FrozenClock
 ) -> None:
     down = sink.hosts[0]
     sink.answer(down, 500)
@@ -291,7 +292,7 @@ async def test_a_host_failing_on_seven_days_is_skipped_until_a_probe_succeeds(
     run = worker(node, queue)
     for day in range(FAILURE_DAYS_LIMIT):
         clock.advance(timedelta(days=1 if day else 0))
-        await deliveries.send(node, sender, note(node, to=["http://x/u"]))
+        await sending.send(node, sender, note(node, to=["http://x/u"]))
         await run.run_until_idle()
     async with node.db.transaction() as session:
         health = await hosts.health(session, down)
@@ -300,7 +301,7 @@ async def test_a_host_failing_on_seven_days_is_skipped_until_a_probe_succeeds(
     posts = len(sink.received)
 
     waiting = note(node, to=["http://x/u"])
-    await deliveries.send(node, sender, waiting)
+    await sending.send(node, sender, waiting)
     await run.run_until_idle()
     assert len(sink.received) == posts  # postponed, not attempted
     by_activity = {row.activity_iri: row for row in await all_rows(node)}
@@ -321,7 +322,7 @@ async def test_a_host_failing_on_seven_days_is_skipped_until_a_probe_succeeds(
 
 
 async def test_two_workers_at_once_never_deliver_a_row_twice(
-    settings: Any, node: Services, sender: LocalActor, sink: Sink, clock: FrozenClock
+    settings: Any, node: Runtime, sender: LocalActor, sink: Sink, clock: FrozenClock
 ) -> None:
     for n in range(40):
         host = sink.hosts[n % 5]
@@ -333,8 +334,8 @@ async def test_two_workers_at_once_never_deliver_a_row_twice(
             None,
         )
     for _ in range(5):
-        await deliveries.send(node, sender, note(node, to=[PUBLIC], cc=[FOLLOWERS]))
-    second = make_services(settings, clock=clock)  # another process: its own engine and pools
+        await sending.send(node, sender, note(node, to=[PUBLIC], cc=[FOLLOWERS]))
+    second = make_runtime(settings, clock=clock)  # another process: its own engine and pools
     one, two = DeliveryQueue(node, concurrency=8), DeliveryQueue(second, concurrency=8)
     try:
         await asyncio.gather(
@@ -352,7 +353,7 @@ async def test_two_workers_at_once_never_deliver_a_row_twice(
 
 
 async def test_a_row_abandoned_by_a_crashed_worker_is_delivered_after_its_lease(
-    node: Services, sender: LocalActor, sink: Sink, queue: DeliveryQueue, clock: FrozenClock
+    node: Runtime, sender: LocalActor, sink: Sink, queue: DeliveryQueue, clock: FrozenClock
 ) -> None:
     lease = timedelta(seconds=node.settings.delivery_lease_seconds)
     activity = await send_to_hosts(node, sender, sink)
@@ -372,7 +373,7 @@ async def test_a_row_abandoned_by_a_crashed_worker_is_delivered_after_its_lease(
 
 
 async def test_a_live_worker_renews_the_leases_of_rows_it_holds(
-    node: Services, sender: LocalActor, sink: Sink, clock: FrozenClock
+    node: Runtime, sender: LocalActor, sink: Sink, clock: FrozenClock
 ) -> None:
     lease = timedelta(seconds=node.settings.delivery_lease_seconds)
     queue = DeliveryQueue(node, concurrency=8, per_host=1, poll_seconds=0.05)
@@ -395,7 +396,7 @@ async def test_a_live_worker_renews_the_leases_of_rows_it_holds(
 
 
 async def test_the_worker_runs_the_inbox_then_deliveries_on_the_nodes_transport(
-    node: Services, settings: Any, clock: FrozenClock, sender: LocalActor
+    node: Runtime, settings: Any, clock: FrozenClock, sender: LocalActor
 ) -> None:
     assert [queue.name for queue in build_worker(node).queues] == ["inbox", "deliveries"]
     seen: list[str] = []
@@ -404,10 +405,10 @@ async def test_the_worker_runs_the_inbox_then_deliveries_on_the_nodes_transport(
         seen.append(str(request.url))
         return httpx.Response(202)
 
-    in_process = make_services(settings, clock=clock, transport=httpx.MockTransport(accept))
+    in_process = make_runtime(settings, clock=clock, transport=httpx.MockTransport(accept))
     await remember(node, "https://remote.example/u", "https://remote.example/u/inbox")
     try:
-        await deliveries.send(in_process, sender, note(node, to=["https://remote.example/u"]))
+        await sending.send(in_process, sender, note(node, to=["https://remote.example/u"]))
         running = build_worker(in_process)
         await running.run_until_idle()
         await close_worker(running)

@@ -12,7 +12,7 @@ from support.actors import FakeActor, RemoteHost, create_note, post_signed
 from support.dblocks import until, writes_held
 
 from node.clock import FrozenClock
-from node.services import Services
+from node.federation.runtime import Runtime
 from node.solidarity import moderation
 from node.storage import hosts, inbox_items
 from node.storage.caches import BLOCKS_REFRESH
@@ -21,7 +21,7 @@ from node.storage.db import Database
 SHARED = "https://node.test/inbox"
 
 
-async def warm_up(client: httpx.AsyncClient, actor: FakeActor, node: Services) -> None:
+async def warm_up(client: httpx.AsyncClient, actor: FakeActor, node: Runtime) -> None:
     """One accepted POST: the actor's key is cached and the blocks read (no write but the item)."""
     response = await post_signed(
         client, actor, SHARED, create_note(actor, "warm"), node.clock.now()
@@ -29,13 +29,13 @@ async def warm_up(client: httpx.AsyncClient, actor: FakeActor, node: Services) -
     assert response.status_code == 202, response.text
 
 
-async def stored(node: Services) -> int:
+async def stored(node: Runtime) -> int:
     async with node.db.transaction() as session:
         return sum((await inbox_items.count_by_state(session)).values())
 
 
 async def test_the_202_comes_only_after_the_item_committed(
-    client: httpx.AsyncClient, node: Services, remote: RemoteHost
+    client: httpx.AsyncClient, node: Runtime, remote: RemoteHost
 ) -> None:
     bob = remote.actor("bob")
     now = node.clock.now()
@@ -51,7 +51,7 @@ async def test_the_202_comes_only_after_the_item_committed(
 
 
 async def test_a_repeat_in_the_same_batch_is_stored_once(
-    client: httpx.AsyncClient, node: Services, remote: RemoteHost
+    client: httpx.AsyncClient, node: Runtime, remote: RemoteHost
 ) -> None:
     bob = remote.actor("bob")
     now = node.clock.now()
@@ -71,7 +71,7 @@ async def test_a_repeat_in_the_same_batch_is_stored_once(
 
 
 async def test_a_block_made_by_another_process_applies_within_the_refresh_bound(
-    client: httpx.AsyncClient, node: Services, clock: FrozenClock, remote: RemoteHost
+    client: httpx.AsyncClient, node: Runtime, clock: FrozenClock, remote: RemoteHost
 ) -> None:
     bob = remote.actor("bob")
     first = await post_signed(client, bob, SHARED, create_note(bob, "1"), clock.now())
@@ -90,7 +90,7 @@ async def test_a_block_made_by_another_process_applies_within_the_refresh_bound(
 
 
 async def test_a_block_made_in_this_process_applies_at_once(
-    client: httpx.AsyncClient, node: Services, remote: RemoteHost
+    client: httpx.AsyncClient, node: Runtime, remote: RemoteHost
 ) -> None:
     bob = remote.actor("bob")
     now = node.clock.now()
@@ -102,7 +102,7 @@ async def test_a_block_made_in_this_process_applies_at_once(
 
 
 async def test_only_the_batched_insert_touches_the_database_per_request(
-    client: httpx.AsyncClient, node: Services, remote: RemoteHost
+    client: httpx.AsyncClient, node: Runtime, remote: RemoteHost
 ) -> None:
     bob = remote.actor("bob")
     now = node.clock.now()

@@ -15,8 +15,8 @@ from support.router import HostRouter
 
 from node.activitypub.vocabulary import PUBLIC
 from node.clock import FrozenClock
-from node.services import Services
-from node.solidarity.inbox import LEASE, InboxQueue
+from node.federation.inbox_queue import LEASE, InboxQueue
+from node.federation.runtime import Runtime
 from node.storage import inbox_items
 from node.storage.tables import InboxItemRow
 
@@ -51,7 +51,7 @@ def slow(router: HostRouter) -> SlowObject:
     return app
 
 
-async def renewed_past(node: Services, moment: datetime) -> None:
+async def renewed_past(node: Runtime, moment: datetime) -> None:
     for _ in range(500):
         async with node.db.transaction() as session:
             row = await session.get_one(InboxItemRow, 1, populate_existing=True)
@@ -62,7 +62,7 @@ async def renewed_past(node: Services, moment: datetime) -> None:
 
 
 async def test_a_long_item_keeps_its_lease_and_runs_once(
-    client: httpx.AsyncClient, node: Services, clock: FrozenClock, slow: SlowObject
+    client: httpx.AsyncClient, node: Runtime, clock: FrozenClock, slow: SlowObject
 ) -> None:
     bob = slow.host.actor("bob")
     create = {

@@ -28,8 +28,8 @@ from support.router import HostRouter
 
 from node.activitypub.keys import generate_key_pair
 from node.activitypub.sanitize import CLASS_NAMES, CLASS_PREFIXES
+from node.federation.runtime import Runtime
 from node.runner import build_worker
-from node.services import Services
 from node.solidarity import organisations
 from node.storage import inbox_items, objects
 
@@ -316,7 +316,7 @@ def senders(router: HostRouter) -> Senders:
 
 
 @pytest.fixture
-async def call(client: httpx.AsyncClient, node: Services, alpha: str) -> Published:
+async def call(client: httpx.AsyncClient, node: Runtime, alpha: str) -> Published:
     token = await organisations.create_token(node.db, node.clock, "alpha")
     headers = {"Authorization": f"Bearer {token}"}
     body = {
@@ -331,7 +331,7 @@ async def call(client: httpx.AsyncClient, node: Services, alpha: str) -> Publish
 
 
 class Inbox:
-    def __init__(self, client: httpx.AsyncClient, node: Services, senders: Senders) -> None:
+    def __init__(self, client: httpx.AsyncClient, node: Runtime, senders: Senders) -> None:
         self.client, self.node, self.senders = client, node, senders
 
     async def post(self, document: dict[str, Any]) -> httpx.Response:
@@ -360,7 +360,7 @@ class Inbox:
 
 
 @pytest.fixture
-def inbox(client: httpx.AsyncClient, node: Services, senders: Senders) -> Inbox:
+def inbox(client: httpx.AsyncClient, node: Runtime, senders: Senders) -> Inbox:
     return Inbox(client, node, senders)
 
 

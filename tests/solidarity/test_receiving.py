@@ -18,8 +18,8 @@ from support.router import HostRouter
 from node.activitypub.keys import generate_key_pair
 from node.activitypub.vocabulary import PUBLIC
 from node.clock import FrozenClock
+from node.federation.runtime import Runtime
 from node.runner import build_worker
-from node.services import Services
 from node.storage import actors, follows, inbox_items, objects, reactions
 from node.storage.caches import ORGANISATIONS_REFRESH
 
@@ -32,12 +32,12 @@ def mallory(router: HostRouter) -> RemoteHost:
     return hosted(router, "evil.test")
 
 
-async def stored_count(node: Services) -> int:
+async def stored_count(node: Runtime) -> int:
     async with node.db.transaction() as session:
         return sum((await inbox_items.count_by_state(session)).values())
 
 
-async def drain(node: Services) -> None:
+async def drain(node: Runtime) -> None:
     await build_worker(node).run_until_idle()
 
 
@@ -66,7 +66,7 @@ def create(actor: FakeActor, obj: dict[str, Any], key: str = "1") -> dict[str, A
 
 
 async def test_signed_create_is_accepted_once_and_stored(
-    client: httpx.AsyncClient, node: Services, alpha: str, remote: RemoteHost
+    client: httpx.AsyncClient, node: Runtime, alpha: str, remote: RemoteHost
 ) -> None:
     bob = remote.actor("bob")
     activity = create(bob, note(bob, "n1", tag=[{"type": "Mention", "href": alpha}]))
@@ -83,7 +83,7 @@ async def test_signed_create_is_accepted_once_and_stored(
 
 
 async def test_forged_signature_is_refused(
-    client: httpx.AsyncClient, node: Services, alpha: str, remote: RemoteHost
+    client: httpx.AsyncClient, node: Runtime, alpha: str, remote: RemoteHost
 ) -> None:
     bob = remote.actor("bob")
     forger = FakeActor(bob.iri, generate_key_pair())
@@ -96,7 +96,7 @@ async def test_forged_signature_is_refused(
 
 
 async def test_key_owner_must_be_the_actor(
-    client: httpx.AsyncClient, node: Services, alpha: str, remote: RemoteHost, mallory: RemoteHost
+    client: httpx.AsyncClient, node: Runtime, alpha: str, remote: RemoteHost, mallory: RemoteHost
 ) -> None:
     bob = remote.actor("bob")
     eve = mallory.actor("eve")
@@ -108,7 +108,7 @@ async def test_key_owner_must_be_the_actor(
 
 
 async def test_stale_and_future_dates_are_refused(
-    client: httpx.AsyncClient, node: Services, alpha: str, remote: RemoteHost
+    client: httpx.AsyncClient, node: Runtime, alpha: str, remote: RemoteHost
 ) -> None:
     bob = remote.actor("bob")
     for shift in (timedelta(hours=-2), timedelta(hours=2)):
@@ -120,7 +120,7 @@ async def test_stale_and_future_dates_are_refused(
 
 
 async def test_digest_mismatch_and_missing_signature(
-    client: httpx.AsyncClient, node: Services, alpha: str, remote: RemoteHost
+    client: httpx.AsyncClient, node: Runtime, alpha: str, remote: RemoteHost
 ) -> None:
     bob = remote.actor("bob")
     body = json.dumps(create(bob, note(bob, "d"))).encode()
@@ -137,7 +137,7 @@ async def test_digest_mismatch_and_missing_signature(
 
 
 async def test_malformed_oversized_and_wrong_type(
-    client: httpx.AsyncClient, node: Services, alpha: str, remote: RemoteHost
+    client: httpx.AsyncClient, node: Runtime, alpha: str, remote: RemoteHost
 ) -> None:
     bob = remote.actor("bob")
     now = node.clock.now()
@@ -159,7 +159,7 @@ async def test_malformed_oversized_and_wrong_type(
 
 
 async def test_values_a_database_might_refuse_never_give_a_5xx(
-    client: httpx.AsyncClient, node: Services, alpha: str, remote: RemoteHost
+    client: httpx.AsyncClient, node: Runtime, alpha: str, remote: RemoteHost
 ) -> None:
     bob = remote.actor("bob")
     now = node.clock.now()
@@ -174,7 +174,7 @@ async def test_values_a_database_might_refuse_never_give_a_5xx(
 
 
 async def test_unknown_types_are_accepted_and_ignored(
-    client: httpx.AsyncClient, node: Services, alpha: str, remote: RemoteHost
+    client: httpx.AsyncClient, node: Runtime, alpha: str, remote: RemoteHost
 ) -> None:
     bob = remote.actor("bob")
     activity = {"id": f"{bob.iri}/x/1", "type": "Dance", "actor": bob.iri, "object": alpha}
@@ -186,7 +186,7 @@ async def test_unknown_types_are_accepted_and_ignored(
 
 
 async def test_activity_id_on_another_origin_is_refused(
-    client: httpx.AsyncClient, node: Services, alpha: str, remote: RemoteHost
+    client: httpx.AsyncClient, node: Runtime, alpha: str, remote: RemoteHost
 ) -> None:
     bob = remote.actor("bob")
     activity = create(bob, note(bob, "o"))
@@ -197,7 +197,7 @@ async def test_activity_id_on_another_origin_is_refused(
 
 
 async def test_embedded_object_from_another_origin_is_fetched_not_trusted(
-    client: httpx.AsyncClient, node: Services, alpha: str, remote: RemoteHost, mallory: RemoteHost
+    client: httpx.AsyncClient, node: Runtime, alpha: str, remote: RemoteHost, mallory: RemoteHost
 ) -> None:
     bob = remote.actor("bob")
     eve = mallory.actor("eve")
@@ -214,7 +214,7 @@ async def test_embedded_object_from_another_origin_is_fetched_not_trusted(
 
 
 async def test_foreign_update_delete_and_undo_are_ignored(
-    client: httpx.AsyncClient, node: Services, alpha: str, remote: RemoteHost, mallory: RemoteHost
+    client: httpx.AsyncClient, node: Runtime, alpha: str, remote: RemoteHost, mallory: RemoteHost
 ) -> None:
     bob = remote.actor("bob")
     eve = mallory.actor("eve")
@@ -251,7 +251,7 @@ async def test_foreign_update_delete_and_undo_are_ignored(
 
 
 async def test_author_update_delete_and_undo_take_effect(
-    client: httpx.AsyncClient, node: Services, alpha: str, remote: RemoteHost
+    client: httpx.AsyncClient, node: Runtime, alpha: str, remote: RemoteHost
 ) -> None:
     bob = remote.actor("bob")
     now = node.clock.now()
@@ -287,7 +287,7 @@ async def test_author_update_delete_and_undo_take_effect(
 
 
 async def test_key_rotation_refetches_the_key_once(
-    client: httpx.AsyncClient, node: Services, alpha: str, remote: RemoteHost
+    client: httpx.AsyncClient, node: Runtime, alpha: str, remote: RemoteHost
 ) -> None:
     bob = remote.actor("bob")
     now = node.clock.now()
@@ -301,7 +301,7 @@ async def test_key_rotation_refetches_the_key_once(
 
 
 async def test_blocked_domain_gets_403(
-    client: httpx.AsyncClient, node: Services, alpha: str, mallory: RemoteHost
+    client: httpx.AsyncClient, node: Runtime, alpha: str, mallory: RemoteHost
 ) -> None:
     from node.storage import hosts
 
@@ -314,7 +314,7 @@ async def test_blocked_domain_gets_403(
 
 
 async def test_a_deleted_organisations_inbox_refuses_within_the_bound(
-    client: httpx.AsyncClient, node: Services, clock: FrozenClock, alpha: str, remote: RemoteHost
+    client: httpx.AsyncClient, node: Runtime, clock: FrozenClock, alpha: str, remote: RemoteHost
 ) -> None:
     bob = remote.actor("bob")
     first = await post_signed(
@@ -333,7 +333,7 @@ async def test_a_deleted_organisations_inbox_refuses_within_the_bound(
 
 
 async def test_an_organisation_deleted_by_this_process_refuses_at_once(
-    client: httpx.AsyncClient, node: Services, alpha: str, remote: RemoteHost
+    client: httpx.AsyncClient, node: Runtime, alpha: str, remote: RemoteHost
 ) -> None:
     bob = remote.actor("bob")
     first = await post_signed(
@@ -350,7 +350,7 @@ async def test_an_organisation_deleted_by_this_process_refuses_at_once(
 
 
 async def test_inbox_answers_keep_their_shape(
-    client: httpx.AsyncClient, node: Services, alpha: str, remote: RemoteHost
+    client: httpx.AsyncClient, node: Runtime, alpha: str, remote: RemoteHost
 ) -> None:
     bob = remote.actor("bob")
     accepted = await post_signed(

@@ -16,9 +16,10 @@ from support.router import HostRouter
 
 from node.activitypub.vocabulary import CONTEXT, PUBLIC
 from node.errors import InvalidInput, NotFound
+from node.federation import relays
+from node.federation.runtime import Runtime
 from node.runner import build_worker
-from node.services import Services
-from node.solidarity import allies, organisations, publishing, relays, validation
+from node.solidarity import allies, organisations, publishing, validation
 from node.storage import amplifications, inbox_items, objects
 from node.storage.relays import ACCEPTED, LITEPUB, MASTODON, PENDING
 
@@ -36,7 +37,7 @@ def origin(router: HostRouter) -> RemoteHost:
     return hosted(router, "origin.test")
 
 
-async def drain(node: Services) -> None:
+async def drain(node: Runtime) -> None:
     await build_worker(node).run_until_idle()
 
 
@@ -45,7 +46,7 @@ def follows_sent(host: RemoteHost) -> list[dict[str, Any]]:
 
 
 async def accepted_relay(
-    node: Services, client: httpx.AsyncClient, relay_host: RemoteHost
+    node: Runtime, client: httpx.AsyncClient, relay_host: RemoteHost
 ) -> FakeActor:
     """Subscribe Mastodon-style and answer with the relay actor's Accept."""
     relay_actor = relay_host.actor("relay")
@@ -82,7 +83,7 @@ def remote_call(author: FakeActor, key: str, **extra: Any) -> dict[str, Any]:
 
 
 async def test_mastodon_style_subscription_follows_public_and_learns_the_relay_actor(
-    node: Services, client: httpx.AsyncClient, relay_host: RemoteHost
+    node: Runtime, client: httpx.AsyncClient, relay_host: RemoteHost
 ) -> None:
     relay_actor = await accepted_relay(node, client, relay_host)
     (follow,) = follows_sent(relay_host)
@@ -93,7 +94,7 @@ async def test_mastodon_style_subscription_follows_public_and_learns_the_relay_a
 
 
 async def test_litepub_style_follows_the_relay_actor_at_its_shared_inbox(
-    node: Services, relay_host: RemoteHost
+    node: Runtime, relay_host: RemoteHost
 ) -> None:
     relay_actor = relay_host.actor("relay")
     made = await relays.add(node, relay_actor.iri)
@@ -112,7 +113,7 @@ async def test_litepub_style_follows_the_relay_actor_at_its_shared_inbox(
     ],
 )
 async def test_bad_relays_are_refused_with_a_reason(
-    node: Services, relay_host: RemoteHost, url: str, style: str, message: str
+    node: Runtime, relay_host: RemoteHost, url: str, style: str, message: str
 ) -> None:
     with pytest.raises(InvalidInput, match=message):
         await relays.add(node, url, style)
@@ -120,7 +121,7 @@ async def test_bad_relays_are_refused_with_a_reason(
 
 
 async def test_an_accept_from_another_host_does_not_subscribe(
-    node: Services, client: httpx.AsyncClient, relay_host: RemoteHost, origin: RemoteHost
+    node: Runtime, client: httpx.AsyncClient, relay_host: RemoteHost, origin: RemoteHost
 ) -> None:
     made = await relays.add(node, RELAY_INBOX)
     await drain(node)
@@ -139,7 +140,7 @@ async def test_an_accept_from_another_host_does_not_subscribe(
 
 
 async def test_public_calls_go_to_the_relay_and_followers_only_calls_do_not(
-    node: Services, client: httpx.AsyncClient, relay_host: RemoteHost, alpha: str
+    node: Runtime, client: httpx.AsyncClient, relay_host: RemoteHost, alpha: str
 ) -> None:
     await accepted_relay(node, client, relay_host)
     org = await organisations.get(node.db, "alpha")
@@ -158,7 +159,7 @@ async def test_public_calls_go_to_the_relay_and_followers_only_calls_do_not(
 
 
 async def test_a_relay_announce_is_fetched_from_the_origin_and_amplified_by_an_ally(
-    node: Services,
+    node: Runtime,
     client: httpx.AsyncClient,
     relay_host: RemoteHost,
     origin: RemoteHost,
@@ -190,7 +191,7 @@ async def test_a_relay_announce_is_fetched_from_the_origin_and_amplified_by_an_a
 
 
 async def test_a_forwarded_create_is_taken_from_the_origin_not_from_the_relay(
-    node: Services, client: httpx.AsyncClient, relay_host: RemoteHost, origin: RemoteHost
+    node: Runtime, client: httpx.AsyncClient, relay_host: RemoteHost, origin: RemoteHost
 ) -> None:
     relay_actor = await accepted_relay(node, client, relay_host)
     author = origin.actor("ana")
@@ -215,7 +216,7 @@ async def test_a_forwarded_create_is_taken_from_the_origin_not_from_the_relay(
 
 
 async def test_only_a_subscribed_relay_may_sign_for_another_actor(
-    node: Services, client: httpx.AsyncClient, relay_host: RemoteHost, origin: RemoteHost
+    node: Runtime, client: httpx.AsyncClient, relay_host: RemoteHost, origin: RemoteHost
 ) -> None:
     stranger = relay_host.actor("stranger")  # not the relay: never subscribed
     author = origin.actor("ana")
@@ -228,7 +229,7 @@ async def test_only_a_subscribed_relay_may_sign_for_another_actor(
 
 
 async def test_a_forwarded_delete_counts_only_once_the_origin_says_gone(
-    node: Services, client: httpx.AsyncClient, relay_host: RemoteHost, origin: RemoteHost
+    node: Runtime, client: httpx.AsyncClient, relay_host: RemoteHost, origin: RemoteHost
 ) -> None:
     relay_actor = await accepted_relay(node, client, relay_host)
     author = origin.actor("ana")
@@ -253,7 +254,7 @@ async def test_a_forwarded_delete_counts_only_once_the_origin_says_gone(
 
 
 async def test_remove_sends_undo_and_forgets_the_relay(
-    node: Services, client: httpx.AsyncClient, relay_host: RemoteHost
+    node: Runtime, client: httpx.AsyncClient, relay_host: RemoteHost
 ) -> None:
     relay_actor = await accepted_relay(node, client, relay_host)
     made = (await relays.listed(node))[0]

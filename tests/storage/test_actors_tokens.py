@@ -8,12 +8,12 @@ import pytest
 
 from node.clock import FrozenClock
 from node.errors import InvalidInput, NotFound, Unauthorized
-from node.services import Services
+from node.federation.runtime import Runtime
 from node.solidarity import organisations
 from node.storage import actors, tokens
 
 
-async def test_organisation_round_trip(node: Services, alpha: str) -> None:
+async def test_organisation_round_trip(node: Runtime, alpha: str) -> None:
     found = await organisations.get(node.db, "alpha")
     assert found.display_name == "Alpha Collective"
     assert found.created_at == node.clock.now()
@@ -23,9 +23,7 @@ async def test_organisation_round_trip(node: Services, alpha: str) -> None:
     assert [o.username for o in await organisations.list_all(node.db)] == ["alpha"]
 
 
-async def test_names_are_unique_valid_and_not_the_instance_actor(
-    node: Services, alpha: str
-) -> None:
+async def test_names_are_unique_valid_and_not_the_instance_actor(node: Runtime, alpha: str) -> None:
     with pytest.raises(InvalidInput, match="already taken"):
         await organisations.create_organisation(node.db, node.clock, node.urls, "alpha")
     for bad in ("Alpha", "-x", "a b", "", "x" * 31, "é"):
@@ -37,14 +35,14 @@ async def test_names_are_unique_valid_and_not_the_instance_actor(
         await organisations.create_organisation(node.db, node.clock, node.urls, "b", "x" * 101)
 
 
-async def test_instance_actor_is_created_once(node: Services) -> None:
+async def test_instance_actor_is_created_once(node: Runtime) -> None:
     first = await organisations.ensure_instance_actor(node.db, node.clock, node.urls)
     second = await organisations.ensure_instance_actor(node.db, node.clock, node.urls)
     assert first.id == second.id and first.kind == "application"
     assert await organisations.list_all(node.db) == []
 
 
-async def test_tokens_are_stored_hashed_and_authenticate(node: Services, alpha: str) -> None:
+async def test_tokens_are_stored_hashed_and_authenticate(node: Runtime, alpha: str) -> None:
     token = await organisations.create_token(node.db, node.clock, "alpha", "laptop")
     assert token.startswith("sn_") and len(token) > 40
     assert isinstance(node.clock, FrozenClock)

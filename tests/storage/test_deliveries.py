@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from node.clock import FrozenClock
-from node.services import Services
+from node.federation.runtime import Runtime
 from node.storage import actors, deliveries
 from node.storage.db import Database
 from node.storage.deliveries import DELIVERED, FAILED, PENDING, DeliveryCounts, Result
@@ -17,17 +17,17 @@ LEASE = timedelta(minutes=10)
 INBOXES = [f"https://h{n}.example/inbox" for n in range(5)]
 
 
-async def alpha_id(node: Services, alpha: str) -> int:
+async def alpha_id(node: Runtime, alpha: str) -> int:
     async with node.db.transaction() as session:
         return (await actors.by_username(session, "alpha")).id
 
 
-async def enqueue(node: Services, actor_id: int, inboxes: list[str], iri: str = ACTIVITY) -> int:
+async def enqueue(node: Runtime, actor_id: int, inboxes: list[str], iri: str = ACTIVITY) -> int:
     async with node.db.transaction() as session:
         return await deliveries.enqueue(session, iri, actor_id, "{}", inboxes, node.clock.now())
 
 
-async def claim(node: Services, limit: int = 100, **options: object) -> list[deliveries.Claimed]:
+async def claim(node: Runtime, limit: int = 100, **options: object) -> list[deliveries.Claimed]:
     async with node.db.transaction() as session:
         return await deliveries.claim_due(
             session,
@@ -38,13 +38,13 @@ async def claim(node: Services, limit: int = 100, **options: object) -> list[del
         )
 
 
-async def counts(node: Services, iri: str | None = ACTIVITY) -> DeliveryCounts:
+async def counts(node: Runtime, iri: str | None = ACTIVITY) -> DeliveryCounts:
     async with node.db.transaction() as session:
         return await deliveries.counts(session, iri)
 
 
 async def test_enqueue_stores_one_row_per_inbox_and_ignores_repeats(
-    node: Services, alpha: str
+    node: Runtime, alpha: str
 ) -> None:
     actor_id = await alpha_id(node, alpha)
     assert await enqueue(node, actor_id, [*INBOXES, INBOXES[0]]) == 5
@@ -67,7 +67,7 @@ def test_rows_take_hosts_in_turn() -> None:
     ]
 
 
-async def test_enqueue_handles_large_fan_outs_in_chunks(node: Services, alpha: str) -> None:
+async def test_enqueue_handles_large_fan_outs_in_chunks(node: Runtime, alpha: str) -> None:
     actor_id = await alpha_id(node, alpha)
     many = [f"https://h{n}.example/users/u{n}/inbox" for n in range(1234)]
     assert await enqueue(node, actor_id, many) == 1234
@@ -75,7 +75,7 @@ async def test_enqueue_handles_large_fan_outs_in_chunks(node: Services, alpha: s
 
 
 async def test_claim_leases_due_rows_once_until_the_lease_ends(
-    node: Services, alpha: str, clock: FrozenClock
+    node: Runtime, alpha: str, clock: FrozenClock
 ) -> None:
     actor_id = await alpha_id(node, alpha)
     await enqueue(node, actor_id, INBOXES)
@@ -91,14 +91,14 @@ async def test_claim_leases_due_rows_once_until_the_lease_ends(
     assert len(await claim(node)) == 5  # nobody recorded anything: all leases ran out
 
 
-async def test_claim_skips_excluded_hosts(node: Services, alpha: str) -> None:
+async def test_claim_skips_excluded_hosts(node: Runtime, alpha: str) -> None:
     await enqueue(node, await alpha_id(node, alpha), INBOXES)
     rows = await claim(node, exclude_hosts={"h0.example", "h3.example"})
     assert [row.host for row in rows] == ["h1.example", "h2.example", "h4.example"]
 
 
 async def test_claim_takes_the_earliest_due_first_and_nothing_early(
-    node: Services, alpha: str, clock: FrozenClock
+    node: Runtime, alpha: str, clock: FrozenClock
 ) -> None:
     actor_id = await alpha_id(node, alpha)
     await enqueue(node, actor_id, INBOXES[:2])
@@ -122,7 +122,7 @@ async def test_claim_takes_the_earliest_due_first_and_nothing_early(
 
 
 async def test_record_finishes_rows_and_never_reopens_them(
-    node: Services, alpha: str, clock: FrozenClock
+    node: Runtime, alpha: str, clock: FrozenClock
 ) -> None:
     await enqueue(node, await alpha_id(node, alpha), INBOXES[:3])
     a, b, c = await claim(node)
@@ -149,7 +149,7 @@ async def test_record_finishes_rows_and_never_reopens_them(
 
 
 async def test_next_due_waits_for_leases_of_due_rows(
-    node: Services, alpha: str, clock: FrozenClock
+    node: Runtime, alpha: str, clock: FrozenClock
 ) -> None:
     await enqueue(node, await alpha_id(node, alpha), INBOXES[:1])
     async with node.db.transaction() as session:
@@ -160,7 +160,7 @@ async def test_next_due_waits_for_leases_of_due_rows(
 
 
 async def test_bring_forward_makes_a_hosts_waiting_rows_due(
-    node: Services, alpha: str, clock: FrozenClock
+    node: Runtime, alpha: str, clock: FrozenClock
 ) -> None:
     await enqueue(node, await alpha_id(node, alpha), INBOXES[:2])
     rows = await claim(node)
@@ -175,7 +175,7 @@ async def test_bring_forward_makes_a_hosts_waiting_rows_due(
     assert [row.host for row in await claim(node)] == ["h1.example"]
 
 
-async def test_senders_are_the_local_actors_by_id(node: Services, alpha: str) -> None:
+async def test_senders_are_the_local_actors_by_id(node: Runtime, alpha: str) -> None:
     actor_id = await alpha_id(node, alpha)
     async with node.db.transaction() as session:
         found = await deliveries.senders(session, {actor_id, 999})
@@ -183,7 +183,7 @@ async def test_senders_are_the_local_actors_by_id(node: Services, alpha: str) ->
 
 
 async def test_open_claims_on_postgresql_skip_each_others_rows(
-    node: Services, alpha: str, clock: FrozenClock
+    node: Runtime, alpha: str, clock: FrozenClock
 ) -> None:
     """Two transactions claim at the same time; neither waits and no row is taken twice."""
     if node.db.dialect != "postgresql":

@@ -10,7 +10,7 @@ from sqlalchemy import update
 from support.processes import node_env, run_cli
 
 from node.clock import FrozenClock
-from node.services import Services
+from node.federation.runtime import Runtime
 from node.storage import actors, deliveries, delivery_retries
 from node.storage.deliveries import DELIVERED, FAILED, PENDING, Result
 from node.storage.tables import DeliveryRow
@@ -20,7 +20,7 @@ LEASE = timedelta(minutes=10)
 INBOXES = [f"https://h{n}.example/inbox" for n in range(6)]
 
 
-async def queue_rows(node: Services) -> list[deliveries.Claimed]:
+async def queue_rows(node: Runtime) -> list[deliveries.Claimed]:
     """Six rows, all attempted once: h0 delivered, h1 failed, h2-h5 pending for retry in
     1 minute, and h5's row leased again (a worker holds it)."""
     async with node.db.transaction() as session:
@@ -42,13 +42,13 @@ async def queue_rows(node: Services) -> list[deliveries.Claimed]:
     return rows
 
 
-async def claimable(node: Services) -> list[str]:
+async def claimable(node: Runtime) -> list[str]:
     async with node.db.transaction() as session:
         rows = await deliveries.claim_due(session, node.clock.now(), 10, LEASE)
     return [row.inbox_url for row in rows]
 
 
-async def retry_now(node: Services, **options: object) -> int:
+async def retry_now(node: Runtime, **options: object) -> int:
     async with node.db.transaction() as session:
         return await delivery_retries.retry_now(
             session,
@@ -58,7 +58,7 @@ async def retry_now(node: Services, **options: object) -> int:
 
 
 async def test_retry_now_makes_pending_rows_due_and_keeps_their_history(
-    node: Services, alpha: str
+    node: Runtime, alpha: str
 ) -> None:
     await queue_rows(node)
     assert await retry_now(node) == 3  # h2-h4: not the delivered, failed or leased ones
@@ -69,13 +69,13 @@ async def test_retry_now_makes_pending_rows_due_and_keeps_their_history(
     assert await retry_now(node) == 0  # leased now
 
 
-async def test_retry_now_for_one_host(node: Services, alpha: str) -> None:
+async def test_retry_now_for_one_host(node: Runtime, alpha: str) -> None:
     await queue_rows(node)
     assert await retry_now(node, host="H3.example") == 1
     assert await claimable(node) == [INBOXES[3]]
 
 
-async def test_release_leases_after_a_crash(node: Services, alpha: str, clock: FrozenClock) -> None:
+async def test_release_leases_after_a_crash(node: Runtime, alpha: str, clock: FrozenClock) -> None:
     await queue_rows(node)
     clock.advance(timedelta(minutes=2))  # h2-h4 are due by now; h5 is still leased
     assert await retry_now(node) == 0

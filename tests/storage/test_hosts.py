@@ -8,19 +8,19 @@ import pytest
 
 from node.clock import FrozenClock
 from node.errors import InvalidInput
-from node.services import Services
+from node.federation.runtime import Runtime
 from node.storage import hosts
 from node.storage.hosts import FAILURE_DAYS_LIMIT, PROBE_INTERVAL
 
 HOST = "down.example"
 
 
-async def fail(node: Services, host: str = HOST) -> hosts.HostHealth:
+async def fail(node: Runtime, host: str = HOST) -> hosts.HostHealth:
     async with node.db.transaction() as session:
         return await hosts.record_failure(session, host, node.clock.now())
 
 
-async def test_each_utc_day_with_failures_counts_once(node: Services, clock: FrozenClock) -> None:
+async def test_each_utc_day_with_failures_counts_once(node: Runtime, clock: FrozenClock) -> None:
     for _ in range(5):
         health = await fail(node)
         clock.advance(timedelta(minutes=30))
@@ -31,7 +31,7 @@ async def test_each_utc_day_with_failures_counts_once(node: Services, clock: Fro
 
 
 async def test_failures_on_seven_distinct_days_make_a_host_unavailable(
-    node: Services, clock: FrozenClock
+    node: Runtime, clock: FrozenClock
 ) -> None:
     for day in range(1, FAILURE_DAYS_LIMIT):
         health = await fail(node)
@@ -47,7 +47,7 @@ async def test_failures_on_seven_distinct_days_make_a_host_unavailable(
 
 
 async def test_one_probe_per_interval_and_a_success_clears_everything(
-    node: Services, clock: FrozenClock
+    node: Runtime, clock: FrozenClock
 ) -> None:
     for _ in range(FAILURE_DAYS_LIMIT):
         await fail(node)
@@ -71,7 +71,7 @@ async def test_one_probe_per_interval_and_a_success_clears_everything(
 
 
 async def test_a_success_between_failures_restarts_the_count(
-    node: Services, clock: FrozenClock
+    node: Runtime, clock: FrozenClock
 ) -> None:
     for _ in range(FAILURE_DAYS_LIMIT - 1):
         await fail(node)
@@ -82,7 +82,7 @@ async def test_a_success_between_failures_restarts_the_count(
     assert (await fail(node)).available
 
 
-async def test_a_domain_block_covers_its_subdomains_only(node: Services) -> None:
+async def test_a_domain_block_covers_its_subdomains_only(node: Runtime) -> None:
     async with node.db.transaction() as session:
         await hosts.block(session, "Example.COM.", "spam", node.clock.now())
         assert await hosts.is_blocked(session, "example.com")
@@ -94,7 +94,7 @@ async def test_a_domain_block_covers_its_subdomains_only(node: Services) -> None
     assert found == {"x.example.com", "example.com"}
 
 
-async def test_blocks_are_listed_kept_once_and_lifted(node: Services, clock: FrozenClock) -> None:
+async def test_blocks_are_listed_kept_once_and_lifted(node: Runtime, clock: FrozenClock) -> None:
     async with node.db.transaction() as session:
         first = await hosts.block(session, "b.example", "first reason", clock.now())
         await hosts.block(session, "a.example", "", clock.now())
@@ -109,7 +109,7 @@ async def test_blocks_are_listed_kept_once_and_lifted(node: Services, clock: Fro
 
 
 @pytest.mark.parametrize("bad", ["", "https://x.example/path", "a b", "user@x.example"])
-async def test_a_block_needs_a_domain(node: Services, bad: str) -> None:
+async def test_a_block_needs_a_domain(node: Runtime, bad: str) -> None:
     async with node.db.transaction() as session:
         with pytest.raises(InvalidInput):
             await hosts.block(session, bad, "", node.clock.now())

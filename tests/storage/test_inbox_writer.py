@@ -11,13 +11,13 @@ from sqlalchemy import select
 from support.dblocks import until, writes_held
 
 from node.errors import StorageError
-from node.services import Services
+from node.federation.runtime import Runtime
 from node.storage import inbox_items
 from node.storage.inbox_items import NewItem
 from node.storage.tables import InboxItemRow
 
 
-def item(node: Services, key: str, **changes: Any) -> NewItem:
+def item(node: Runtime, key: str, **changes: Any) -> NewItem:
     fields: dict[str, Any] = {
         "activity_iri": f"https://remote.test/activities/{key}",
         "actor_iri": "https://remote.test/users/bob",
@@ -29,13 +29,13 @@ def item(node: Services, key: str, **changes: Any) -> NewItem:
     return NewItem(**(fields | changes))
 
 
-async def stored(node: Services) -> int:
+async def stored(node: Runtime) -> int:
     async with node.db.transaction() as session:
         return sum((await inbox_items.count_by_state(session)).values())
 
 
 async def test_items_queued_together_share_one_batch_and_a_repeat_is_stored_once(
-    node: Services,
+    node: Runtime,
 ) -> None:
     writer = node.inbox_writer
     a, b = item(node, "a"), item(node, "b")
@@ -47,7 +47,7 @@ async def test_items_queued_together_share_one_batch_and_a_repeat_is_stored_once
     assert await stored(node) == 2
 
 
-async def test_relayed_by_is_stored(node: Services) -> None:
+async def test_relayed_by_is_stored(node: Runtime) -> None:
     relay = "https://relay.test/actor"
     assert await node.inbox_writer.store(item(node, "r", relayed_by=relay))
     async with node.db.transaction() as session:
@@ -55,7 +55,7 @@ async def test_relayed_by_is_stored(node: Services) -> None:
     assert found == [relay]
 
 
-async def test_one_unstorable_item_fails_alone(node: Services) -> None:
+async def test_one_unstorable_item_fails_alone(node: Runtime) -> None:
     writer = node.inbox_writer
     bad = item(node, "bad", document={"not json": {1, 2}})
     results = await asyncio.gather(
@@ -69,7 +69,7 @@ async def test_one_unstorable_item_fails_alone(node: Services) -> None:
     assert await stored(node) == 2
 
 
-async def test_store_returns_only_after_its_batch_committed(node: Services) -> None:
+async def test_store_returns_only_after_its_batch_committed(node: Runtime) -> None:
     writer = node.inbox_writer
     async with writes_held(node.settings.database_url):
         first = asyncio.create_task(writer.store(item(node, "first")))
@@ -83,7 +83,7 @@ async def test_store_returns_only_after_its_batch_committed(node: Services) -> N
     assert await stored(node) == 2
 
 
-async def test_the_worker_can_wait_until_no_request_waits_for_a_batch(node: Services) -> None:
+async def test_the_worker_can_wait_until_no_request_waits_for_a_batch(node: Runtime) -> None:
     writer = node.inbox_writer
     await asyncio.wait_for(writer.until_idle(60), timeout=1)  # idle: returns at once
     async with writes_held(node.settings.database_url):

@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from node.services import Services
+from node.federation.runtime import Runtime
 from node.storage import remote_actors
 from node.storage.remote_actors import RemoteActor
 
 IRI = "https://remote.example/users/ada"
 
 
-def ada(node: Services, name: str) -> RemoteActor:
+def ada(node: Runtime, name: str) -> RemoteActor:
     return RemoteActor(
         iri=IRI,
         type="Person",
@@ -28,7 +28,7 @@ def ada(node: Services, name: str) -> RemoteActor:
     )
 
 
-async def test_an_insert_that_loses_the_race_updates_the_winners_row(node: Services) -> None:
+async def test_an_insert_that_loses_the_race_updates_the_winners_row(node: Runtime) -> None:
     async with node.db.transaction() as session:
         await remote_actors.upsert(session, ada(node, "First"), {"id": IRI})
     async with node.db.transaction() as session:

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, delete, insert, inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.errors import InvalidInput
-from node.services import Services
+from node.federation.runtime import Runtime
 from node.solidarity import organisations
 from node.storage import actors, follows, objects
 from node.storage.db import Database
@@ -44,7 +44,7 @@ PUNCTUATION = ('"', "*", "&", "!", ":", "'", "^", "-", "(", ")", "|", "\\", "%",
 class Store:
     """Writes objects the way publishing and on_create do, with readable defaults."""
 
-    def __init__(self, node: Services, alpha: str) -> None:
+    def __init__(self, node: Runtime, alpha: str) -> None:
         self.node, self.alpha = node, alpha
         self.count = 0
 
@@ -81,7 +81,7 @@ async def _local_id(session: AsyncSession, name: str) -> int:
 
 
 @pytest.fixture
-async def store(node: Services, alpha: str) -> Store:
+async def store(node: Runtime, alpha: str) -> Store:
     made = Store(node, alpha)
     await made.follow(ROSE)
     await made.follow(PAT, follows.PENDING)
@@ -89,20 +89,20 @@ async def store(node: Services, alpha: str) -> Store:
 
 
 @pytest.fixture
-async def reader(node: Services, alpha: str) -> Reader:
+async def reader(node: Runtime, alpha: str) -> Reader:
     async with node.db.transaction() as session:
         return Reader(await _local_id(session, "alpha"), alpha)
 
 
 async def read_timeline(
-    node: Services, reader: Reader, filters: Filters | None = None, **paging: Any
+    node: Runtime, reader: Reader, filters: Filters | None = None, **paging: Any
 ) -> Page:
     async with node.db.transaction() as session:
         return await timeline(session, reader, filters or Filters(), **paging)
 
 
 async def find(
-    node: Services, reader: Reader, text: str, filters: Filters | None = None, **paging: Any
+    node: Runtime, reader: Reader, text: str, filters: Filters | None = None, **paging: Any
 ) -> Page:
     async with node.db.transaction() as session:
         return await search(session, reader, text, filters or Filters(), **paging)
@@ -112,7 +112,7 @@ def iris(page: Page) -> list[str]:
     return [item.iri for item in page.items]
 
 
-def is_postgres(node: Services) -> bool:
+def is_postgres(node: Runtime) -> bool:
     return node.db.dialect == "postgresql"
 
 
@@ -120,7 +120,7 @@ def is_postgres(node: Services) -> bool:
 
 
 async def test_timeline_shows_what_followed_actors_publish(
-    node: Services, store: Store, reader: Reader, alpha: str
+    node: Runtime, store: Store, reader: Reader, alpha: str
 ) -> None:
     await organisation(node, "beta")
     beta = node.urls.actor("beta")
@@ -145,7 +145,7 @@ async def test_timeline_shows_what_followed_actors_publish(
     assert page.next is None
 
 
-async def test_timeline_filters(node: Services, store: Store, reader: Reader) -> None:
+async def test_timeline_filters(node: Runtime, store: Store, reader: Reader) -> None:
     high_fr = await store.put(urgency="high", regions=("FR",), themes=("#Housing",))
     low_pt = await store.put(urgency="low", regions=("Rio de Janeiro",), language="pt-BR")
     critical = await store.put(urgency="critical", language="pt", themes=("water",))
@@ -175,7 +175,7 @@ async def test_timeline_filters(node: Services, store: Store, reader: Reader) ->
 
 
 async def test_timeline_items_carry_labels_as_written(
-    node: Services, store: Store, reader: Reader
+    node: Runtime, store: Store, reader: Reader
 ) -> None:
     await store.put(regions=("Rio de Janeiro", "BR"), themes=("Housing",), language="pt-BR")
     [item] = (await read_timeline(node, reader)).items
@@ -185,7 +185,7 @@ async def test_timeline_items_carry_labels_as_written(
 
 
 async def test_timeline_pages_without_duplicates_or_gaps(
-    node: Services, store: Store, reader: Reader
+    node: Runtime, store: Store, reader: Reader
 ) -> None:
     # pairs share a publication time, so the id decides between them
     made = [await store.put(minutes=index // 2) for index in range(23)]
@@ -204,7 +204,7 @@ async def test_timeline_pages_without_duplicates_or_gaps(
 
 
 async def test_new_objects_do_not_shift_later_pages(
-    node: Services, store: Store, reader: Reader
+    node: Runtime, store: Store, reader: Reader
 ) -> None:
     first = [await store.put(minutes=10 + index) for index in range(4)]
     page = await read_timeline(node, reader, limit=2)
@@ -214,7 +214,7 @@ async def test_new_objects_do_not_shift_later_pages(
     assert iris(later) == first[2:]
 
 
-async def test_bad_paging_is_refused(node: Services, store: Store, reader: Reader) -> None:
+async def test_bad_paging_is_refused(node: Runtime, store: Store, reader: Reader) -> None:
     for limit in (0, 101, -1):
         with pytest.raises(InvalidInput, match="'limit' must be from 1 to 100"):
             await read_timeline(node, reader, limit=limit)
@@ -244,7 +244,7 @@ def test_filters_refuse_unknown_values() -> None:
 
 
 async def test_search_sees_listed_objects_and_the_readers_own(
-    node: Services, store: Store, reader: Reader, alpha: str
+    node: Runtime, store: Store, reader: Reader, alpha: str
 ) -> None:
     await organisation(node, "beta")
     beta = node.urls.actor("beta")
@@ -266,7 +266,7 @@ async def test_search_sees_listed_objects_and_the_readers_own(
 
 
 async def test_title_match_ranks_above_body_match(
-    node: Services, store: Store, reader: Reader
+    node: Runtime, store: Store, reader: Reader
 ) -> None:
     in_body = await store.put(minutes=1, title="Pumps", body_text="clean water for the camp")
     in_summary = await store.put(minutes=2, title="Wells", summary_text="drinking water")
@@ -276,7 +276,7 @@ async def test_title_match_ranks_above_body_match(
 
 
 async def test_equal_relevance_goes_newest_first(
-    node: Services, store: Store, reader: Reader
+    node: Runtime, store: Store, reader: Reader
 ) -> None:
     older = await store.put(minutes=5, title="Flood relief")
     newer = await store.put(minutes=1, title="Flood relief")
@@ -284,7 +284,7 @@ async def test_equal_relevance_goes_newest_first(
 
 
 async def test_every_word_must_match_and_the_last_is_a_prefix(
-    node: Services, store: Store, reader: Reader
+    node: Runtime, store: Store, reader: Reader
 ) -> None:
     both = await store.put(title="Housing solidarity", body_text="tenants")
     await store.put(title="Housing rights")
@@ -294,7 +294,7 @@ async def test_every_word_must_match_and_the_last_is_a_prefix(
     assert iris(await find(node, reader, "TENANTS")) == [both]
 
 
-async def test_accents(node: Services, store: Store, reader: Reader) -> None:
+async def test_accents(node: Runtime, store: Store, reader: Reader) -> None:
     accented = await store.put(title="Solidarité ouvrière", language="fr")
     assert iris(await find(node, reader, "solidarité")) == [accented]
     assert iris(await find(node, reader, "SOLIDARITÉ OUVRIÈRE")) == [accented]
@@ -304,7 +304,7 @@ async def test_accents(node: Services, store: Store, reader: Reader) -> None:
     assert plain == ([] if is_postgres(node) else [accented])
 
 
-async def test_other_scripts_are_words_too(node: Services, store: Store, reader: Reader) -> None:
+async def test_other_scripts_are_words_too(node: Runtime, store: Store, reader: Reader) -> None:
     greek = await store.put(title="Αλληλεγγύη στους απεργούς")
     arabic = await store.put(body_text="تضامن مع العمال")
     assert iris(await find(node, reader, "αλληλεγγύη")) == [greek]
@@ -312,7 +312,7 @@ async def test_other_scripts_are_words_too(node: Services, store: Store, reader:
 
 
 async def test_hostile_query_text_is_only_words(
-    node: Services, store: Store, reader: Reader
+    node: Runtime, store: Store, reader: Reader
 ) -> None:
     literal = await store.put(title="Water or fire", body_text="near the river & the title")
     await store.put(title="Water", body_text="fire")
@@ -357,7 +357,7 @@ def test_query_text_is_rebuilt_from_quoted_words() -> None:
     assert len(words("w " * 100)) == 16
 
 
-async def test_search_filters(node: Services, store: Store, reader: Reader) -> None:
+async def test_search_filters(node: Runtime, store: Store, reader: Reader) -> None:
     call = await store.put(title="Rent strike", urgency="high", regions=("FR",), language="fr")
     strategy = await store.put(
         type="Article", kind="strategy", title="Rent strike guide", themes=("Housing",)
@@ -374,9 +374,7 @@ async def test_search_filters(node: Services, store: Store, reader: Reader) -> N
     assert await only(language="fr") == [call]
 
 
-async def test_search_pages_follow_the_ranking(
-    node: Services, store: Store, reader: Reader
-) -> None:
+async def test_search_pages_follow_the_ranking(node: Runtime, store: Store, reader: Reader) -> None:
     for index in range(7):
         await store.put(title="Food bank", minutes=index % 3)
         await store.put(title="Support", body_text=f"food bank number {index}", minutes=index % 3)
@@ -395,14 +393,14 @@ async def test_search_pages_follow_the_ranking(
 
 
 async def test_search_without_words_finds_nothing(
-    node: Services, store: Store, reader: Reader
+    node: Runtime, store: Store, reader: Reader
 ) -> None:
     await store.put(title="Anything")
     assert await find(node, reader, " ?! ") == Page((), None)
 
 
 async def test_index_follows_updates_and_deletes(
-    node: Services, store: Store, reader: Reader
+    node: Runtime, store: Store, reader: Reader
 ) -> None:
     iri = await store.put(title="Evictions", body_text="court dates")
     async with node.db.transaction() as session:
@@ -477,5 +475,5 @@ def _row(iri: str, title: str, actor: str) -> dict[str, Any]:
     }
 
 
-async def organisation(node: Services, name: str) -> None:
+async def organisation(node: Runtime, name: str) -> None:
     await organisations.create_organisation(node.db, node.clock, node.urls, name)

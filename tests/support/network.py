@@ -21,8 +21,8 @@ from starlette.applications import Starlette
 from node.app import create_app
 from node.clock import FrozenClock
 from node.config import Settings
+from node.federation.runtime import Runtime, make_runtime
 from node.runner import build_worker
-from node.services import Services, make_services
 from node.solidarity import organisations
 from node.storage.db import Database
 from node.storage.migrate import migrate
@@ -33,7 +33,7 @@ from support.router import HostRouter
 @dataclass
 class Member:
     host: str
-    node: Services
+    node: Runtime
     app: Starlette
     worker: Worker
     client: httpx.AsyncClient
@@ -105,10 +105,10 @@ class Network:
             database_url=url,
             allow_private_addresses=True,
         )
-        node = make_services(settings, clock=self.clock, transport=self.router)
+        node = make_runtime(settings, clock=self.clock, transport=self.router)
         await organisations.ensure_instance_actor(node.db, self.clock, node.urls)
         await node.start()
-        app = create_app(settings, services=node)
+        app = create_app(settings, runtime=node)
         self.router.add(host, app)
         client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url=f"https://{host}"

@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from node.activitypub.keys import key_id_for
 from node.activitypub.objects import ActorView
-from node.solidarity import profiles, remote
-from node.storage import actors, allies, follows, remote_actors
+from node.federation import profiles, remote_actors
+from node.storage import actors, allies, follows
+from node.storage import remote_actors as actor_rows
 from node.storage.follows import ACCEPTED
+from node.urls import key_id
 from support.network import Member, Network
 
 SEED = 20240607
@@ -109,9 +110,9 @@ async def wire(members: list[Member], graph: Graph, network: Network) -> None:
 
 
 async def cache(member: Member, document: dict[str, Any]) -> None:
-    view = ActorView.from_document(document, key_id_for(document["id"]))
+    view = ActorView.from_document(document, key_id(document["id"]))
     async with member.node.db.transaction() as session:
-        await remote_actors.upsert(session, remote.to_remote(view, member.node), document)
+        await actor_rows.upsert(session, remote_actors.to_remote(view, member.node), document)
 
 
 async def run_cascade(simulation: Simulation) -> Cascade:

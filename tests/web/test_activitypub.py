@@ -8,7 +8,7 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-from node.services import Services
+from node.federation.runtime import Runtime
 from node.storage import actors
 from node.storage.tables import FollowRow
 
@@ -81,7 +81,7 @@ async def test_browsers_get_the_profile_page(client: httpx.AsyncClient, alpha: s
 
 
 async def test_unknown_and_deleted_actors(
-    client: httpx.AsyncClient, node: Services, alpha: str
+    client: httpx.AsyncClient, node: Runtime, alpha: str
 ) -> None:
     missing = await client.get("/orgs/nobody", headers={"Accept": "application/activity+json"})
     assert missing.status_code == 404
@@ -96,7 +96,7 @@ async def test_unknown_and_deleted_actors(
 
 
 async def test_instance_actor_is_fetchable_unsigned(
-    client: httpx.AsyncClient, node: Services
+    client: httpx.AsyncClient, node: Runtime
 ) -> None:
     response = await client.get("/actor", headers={"Accept": "application/activity+json"})
     assert response.status_code == 200
@@ -112,7 +112,7 @@ async def test_instance_actor_is_fetchable_unsigned(
 
 
 async def test_followers_collection_is_paged_with_correct_totals(
-    client: httpx.AsyncClient, node: Services, alpha: str
+    client: httpx.AsyncClient, node: Runtime, alpha: str
 ) -> None:
     now = node.clock.now()
     async with node.db.transaction() as session:

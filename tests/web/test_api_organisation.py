@@ -6,12 +6,12 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from node.services import Services
+from node.federation.runtime import Runtime
 from node.solidarity import organisations
 
 
 @pytest.fixture
-async def token(node: Services) -> str:
+async def token(node: Runtime) -> str:
     await organisations.create_organisation(node.db, node.clock, node.urls, "alpha", "Alpha")
     return await organisations.create_token(node.db, node.clock, "alpha")
 
@@ -32,7 +32,7 @@ async def test_the_organisation_with_its_default_hop_cap(
 
 
 async def test_the_hop_cap_changes_and_stays(
-    client: httpx.AsyncClient, node: Services, token: str
+    client: httpx.AsyncClient, node: Runtime, token: str
 ) -> None:
     changed = await client.patch(
         "/api/v1/organisation", headers=bearer(token), json={"max_hops": 3}
@@ -60,7 +60,7 @@ async def test_the_hop_cap_changes_and_stays(
     ],
 )
 async def test_bad_input_is_a_400(
-    client: httpx.AsyncClient, node: Services, token: str, body: dict[str, object], message: str
+    client: httpx.AsyncClient, node: Runtime, token: str, body: dict[str, object], message: str
 ) -> None:
     answer = await client.patch("/api/v1/organisation", headers=bearer(token), json=body)
     assert answer.status_code == 400, answer.text

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from node.clock import FrozenClock
-from node.services import Services
+from node.federation.runtime import Runtime
 from node.solidarity import organisations
 from node.storage import actors, follows, objects
 from node.storage.objects import Fields
@@ -38,7 +38,7 @@ ITEM_KEYS = {
 
 
 @pytest.fixture
-async def token(node: Services, alpha: str) -> str:
+async def token(node: Runtime, alpha: str) -> str:
     async with node.db.transaction() as session:
         await follows.put(session, alpha, ROSE, follows.ACCEPTED, None, START)
     return await organisations.create_token(node.db, node.clock, "alpha")
@@ -49,7 +49,7 @@ def headers(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def put(node: Services, name: str, actor: str = ROSE, **given: Any) -> str:
+async def put(node: Runtime, name: str, actor: str = ROSE, **given: Any) -> str:
     """A received (or, with a local actor, published) object; `name` ends its IRI."""
     local = node.urls.actor_name(actor)
     iri = node.urls.publication("call", name) if local else f"{actor}/objects/{name}"
@@ -87,7 +87,7 @@ async def test_a_token_is_required(client: httpx.AsyncClient, alpha: str) -> Non
 
 
 async def test_timeline_items_and_expired_calls(
-    client: httpx.AsyncClient, node: Services, headers: dict[str, str]
+    client: httpx.AsyncClient, node: Runtime, headers: dict[str, str]
 ) -> None:
     soon = START + timedelta(hours=1)
     past = await put(node, "past", urgency="high", deadline=START - timedelta(hours=1), minutes=1)
@@ -141,7 +141,7 @@ async def test_timeline_items_and_expired_calls(
 
 
 async def test_timeline_query_parameters(
-    client: httpx.AsyncClient, node: Services, headers: dict[str, str]
+    client: httpx.AsyncClient, node: Runtime, headers: dict[str, str]
 ) -> None:
     high = await put(node, "high", urgency="high", regions=("FR",), language="fr", minutes=1)
     low = await put(node, "low", urgency="low", themes=("Water",), language="pt-BR", minutes=2)
@@ -164,7 +164,7 @@ async def test_timeline_query_parameters(
 
 
 async def test_paging_by_next(
-    client: httpx.AsyncClient, node: Services, headers: dict[str, str]
+    client: httpx.AsyncClient, node: Runtime, headers: dict[str, str]
 ) -> None:
     made = [await put(node, f"call{n}", minutes=n // 3) for n in range(11)]
     seen: list[str] = []
@@ -181,7 +181,7 @@ async def test_paging_by_next(
 
 
 async def test_search(
-    client: httpx.AsyncClient, node: Services, headers: dict[str, str], alpha: str
+    client: httpx.AsyncClient, node: Runtime, headers: dict[str, str], alpha: str
 ) -> None:
     titled = await put(node, "wells", title="Water wells", minutes=5)
     body = await put(node, "pumps", body_text="hand pumps for water", minutes=1)
@@ -199,7 +199,7 @@ async def test_search(
 
 
 async def test_hostile_queries_are_answered(
-    client: httpx.AsyncClient, node: Services, headers: dict[str, str]
+    client: httpx.AsyncClient, node: Runtime, headers: dict[str, str]
 ) -> None:
     await put(node, "literal", title="Water or fire")
     for q in ('"', "*", "NEAR(", "OR", "&", "!", ":", "'", 'water" OR "x', "water:* | !x", "a\\"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from node.services import Services
+from node.federation.runtime import Runtime
 from node.storage import actors
 
 AS2 = "application/activity+json"
@@ -74,7 +74,7 @@ async def test_webfinger_unknown_other_host_and_missing_resource(
 
 
 async def test_webfinger_deleted_organisation_is_gone(
-    client: httpx.AsyncClient, node: Services, alpha: str
+    client: httpx.AsyncClient, node: Runtime, alpha: str
 ) -> None:
     async with node.db.transaction() as session:
         await actors.mark_deleted(session, "alpha", node.clock.now())
@@ -84,7 +84,7 @@ async def test_webfinger_deleted_organisation_is_gone(
     assert response.status_code == 410
 
 
-async def test_webfinger_instance_actor(client: httpx.AsyncClient, node: Services) -> None:
+async def test_webfinger_instance_actor(client: httpx.AsyncClient, node: Runtime) -> None:
     by_acct = await client.get(
         "/.well-known/webfinger", params={"resource": "acct:node.test@node.test"}
     )

@@ -1,4 +1,5 @@
-"""Local state -> AS2 documents: actors, the instance actor, collections and their pages.
+"""Local actors -> AS2 documents: organisations, the instance actor, and the Update that tells
+followers an organisation's profile or key changed.
 
 Pure functions: they take views and the Urls builder, never a database session.
 """
@@ -6,15 +7,11 @@ Pure functions: they take views and the Urls builder, never a database session.
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from node.activitypub.vocabulary import CONTEXT
-from node.urls import Urls
-
-PAGE_SIZE = 20
+from node.activitypub.vocabulary import CONTEXT, PUBLIC, iso
+from node.urls import Urls, key_id
 
 
 class ActorProfile(Protocol):
@@ -42,10 +39,6 @@ class ActorProfile(Protocol):
     def updated_at(self) -> datetime: ...
 
 
-def iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def summary_html(text: str) -> str:
     """Plain text (as organisations type it) -> the paragraphs Mastodon shows as a bio."""
     paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
@@ -63,7 +56,7 @@ def property_value(name: str, value: str) -> dict[str, str]:
 
 
 def public_key(actor_iri: str, pem: str) -> dict[str, str]:
-    return {"id": f"{actor_iri}#main-key", "owner": actor_iri, "publicKeyPem": pem}
+    return {"id": key_id(actor_iri), "owner": actor_iri, "publicKeyPem": pem}
 
 
 def organisation_to_as(actor: ActorProfile, urls: Urls, default_icon: str) -> dict[str, Any]:
@@ -116,85 +109,6 @@ def instance_actor_to_as(username: str, public_key_pem: str, urls: Urls) -> dict
     }
 
 
-def tombstone(iri: str, deleted: datetime, former_type: str) -> dict[str, Any]:
-    return {
-        "@context": CONTEXT,
-        "id": iri,
-        "type": "Tombstone",
-        "formerType": former_type,
-        "deleted": iso(deleted),
-    }
-
-
-@dataclass(frozen=True)
-class Page:
-    number: int
-    items: Sequence[Any]
-    total: int
-
-    @property
-    def has_next(self) -> bool:
-        return self.number * PAGE_SIZE < self.total
-
-
-def ordered_collection(iri: str, total: int, urls: Urls) -> dict[str, Any]:
-    document: dict[str, Any] = {
-        "@context": CONTEXT,
-        "id": iri,
-        "type": "OrderedCollection",
-        "totalItems": total,
-        "first": urls.page(iri, 1),
-    }
-    if total:
-        document["last"] = urls.page(iri, max(1, -(-total // PAGE_SIZE)))
-    return document
-
-
-def ordered_collection_page(iri: str, page: Page, urls: Urls) -> dict[str, Any]:
-    document: dict[str, Any] = {
-        "@context": CONTEXT,
-        "id": urls.page(iri, page.number),
-        "type": "OrderedCollectionPage",
-        "partOf": iri,
-        "totalItems": page.total,
-        "orderedItems": list(page.items),
-    }
-    if page.has_next:
-        document["next"] = urls.page(iri, page.number + 1)
-    if page.number > 1:
-        document["prev"] = urls.page(iri, page.number - 1)
-    return document
-
-
-def follow_to_as(follow_iri: str, actor: str, target: str) -> dict[str, Any]:
-    return {
-        "@context": CONTEXT,
-        "id": follow_iri,
-        "type": "Follow",
-        "actor": actor,
-        "object": target,
-        "to": [target],
-    }
-
-
-def embedded_follow(follow_iri: str, actor: str, target: str) -> dict[str, str]:
-    """The Follow as Accept/Reject/Undo embed it: Mastodon matches on these four fields."""
-    return {"id": follow_iri, "type": "Follow", "actor": actor, "object": target}
-
-
-def answer_to_as(answer_iri: str, kind: str, actor: str, follow: dict[str, str]) -> dict[str, Any]:
-    """Accept, Reject or Undo of a Follow, signed and sent by `actor`."""
-    recipient = follow["actor"] if kind in ("Accept", "Reject") else follow["object"]
-    return {
-        "@context": CONTEXT,
-        "id": answer_iri,
-        "type": kind,
-        "actor": actor,
-        "object": follow,
-        "to": [recipient],
-    }
-
-
 def update_to_as(update_iri: str, actor_document: dict[str, Any], urls: Urls) -> dict[str, Any]:
     """Update of an actor, addressed publicly and to its followers (Mastodon refreshes on it)."""
     embedded = {k: v for k, v in actor_document.items() if k != "@context"}
@@ -204,6 +118,6 @@ def update_to_as(update_iri: str, actor_document: dict[str, Any], urls: Urls) ->
         "type": "Update",
         "actor": actor_document["id"],
         "object": embedded,
-        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        "to": [PUBLIC],
         "cc": [actor_document["followers"]],
     }

@@ -7,12 +7,12 @@ instance actor. Everyone else, signed or not, is told the object does not exist.
 
 from __future__ import annotations
 
-from node.activitypub.objects import host_of
-from node.services import Services
+from node.federation.runtime import Runtime
 from node.storage import follows
 from node.storage.follows import ACCEPTED
 from node.storage.objects import StoredObject
 from node.storage.remote_actors import RemoteActor
+from node.urls import host_of
 
 LISTED = ("public", "unlisted")
 
@@ -26,7 +26,7 @@ def speaks_for_host(signer: RemoteActor) -> bool:
     return signer.type in ("Application", "Service")
 
 
-async def may_read(node: Services, stored: StoredObject, signer: RemoteActor) -> bool:
+async def may_read(node: Runtime, stored: StoredObject, signer: RemoteActor) -> bool:
     if is_listed(stored):
         return True
     if stored.visibility == "followers":

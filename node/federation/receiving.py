@@ -10,9 +10,9 @@ once per id, in a batch with other requests' items, before the 202. Effects run 
 from __future__ import annotations
 
 from node.activitypub import signatures
-from node.activitypub.inbox import Incoming, parse_activity
 from node.activitypub.keys import cached_public_key
-from node.activitypub.objects import ActivityView, host_of, same_origin
+from node.activitypub.objects import ActivityView
+from node.activitypub.screening import Incoming, parse_activity
 from node.errors import (
     FetchError,
     Forbidden,
@@ -21,10 +21,11 @@ from node.errors import (
     OriginMismatch,
     SignatureError,
 )
-from node.services import Services
-from node.solidarity import relays, remote
+from node.federation import relays, remote_actors
+from node.federation.runtime import Runtime
 from node.storage import inbox_items
 from node.storage.remote_actors import RemoteActor
+from node.urls import host_of, same_origin
 
 RELAYED_TYPES = frozenset({"Create", "Update", "Delete", "Announce"})
 
@@ -33,7 +34,7 @@ class Dropped(Exception):
     """Accepted with 202 but not stored (a Delete from an actor that is already gone)."""
 
 
-async def receive(node: Services, incoming: Incoming, recipient: str | None) -> bool:
+async def receive(node: Runtime, incoming: Incoming, recipient: str | None) -> bool:
     """Screen and store; True when the activity was new. Raises the errors the caller maps."""
     document, activity = parse_activity(incoming.body)
     try:
@@ -62,7 +63,7 @@ async def receive(node: Services, incoming: Incoming, recipient: str | None) -> 
     return stored
 
 
-async def forwarding_relay(node: Services, signer_iri: str, activity: ActivityView) -> str:
+async def forwarding_relay(node: Runtime, signer_iri: str, activity: ActivityView) -> str:
     """The relay that forwards another actor's activity (then handled by reference, see
     node.solidarity.relayed); anyone else signing for another actor is refused."""
     if activity.type in RELAYED_TYPES and await relays.accepted_relay(node, signer_iri):
@@ -71,7 +72,7 @@ async def forwarding_relay(node: Services, signer_iri: str, activity: ActivityVi
 
 
 async def authenticate(
-    node: Services, incoming: Incoming, activity: ActivityView | None = None
+    node: Runtime, incoming: Incoming, activity: ActivityView | None = None
 ) -> RemoteActor:
     """The remote actor whose key signed this request (a POST with its activity, or a GET).
 
@@ -86,7 +87,7 @@ async def authenticate(
     return await verified_signer(node, parsed, headers, activity)
 
 
-async def refuse_blocked(node: Services, actor: str, key_id: str) -> None:
+async def refuse_blocked(node: Runtime, actor: str, key_id: str) -> None:
     """Domain blocks from the in-memory copy (re-read every few seconds: see storage.caches)."""
     blocked = await node.domain_blocks.blocked_among({host_of(actor), host_of(key_id)})
     if blocked:
@@ -94,7 +95,7 @@ async def refuse_blocked(node: Services, actor: str, key_id: str) -> None:
 
 
 async def verified_signer(
-    node: Services,
+    node: Runtime,
     parsed: signatures.ParsedSignature,
     headers: dict[str, str],
     activity: ActivityView | None,
@@ -111,10 +112,10 @@ async def verified_signer(
 
 
 async def lookup(
-    node: Services, key_id: str, activity: ActivityView | None, *, refresh: bool
+    node: Runtime, key_id: str, activity: ActivityView | None, *, refresh: bool
 ) -> RemoteActor:
     try:
-        return await remote.actor_for_key(node, key_id, refresh=refresh)
+        return await remote_actors.actor_for_key(node, key_id, refresh=refresh)
     except (FetchError, Gone, JsonLdError) as exc:
         if activity and activity.type == "Delete" and activity.object_id == activity.actor:
             raise Dropped from exc  # the actor deleted itself; its key is gone with it
@@ -122,7 +123,7 @@ async def lookup(
 
 
 def verify(
-    node: Services,
+    node: Runtime,
     parsed: signatures.ParsedSignature,
     headers: dict[str, str],
     signer: RemoteActor,

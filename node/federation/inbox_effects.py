@@ -12,26 +12,29 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
-from node.activitypub import render
-from node.activitypub.objects import ACTOR_TYPES, ActivityView, ObjectView, same_origin, visibility
-from node.activitypub.publications import PublicationView
+from node.activitypub.objects import ACTOR_TYPES, ActivityView, ObjectView, visibility
+from node.activitypub.received_publications import PublicationView
+from node.activitypub.render_publications import tombstone
 from node.errors import OriginMismatch
-from node.services import Services
-from node.solidarity import amplification, following, relays, remote
-from node.storage import cascade, follows, objects, reactions, remote_actors
+from node.federation import following, relays, remote_actors
+from node.federation.runtime import Runtime
+from node.solidarity import amplification
+from node.storage import cascade, follows, objects, reactions
+from node.storage import remote_actors as actor_rows
 from node.storage.objects import Fields, StoredObject
+from node.urls import same_origin
 
-Handler = Callable[[Services, ActivityView], Awaitable[None]]
+Handler = Callable[[Runtime, ActivityView], Awaitable[None]]
 CONTENT_TYPES = frozenset({"Note", "Article", "Question", "Page", "Event", "Image", "Video"})
 
 
-async def handle(node: Services, activity: ActivityView) -> None:
+async def handle(node: Runtime, activity: ActivityView) -> None:
     handler = HANDLERS.get(activity.type)
     if handler is not None:
         await handler(node, activity)
 
 
-async def resolve_object(node: Services, activity: ActivityView) -> ObjectView:
+async def resolve_object(node: Runtime, activity: ActivityView) -> ObjectView:
     """The activity's object: embedded when it comes from the actor's origin, else fetched."""
     embedded = activity.embedded
     if embedded is not None and same_origin(str(embedded.get("id", "")), activity.actor):
@@ -69,7 +72,7 @@ def stored_fields(obj: ObjectView, view: PublicationView, followers: str | None)
     )
 
 
-async def on_create(node: Services, activity: ActivityView) -> None:
+async def on_create(node: Runtime, activity: ActivityView) -> None:
     obj = await resolve_object(node, activity)
     if obj.attributed_to != activity.actor or not same_origin(obj.iri, activity.actor):
         raise OriginMismatch(f"{activity.actor} cannot create {obj.iri} for {obj.attributed_to}")
@@ -80,10 +83,10 @@ async def on_create(node: Services, activity: ActivityView) -> None:
         await amplification.on_create(node, activity.iri, stored)
 
 
-async def store_received(node: Services, obj: ObjectView, author_iri: str) -> StoredObject:
+async def store_received(node: Runtime, obj: ObjectView, author_iri: str) -> StoredObject:
     """Keep a received object; one already known is left as it is (a second Create changes
     nothing)."""
-    author = await remote.get_actor(node, author_iri)
+    author = await remote_actors.get_actor(node, author_iri)
     view = PublicationView.from_object(obj)
     now = node.clock.now()
     async with node.db.transaction() as session:
@@ -101,12 +104,12 @@ async def store_received(node: Services, obj: ObjectView, author_iri: str) -> St
         )
 
 
-async def on_update(node: Services, activity: ActivityView) -> None:
+async def on_update(node: Runtime, activity: ActivityView) -> None:
     embedded = activity.embedded or {}
     if embedded.get("type") in ACTOR_TYPES:
         if activity.object_id != activity.actor:
             raise OriginMismatch(f"{activity.actor} cannot update the actor {activity.object_id}")
-        await remote.get_actor(node, activity.actor, refresh=True)
+        await remote_actors.get_actor(node, activity.actor, refresh=True)
         return
     obj = await resolve_object(node, activity)
     view = PublicationView.from_object(obj)
@@ -116,7 +119,7 @@ async def on_update(node: Services, activity: ActivityView) -> None:
             return  # Mastodon too applies edits only to objects it knows
         if stored.actor_iri != activity.actor or obj.attributed_to != activity.actor:
             raise OriginMismatch(f"{activity.actor} cannot update {obj.iri}")
-        author = await remote_actors.by_iri(session, activity.actor)
+        author = await actor_rows.by_iri(session, activity.actor)
         await objects.put(
             session,
             iri=obj.iri,
@@ -128,12 +131,12 @@ async def on_update(node: Services, activity: ActivityView) -> None:
         )
 
 
-async def on_delete(node: Services, activity: ActivityView) -> None:
+async def on_delete(node: Runtime, activity: ActivityView) -> None:
     target = activity.object_id or ""
     now = node.clock.now()
     if target == activity.actor:
         async with node.db.transaction() as session:
-            await remote_actors.mark_gone(session, target, now)
+            await actor_rows.mark_gone(session, target, now)
             await follows.remove_all_of(session, target)
         node.keys.forget(target)
         return
@@ -143,11 +146,11 @@ async def on_delete(node: Services, activity: ActivityView) -> None:
             return
         if stored.actor_iri != activity.actor:
             raise OriginMismatch(f"{activity.actor} cannot delete {target}")
-        await objects.tombstone(session, target, render.tombstone(target, now, stored.type), now)
+        await objects.tombstone(session, target, tombstone(target, now, stored.type), now)
     await amplification.on_withdrawn(node, target)
 
 
-async def on_reaction(node: Services, activity: ActivityView) -> None:
+async def on_reaction(node: Runtime, activity: ActivityView) -> None:
     """Like or Announce: stored once per activity id."""
     if activity.object_id is None:
         return
@@ -163,7 +166,7 @@ async def on_reaction(node: Services, activity: ActivityView) -> None:
         )
 
 
-async def on_announce(node: Services, activity: ActivityView) -> None:
+async def on_announce(node: Runtime, activity: ActivityView) -> None:
     """A boost or cascade Announce: a reaction, and for a call a step of its cascade."""
     await on_reaction(node, activity)
     call = await announced_object(node, activity)
@@ -171,7 +174,7 @@ async def on_announce(node: Services, activity: ActivityView) -> None:
         await amplification.on_announce(node, activity.iri, activity.actor, activity.document, call)
 
 
-async def announced_object(node: Services, activity: ActivityView) -> StoredObject | None:
+async def announced_object(node: Runtime, activity: ActivityView) -> StoredObject | None:
     """The announced object if known; fetched from its origin only when an ally announced it."""
     if activity.object_id is None:
         return None
@@ -182,7 +185,7 @@ async def announced_object(node: Services, activity: ActivityView) -> StoredObje
     return await fetch_from_origin(node, activity.object_id)
 
 
-async def fetch_from_origin(node: Services, iri: str) -> StoredObject | None:
+async def fetch_from_origin(node: Runtime, iri: str) -> StoredObject | None:
     """Fetch an object someone passed on from its own origin, and keep it if it is content."""
     fetched = await node.fetcher.get_json(iri)
     obj = ObjectView.from_document(fetched.document)
@@ -194,7 +197,7 @@ async def fetch_from_origin(node: Services, iri: str) -> StoredObject | None:
     return await store_received(node, obj, author)
 
 
-async def on_undo(node: Services, activity: ActivityView) -> None:
+async def on_undo(node: Runtime, activity: ActivityView) -> None:
     inner = activity.embedded or {}
     kind = inner.get("type")
     if kind == "Follow" or (kind is None and activity.object_id):
@@ -203,7 +206,7 @@ async def on_undo(node: Services, activity: ActivityView) -> None:
         await undo_reaction(node, activity, inner)
 
 
-async def undo_reaction(node: Services, activity: ActivityView, inner: dict[str, Any]) -> None:
+async def undo_reaction(node: Runtime, activity: ActivityView, inner: dict[str, Any]) -> None:
     async with node.db.transaction() as session:
         found = await reactions.get(session, activity.object_id or "")
         if found is None and isinstance(inner.get("object"), str) and inner.get("type"):
@@ -219,17 +222,17 @@ async def undo_reaction(node: Services, activity: ActivityView, inner: dict[str,
         await amplification.on_withdrawn(node, call.iri)
 
 
-async def on_accept(node: Services, activity: ActivityView) -> None:
+async def on_accept(node: Runtime, activity: ActivityView) -> None:
     if not await relays.on_answer(node, activity, accepted=True):
         await following.on_answer(node, activity, accepted=True)
 
 
-async def on_reject(node: Services, activity: ActivityView) -> None:
+async def on_reject(node: Runtime, activity: ActivityView) -> None:
     if not await relays.on_answer(node, activity, accepted=False):
         await following.on_answer(node, activity, accepted=False)
 
 
-async def on_follow(node: Services, activity: ActivityView) -> None:
+async def on_follow(node: Runtime, activity: ActivityView) -> None:
     if node.urls.is_instance_actor(activity.object_id or ""):
         await relays.on_follow(node, activity)
     else:

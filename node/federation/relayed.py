@@ -16,36 +16,37 @@ from typing import Any
 
 from node.activitypub.objects import ActivityView
 from node.errors import FetchStatus
-from node.services import Services
-from node.solidarity import amplification, handlers, relays
+from node.federation import inbox_effects, relays
+from node.federation.runtime import Runtime
+from node.solidarity import amplification
 from node.storage import objects
 
 log = logging.getLogger("node.relayed")
 GONE_STATUSES = (404, 410)
 
 
-async def dispatch(node: Services, activity: ActivityView, relayed_by: str | None) -> None:
+async def dispatch(node: Runtime, activity: ActivityView, relayed_by: str | None) -> None:
     """Effects of a received activity: through `handle` when a relay forwarded it
-    (`relayed_by`) or it is an accepted relay's own Announce, else the ordinary handlers."""
+    (`relayed_by`) or it is an accepted relay's own Announce, else the ordinary inbox_effects."""
     relay = relayed_by
     if relay is None and activity.type == "Announce":
         found = await relays.accepted_relay(node, activity.actor)
         relay = found.actor_iri if found else None
     if relay is None:
-        await handlers.handle(node, activity)
+        await inbox_effects.handle(node, activity)
     else:
         await handle(node, activity, relay)
 
 
-async def handle(node: Services, activity: ActivityView, relay_iri: str) -> None:
+async def handle(node: Runtime, activity: ActivityView, relay_iri: str) -> None:
     """Effects of an activity a relay sent or forwarded (`relay_iri`: the relay's actor)."""
     if activity.type == "Announce":
         await passed_on(node, activity)
     elif activity.type in ("Create", "Update"):
-        await handlers.handle(node, by_reference(activity))
+        await inbox_effects.handle(node, by_reference(activity))
     elif activity.type == "Delete":
         if await gone_at_origin(node, activity.object_id or ""):
-            await handlers.handle(node, by_reference(activity))
+            await inbox_effects.handle(node, by_reference(activity))
         else:
             log.info("%s forwarded a Delete of %s, still there", relay_iri, activity.object_id)
     else:
@@ -60,7 +61,7 @@ def by_reference(activity: ActivityView) -> ActivityView:
     return ActivityView.from_document(document)
 
 
-async def gone_at_origin(node: Services, iri: str) -> bool:
+async def gone_at_origin(node: Runtime, iri: str) -> bool:
     if not iri:
         return False
     try:
@@ -70,12 +71,12 @@ async def gone_at_origin(node: Services, iri: str) -> bool:
     return False
 
 
-async def passed_on(node: Services, activity: ActivityView) -> None:
+async def passed_on(node: Runtime, activity: ActivityView) -> None:
     if activity.object_id is None:
         return
     async with node.db.transaction() as session:
         known = await objects.get(session, activity.object_id)
-    stored = known or await handlers.fetch_from_origin(node, activity.object_id)
+    stored = known or await inbox_effects.fetch_from_origin(node, activity.object_id)
     if stored is None or stored.kind != "call":
         return
     arrival = amplification.Arrival(activity.iri, stored.actor_iri, 0)

@@ -11,11 +11,11 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
-from node.activitypub.inbox import Incoming
+from node.activitypub.screening import Incoming
 from node.activitypub.vocabulary import CONTEXT
 from node.errors import NotFound, SolidarityError, Unauthorized
-from node.services import Services
-from node.solidarity import access, receiving
+from node.federation import access, receiving
+from node.federation.runtime import Runtime
 from node.storage import objects, reactions
 from node.storage.objects import StoredObject
 from node.storage.remote_actors import RemoteActor
@@ -38,7 +38,7 @@ class Withdrawn(SolidarityError):
         self.tombstone = tombstone
 
 
-async def find(node: Services, path_kind: str, key: str) -> StoredObject:
+async def find(node: Runtime, path_kind: str, key: str) -> StoredObject:
     if path_kind not in KIND_OF_PATH:
         raise NotFound(f"nothing is published under /{path_kind}/")
     kind = KIND_OF_PATH[path_kind]
@@ -51,7 +51,7 @@ async def find(node: Services, path_kind: str, key: str) -> StoredObject:
     return stored
 
 
-async def requester(node: Services, incoming: Incoming) -> RemoteActor | None:
+async def requester(node: Runtime, incoming: Incoming) -> RemoteActor | None:
     """The remote actor that signed this GET, or None when it is unsigned or not verifiable."""
     if "signature" not in {k.lower() for k in incoming.headers}:
         return None
@@ -61,7 +61,7 @@ async def requester(node: Services, incoming: Incoming) -> RemoteActor | None:
         return None
 
 
-async def visible(node: Services, stored: StoredObject, incoming: Incoming) -> StoredObject:
+async def visible(node: Runtime, stored: StoredObject, incoming: Incoming) -> StoredObject:
     """The object if this request may read it; else Unauthorized (unsigned) or NotFound."""
     if access.is_listed(stored):
         return stored
@@ -73,7 +73,7 @@ async def visible(node: Services, stored: StoredObject, incoming: Incoming) -> S
     return stored
 
 
-async def counts(node: Services, iri: str) -> Counts:
+async def counts(node: Runtime, iri: str) -> Counts:
     async with node.db.transaction() as session:
         replies = [r.iri for r in await objects.replies_to(session, iri)]
         found = await reactions.for_object(session, iri)
@@ -81,7 +81,7 @@ async def counts(node: Services, iri: str) -> Counts:
     return Counts(replies, likes, sum(r.type == "Announce" for r in found))
 
 
-async def document(node: Services, stored: StoredObject) -> dict[str, Any]:
+async def document(node: Runtime, stored: StoredObject) -> dict[str, Any]:
     """The stored AS2 document with today's counts."""
     found = await counts(node, stored.iri)
     served = copy.deepcopy(stored.document)
@@ -95,9 +95,7 @@ async def document(node: Services, stored: StoredObject) -> dict[str, Any]:
     return served
 
 
-async def collection(
-    node: Services, stored: StoredObject, which: str, page: bool
-) -> dict[str, Any]:
+async def collection(node: Runtime, stored: StoredObject, which: str, page: bool) -> dict[str, Any]:
     """replies (with the reply ids), likes and shares (counts only, as Mastodon serves them)."""
     found = await counts(node, stored.iri)
     iri = f"{stored.iri}/{which}"

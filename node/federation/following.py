@@ -9,22 +9,22 @@ from __future__ import annotations
 
 import uuid
 
-from node.activitypub import render
+from node.activitypub import render_activities
 from node.activitypub.objects import ActivityView, id_of, is_iri
 from node.activitypub.webfinger import resolve
 from node.errors import InvalidInput, NotFound, OriginMismatch
-from node.services import Services
-from node.solidarity import deliveries, remote
+from node.federation import remote_actors, sending
+from node.federation.runtime import Runtime
 from node.storage import actors, follows
 from node.storage.actors import LocalActor
 from node.storage.follows import ACCEPTED, PENDING, REJECTED, Follow
 
 
-def new_activity_iri(node: Services) -> str:
+def new_activity_iri(node: Runtime) -> str:
     return node.urls.activity(uuid.uuid4().hex)
 
 
-async def resolve_target(node: Services, target: str) -> str:
+async def resolve_target(node: Runtime, target: str) -> str:
     """An actor IRI from a handle (@name@host, name@host) or an actor URL."""
     text = target.strip()
     if is_iri(text):
@@ -37,14 +37,14 @@ async def resolve_target(node: Services, target: str) -> str:
     return await resolve(node.fetcher, text)
 
 
-async def follow(node: Services, org: LocalActor, target: str) -> Follow:
+async def follow(node: Runtime, org: LocalActor, target: str) -> Follow:
     org_iri = node.urls.actor(org.username)
     target_iri = await resolve_target(node, target)
     if target_iri == org_iri:
         raise InvalidInput("an organisation cannot follow itself")
     if node.urls.is_local(target_iri):
         return await follow_local(node, org_iri, target_iri)
-    await remote.get_actor(node, target_iri)
+    await remote_actors.get_actor(node, target_iri)
     async with node.db.transaction() as session:
         existing = await follows.get_pair(session, org_iri, target_iri)
         if existing is not None and existing.state == ACCEPTED:
@@ -53,11 +53,11 @@ async def follow(node: Services, org: LocalActor, target: str) -> Follow:
         made = await follows.put(
             session, org_iri, target_iri, PENDING, follow_iri, node.clock.now()
         )
-    await deliveries.send(node, org, render.follow_to_as(follow_iri, org_iri, target_iri))
+    await sending.send(node, org, render_activities.follow_to_as(follow_iri, org_iri, target_iri))
     return made
 
 
-async def follow_local(node: Services, org_iri: str, target_iri: str) -> Follow:
+async def follow_local(node: Runtime, org_iri: str, target_iri: str) -> Follow:
     """Another organisation of this node: no network, the same rules of approval."""
     name = node.urls.actor_name(target_iri)
     async with node.db.transaction() as session:
@@ -70,7 +70,7 @@ async def follow_local(node: Services, org_iri: str, target_iri: str) -> Follow:
         )
 
 
-async def unfollow(node: Services, org: LocalActor, key: str) -> None:
+async def unfollow(node: Runtime, org: LocalActor, key: str) -> None:
     org_iri = node.urls.actor(org.username)
     async with node.db.transaction() as session:
         found = await follows.by_follow_iri(session, node.urls.activity(key))
@@ -79,22 +79,22 @@ async def unfollow(node: Services, org: LocalActor, key: str) -> None:
         await follows.remove(session, found.id)
     if node.urls.is_local(found.target_iri) or found.follow_iri is None:
         return
-    follow_doc = render.embedded_follow(found.follow_iri, org_iri, found.target_iri)
-    undo = render.answer_to_as(new_activity_iri(node), "Undo", org_iri, follow_doc)
-    await deliveries.send(node, org, undo)
+    follow_doc = render_activities.embedded_follow(found.follow_iri, org_iri, found.target_iri)
+    undo = render_activities.answer_to_as(new_activity_iri(node), "Undo", org_iri, follow_doc)
+    await sending.send(node, org, undo)
 
 
-async def following_of(node: Services, org: LocalActor) -> list[Follow]:
+async def following_of(node: Runtime, org: LocalActor) -> list[Follow]:
     async with node.db.transaction() as session:
         return await follows.list_by_follower(session, node.urls.actor(org.username))
 
 
-async def followers_of(node: Services, org: LocalActor) -> list[Follow]:
+async def followers_of(node: Runtime, org: LocalActor) -> list[Follow]:
     async with node.db.transaction() as session:
         return await follows.list_by_target(session, node.urls.actor(org.username))
 
 
-async def decide(node: Services, org: LocalActor, follower_iri: str, accept: bool) -> Follow:
+async def decide(node: Runtime, org: LocalActor, follower_iri: str, accept: bool) -> Follow:
     """Approve or refuse a pending follow request (organisations approving by hand)."""
     org_iri = node.urls.actor(org.username)
     async with node.db.transaction() as session:
@@ -112,19 +112,19 @@ async def decide(node: Services, org: LocalActor, follower_iri: str, accept: boo
     )
 
 
-async def answer(
-    node: Services, org: LocalActor, follow_iri: str, follower: str, kind: str
-) -> None:
+async def answer(node: Runtime, org: LocalActor, follow_iri: str, follower: str, kind: str) -> None:
     org_iri = node.urls.actor(org.username)
-    follow_doc = render.embedded_follow(follow_iri, follower, org_iri)
+    follow_doc = render_activities.embedded_follow(follow_iri, follower, org_iri)
     answer_iri = f"{org_iri}#{kind.lower()}s/{uuid.uuid4().hex}"
-    await deliveries.send(node, org, render.answer_to_as(answer_iri, kind, org_iri, follow_doc))
+    await sending.send(
+        node, org, render_activities.answer_to_as(answer_iri, kind, org_iri, follow_doc)
+    )
 
 
 # incoming ------------------------------------------------------------------------------
 
 
-async def on_follow(node: Services, activity: ActivityView) -> None:
+async def on_follow(node: Runtime, activity: ActivityView) -> None:
     target_iri = activity.object_id or ""
     name = node.urls.actor_name(target_iri)
     if name is None:
@@ -139,12 +139,12 @@ async def on_follow(node: Services, activity: ActivityView) -> None:
         await follows.put(
             session, activity.actor, target_iri, state, activity.iri, node.clock.now()
         )
-    await remote.get_actor(node, activity.actor)
+    await remote_actors.get_actor(node, activity.actor)
     if state == ACCEPTED:
         await answer(node, org, activity.iri, activity.actor, "Accept")
 
 
-async def on_undo_follow(node: Services, activity: ActivityView) -> None:
+async def on_undo_follow(node: Runtime, activity: ActivityView) -> None:
     inner = activity.embedded or {}
     async with node.db.transaction() as session:
         found = await follows.by_follow_iri(session, activity.object_id or "")
@@ -157,7 +157,7 @@ async def on_undo_follow(node: Services, activity: ActivityView) -> None:
         await follows.remove(session, found.id)
 
 
-async def on_answer(node: Services, activity: ActivityView, accepted: bool) -> None:
+async def on_answer(node: Runtime, activity: ActivityView, accepted: bool) -> None:
     """An Accept or Reject of one of our Follows; only the followed actor may send it."""
     inner = activity.embedded or {}
     async with node.db.transaction() as session:

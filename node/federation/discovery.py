@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from node.services import Services
+from node.federation.runtime import Runtime
 from node.solidarity.organisations import instance_username
 from node.storage import actors, outbox
 from node.urls import Urls
@@ -40,7 +40,7 @@ class FoundActor:
     deleted: bool
 
 
-async def find_actor(node: Services, target: str) -> FoundActor:
+async def find_actor(node: Runtime, target: str) -> FoundActor:
     urls = node.urls
     if target == INSTANCE:
         name = instance_username(urls)
@@ -63,7 +63,7 @@ class Usage:
     local_posts: int
 
 
-async def usage(node: Services) -> Usage:
+async def usage(node: Runtime) -> Usage:
     now = node.clock.now()
     async with node.db.transaction() as session:
         return Usage(

@@ -1,4 +1,4 @@
-"""Local strategies and calls -> AS2 documents and the activities that carry them.
+"""Local strategies and calls -> AS2 objects, and the Tombstone of a deleted one.
 
 A strategy is an Article (Mastodon shows name, summary and a link, so the summary stands on
 its own); a call is a Note whose content states the ask, deadline, regions and actions in
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from node.activitypub.render import iso
-from node.activitypub.vocabulary import CONTEXT, PUBLIC
+from node.activitypub.render_collections import collection_ref
+from node.activitypub.vocabulary import CONTEXT, PUBLIC, iso
 
 URGENCY_WORDS = {
     "low": "Low urgency",
@@ -96,10 +96,6 @@ def call_content(pub: Publication) -> str:
     return "".join(parts)
 
 
-def collection_ref(iri: str, total: int) -> dict[str, Any]:
-    return {"id": iri, "type": "Collection", "totalItems": total, "first": f"{iri}?page=1"}
-
-
 def publication_to_as(pub: Publication) -> dict[str, Any]:
     to, cc = addressing(pub.visibility, pub.followers, pub.mentions)
     content = call_content(pub) if pub.kind == "call" else pub.content_html
@@ -145,75 +141,11 @@ def call_properties(pub: Publication) -> dict[str, Any]:
     return found
 
 
-def wrap(kind: str, activity_iri: str, document: dict[str, Any]) -> dict[str, Any]:
-    """Create or Update of an object, addressed as the object is."""
-    embedded = {k: v for k, v in document.items() if k != "@context"}
-    wrapped = {
-        "@context": CONTEXT,
-        "id": activity_iri,
-        "type": kind,
-        "actor": document["attributedTo"],
-        "object": embedded,
-        "to": document["to"],
-        "cc": document["cc"],
-    }
-    if kind == "Create":
-        wrapped["published"] = document["published"]
-    return wrapped
-
-
-def delete_to_as(activity_iri: str, document: dict[str, Any]) -> dict[str, Any]:
+def tombstone(iri: str, deleted: datetime, former_type: str) -> dict[str, Any]:
     return {
         "@context": CONTEXT,
-        "id": activity_iri,
-        "type": "Delete",
-        "actor": document["attributedTo"],
-        "object": {"id": document["id"], "type": "Tombstone"},
-        "to": document["to"],
-        "cc": document["cc"],
+        "id": iri,
+        "type": "Tombstone",
+        "formerType": former_type,
+        "deleted": iso(deleted),
     }
-
-
-def pin_to_as(
-    activity_iri: str, kind: str, actor: str, object_iri: str, featured: str, followers: str
-) -> dict[str, Any]:
-    """Add (pin) or Remove (unpin) to the actor's featured collection."""
-    return {
-        "@context": CONTEXT,
-        "id": activity_iri,
-        "type": kind,
-        "actor": actor,
-        "object": object_iri,
-        "target": featured,
-        "to": [PUBLIC],
-        "cc": [followers],
-    }
-
-
-def announce_to_as(
-    activity_iri: str,
-    actor: str,
-    object_iri: str,
-    *,
-    followers: str,
-    also: Sequence[str],
-    via: str | None,
-    hop: int,
-    published: datetime,
-) -> dict[str, Any]:
-    """A cascade Announce: public, to the amplifier's followers, cc the call's author and
-    whoever it came through (`also`), with `via` (the activity it arrived by) and `hop`."""
-    document: dict[str, Any] = {
-        "@context": CONTEXT,
-        "id": activity_iri,
-        "type": "Announce",
-        "actor": actor,
-        "object": object_iri,
-        "published": iso(published),
-        "to": [PUBLIC],
-        "cc": list(dict.fromkeys([followers, *also])),
-        "hop": hop,
-    }
-    if via is not None:
-        document["via"] = via
-    return document

@@ -9,18 +9,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from node.errors import NotFound
-from node.solidarity import profiles
+from node.federation import profiles
 from node.web import pages
+from node.web.app_state import runtime
+from node.web.json_responses import activity_json
 from node.web.negotiation import wants_activity_json
-from node.web.responses import activity_json
-from node.web.services import services
 
 
 async def organisation_actor(request: Request) -> Response:
     name = request.path_params["name"]
     if not wants_activity_json(request.headers.get("accept")):
         return await pages.profile(request)
-    node = services(request)
+    node = runtime(request)
     try:
         document = await profiles.actor_document(node, name)
     except profiles.Deleted as gone:
@@ -29,7 +29,7 @@ async def organisation_actor(request: Request) -> Response:
 
 
 async def instance_actor(request: Request) -> Response:
-    node = services(request)
+    node = runtime(request)
     return activity_json(await profiles.instance_actor_document(node))
 
 
@@ -39,7 +39,7 @@ async def collection(request: Request) -> Response:
     if which not in profiles.COLLECTIONS:
         raise NotFound(f"no such collection: {which}")
     page = profiles.parse_page(request.query_params.get("page"))
-    node = services(request)
+    node = runtime(request)
     try:
         document = await profiles.collection_document(node, name, which, page)
     except profiles.Deleted as gone:
@@ -49,4 +49,4 @@ async def collection(request: Request) -> Response:
 
 async def instance_outbox(request: Request) -> Response:
     page = profiles.parse_page(request.query_params.get("page"))
-    return activity_json(await profiles.instance_outbox(services(request), page))
+    return activity_json(await profiles.instance_outbox(runtime(request), page))

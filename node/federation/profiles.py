@@ -11,9 +11,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from node.activitypub import render
+from node.activitypub import render_actors, render_collections
+from node.activitypub.render_publications import tombstone
 from node.errors import Gone, InvalidInput
-from node.services import Services
+from node.federation.runtime import Runtime
 from node.storage import actors, follows, objects, outbox
 from node.storage.actors import LocalActor
 
@@ -30,24 +31,24 @@ class Deleted(Gone):
         self.tombstone = tombstone
 
 
-async def organisation(node: Services, name: str) -> LocalActor:
+async def organisation(node: Runtime, name: str) -> LocalActor:
     """The organisation, or Deleted (with its Tombstone) if it was removed."""
     async with node.db.transaction() as session:
         actor = await actors.by_username(session, name)
     if actor.deleted_at is not None:
-        raise Deleted(render.tombstone(node.urls.actor(name), actor.deleted_at, "Organization"))
+        raise Deleted(tombstone(node.urls.actor(name), actor.deleted_at, "Organization"))
     return actor
 
 
-async def actor_document(node: Services, name: str) -> dict[str, Any]:
+async def actor_document(node: Runtime, name: str) -> dict[str, Any]:
     actor = await organisation(node, name)
-    return render.organisation_to_as(actor, node.urls, node.urls.base + DEFAULT_ICON_PATH)
+    return render_actors.organisation_to_as(actor, node.urls, node.urls.base + DEFAULT_ICON_PATH)
 
 
-async def instance_actor_document(node: Services) -> dict[str, Any]:
+async def instance_actor_document(node: Runtime) -> dict[str, Any]:
     async with node.db.transaction() as session:
         actor = await actors.instance_actor(session)
-    return render.instance_actor_to_as(actor.username, actor.public_key_pem, node.urls)
+    return render_actors.instance_actor_to_as(actor.username, actor.public_key_pem, node.urls)
 
 
 COUNTERS: dict[str, Counter] = {
@@ -73,7 +74,7 @@ def parse_page(raw: str | None) -> int | None:
 
 
 async def collection_document(
-    node: Services, name: str, which: str, page: int | None
+    node: Runtime, name: str, which: str, page: int | None
 ) -> dict[str, Any]:
     actor = await organisation(node, name)
     urls = node.urls
@@ -82,20 +83,24 @@ async def collection_document(
     async with node.db.transaction() as session:
         total = await COUNTERS[which](session, actor, actor_iri)
         if page is None:
-            return render.ordered_collection(iri, total, urls)
-        offset = (page - 1) * render.PAGE_SIZE
-        items = await PAGERS[which](session, actor, actor_iri, offset, render.PAGE_SIZE)
-    return render.ordered_collection_page(iri, render.Page(page, items, total), urls)
+            return render_collections.ordered_collection(iri, total, urls)
+        offset = (page - 1) * render_collections.PAGE_SIZE
+        items = await PAGERS[which](session, actor, actor_iri, offset, render_collections.PAGE_SIZE)
+    return render_collections.ordered_collection_page(
+        iri, render_collections.Page(page, items, total), urls
+    )
 
 
-async def instance_outbox(node: Services, page: int | None) -> dict[str, Any]:
+async def instance_outbox(node: Runtime, page: int | None) -> dict[str, Any]:
     iri = f"{node.urls.instance_actor}/outbox"
     if page is None:
-        return render.ordered_collection(iri, 0, node.urls)
-    return render.ordered_collection_page(iri, render.Page(page, [], 0), node.urls)
+        return render_collections.ordered_collection(iri, 0, node.urls)
+    return render_collections.ordered_collection_page(
+        iri, render_collections.Page(page, [], 0), node.urls
+    )
 
 
-async def follow_counts(node: Services, actor: LocalActor) -> tuple[int, int]:
+async def follow_counts(node: Runtime, actor: LocalActor) -> tuple[int, int]:
     iri = node.urls.actor(actor.username)
     async with node.db.transaction() as session:
         return await follows.count_followers(session, iri), await follows.count_following(
@@ -103,6 +108,6 @@ async def follow_counts(node: Services, actor: LocalActor) -> tuple[int, int]:
         )
 
 
-async def publications(node: Services, actor: LocalActor) -> list[objects.StoredObject]:
+async def publications(node: Runtime, actor: LocalActor) -> list[objects.StoredObject]:
     async with node.db.transaction() as session:
         return await objects.published_by(session, actor.id)

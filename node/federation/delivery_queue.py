@@ -1,9 +1,6 @@
-"""Sending activities: fan-out into durable delivery rows, and the queue that works them off.
-
-send() serialises an activity once, resolves its audience, drops blocked domains and stores
-one row per inbox in one transaction. DeliveryQueue leases due rows and attempts them
-concurrently (at most `concurrency` in hand, `per_host` at once per host), writing outcomes
-and host health in batches; rows of a worker that died are taken again when the lease ends.
+"""The delivery queue: leases due delivery rows and attempts them concurrently (at most
+`concurrency` in hand, `per_host` at once per host), writing outcomes and host health in batches;
+rows of a worker that died are taken again when their lease ends.
 """
 
 from __future__ import annotations
@@ -12,24 +9,22 @@ import asyncio
 import logging
 import random
 from collections import Counter, deque
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from node.activitypub import audience, delivery
-from node.activitypub.auth import SigningAuth
+from node.activitypub import delivery
 from node.activitypub.delivery import HostClients, Outcome, Signers, Verdict
-from node.errors import InvalidInput, SignatureError
-from node.services import Services
-from node.storage import deliveries, hosts, remote_actors
-from node.storage.actors import APPLICATION, LocalActor
+from node.activitypub.signing_auth import SigningAuth
+from node.errors import SignatureError
+from node.federation.runtime import Runtime
+from node.federation.sending import actor_iri
+from node.storage import deliveries, hosts
+from node.storage.actors import LocalActor
 from node.storage.deliveries import Claimed, Result
 from node.storage.hosts import PROBE_INTERVAL, HostHealth
-from node.urls import Urls
 
 log = logging.getLogger("node.deliveries")
 
@@ -41,83 +36,6 @@ DEFAULT_PER_HOST = 4
 MIN_LEASE = timedelta(seconds=2)
 POLL_SECONDS = 0.25
 GIVE_UP_AFTER = timedelta(days=10)
-
-
-def actor_iri(urls: Urls, actor: LocalActor) -> str:
-    return urls.instance_actor if actor.kind == APPLICATION else urls.actor(actor.username)
-
-
-async def send(
-    node: Services,
-    actor: LocalActor,
-    activity: Mapping[str, Any],
-    *,
-    extra_inboxes: Iterable[str] = (),
-) -> int:
-    """Queue `activity` (signed by `actor`) for everyone it addresses; returns new rows.
-
-    The actor's followers collection expands to its followers' (shared) inboxes; other
-    remote actors need to be in the cache. Wakes the in-process worker (node.wake_worker).
-    """
-    async with node.db.transaction() as session:
-        added = await queue(session, node, actor, activity, extra_inboxes=extra_inboxes)
-    if added:
-        node.wake_worker()
-    return added
-
-
-async def queue(
-    session: AsyncSession,
-    node: Services,
-    actor: LocalActor,
-    activity: Mapping[str, Any],
-    *,
-    extra_inboxes: Iterable[str] = (),
-) -> int:
-    """send() inside the caller's transaction, so the rows commit with what caused them;
-    the caller wakes the worker once it has committed."""
-    activity_iri = activity.get("id")
-    if not isinstance(activity_iri, str) or not node.urls.is_local(activity_iri):
-        raise InvalidInput(f"an activity to send needs an id on this node, not {activity_iri!r}")
-    body = audience.serialise(activity)
-    targets = await _resolve(session, node, actor, activity, extra_inboxes)
-    blocked = await hosts.blocked_among(session, {audience.authority(i) for i in targets})
-    inboxes = [inbox for inbox in targets if audience.authority(inbox) not in blocked]
-    added = await deliveries.enqueue(
-        session, activity_iri, actor.id, body, inboxes, node.clock.now()
-    )
-    log.debug("queued %s for %d inboxes (%d blocked)", activity_iri, added, len(blocked))
-    return added
-
-
-async def _resolve(
-    session: AsyncSession,
-    node: Services,
-    actor: LocalActor,
-    activity: Mapping[str, Any],
-    extra_inboxes: Iterable[str],
-) -> tuple[str, ...]:
-    wanted = audience.addressees(activity)
-    collections: dict[str, list[str]] = {}
-    if actor.kind != APPLICATION and (followers := node.urls.followers(actor.username)) in wanted:
-        sender = actor_iri(node.urls, actor)
-        collections[followers] = await remote_actors.follower_inboxes(session, sender)
-    actor_inboxes: dict[str, str] = {}
-    for iri in wanted:
-        if iri not in collections and not node.urls.is_local(iri):
-            found = await remote_actors.by_iri(session, iri)
-            if found is not None and found.inbox and not found.gone:
-                actor_inboxes[iri] = found.inbox
-    targets = audience.resolve(
-        activity,
-        own_host=node.settings.host,
-        collections=collections,
-        actor_inboxes=actor_inboxes,
-        extra=extra_inboxes,
-    )
-    if targets.unresolved:
-        log.info("no known inbox for %s", ", ".join(targets.unresolved))
-    return targets.inboxes
 
 
 @dataclass(frozen=True)
@@ -139,7 +57,7 @@ class DeliveryQueue:
 
     def __init__(
         self,
-        node: Services,
+        node: Runtime,
         *,
         concurrency: int = DEFAULT_CONCURRENCY,
         per_host: int = DEFAULT_PER_HOST,

@@ -18,8 +18,8 @@ from datetime import datetime, timedelta
 
 from node.activitypub.objects import ActivityView
 from node.errors import FetchError, FetchRefused, SolidarityError
-from node.services import Services
-from node.solidarity import relayed
+from node.federation import relayed
+from node.federation.runtime import Runtime
 from node.storage import inbox_items
 from node.storage.inbox_items import InboxItem
 
@@ -32,7 +32,7 @@ DEFER_AT_MOST = 0.1  # seconds an item waits for the inbox's requests before it 
 class InboxQueue:
     name = "inbox"
 
-    def __init__(self, node: Services, renew_every: float = RENEW_EVERY) -> None:
+    def __init__(self, node: Runtime, renew_every: float = RENEW_EVERY) -> None:
         self.node = node
         self.renew_every = renew_every  # seconds
 

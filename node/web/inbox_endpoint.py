@@ -10,10 +10,10 @@ from __future__ import annotations
 from starlette.requests import ClientDisconnect, Request
 from starlette.types import Receive, Scope, Send
 
-from node.activitypub.inbox import Incoming, check_declared_size, check_media_type
+from node.activitypub.screening import Incoming, check_declared_size, check_media_type
 from node.errors import PayloadTooLarge
-from node.services import Services
-from node.solidarity import receiving
+from node.federation import receiving
+from node.federation.runtime import Runtime
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -49,8 +49,8 @@ class InboxEndpoint:
     """POST to a shared or per-organisation inbox: screen, store with the next batch, 202."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        node = scope["app"].state.services
-        assert isinstance(node, Services)
+        node = scope["app"].state.runtime
+        assert isinstance(node, Runtime)
         name: str | None = scope.get("path_params", {}).get("name")
         if name is not None:
             await node.open_inboxes.check(name)

@@ -14,18 +14,18 @@ import logging
 import uuid
 from typing import Any
 
-from node.activitypub import render
-from node.activitypub.audience import authority
+from node.activitypub import render_activities
 from node.activitypub.objects import ACTOR_TYPES, ActivityView, ActorView, first_type, id_of, is_iri
 from node.activitypub.vocabulary import PUBLIC
 from node.errors import FetchError, InvalidInput, JsonLdError, NotFound, OriginMismatch
-from node.services import Services
-from node.solidarity import deliveries, remote
+from node.federation import remote_actors, sending
+from node.federation.runtime import Runtime
 from node.storage import actors
 from node.storage import relays as relay_rows
 from node.storage.actors import LocalActor
 from node.storage.objects import StoredObject
 from node.storage.relays import ACCEPTED, LITEPUB, MASTODON, REJECTED, Relay
+from node.urls import authority
 
 log = logging.getLogger("node.relays")
 STYLES = ("auto", MASTODON, LITEPUB)
@@ -40,7 +40,7 @@ def style_for(url: str, style: str) -> str:
     return MASTODON if url.rstrip("/").endswith("/inbox") else LITEPUB
 
 
-async def relay_actor(node: Services, url: str, *, required: bool) -> ActorView | None:
+async def relay_actor(node: Runtime, url: str, *, required: bool) -> ActorView | None:
     """The relay's actor document at `url` (activityrelay serves it at its inbox URL too)."""
     try:
         document = (await node.fetcher.get_json(url)).document
@@ -53,11 +53,11 @@ async def relay_actor(node: Services, url: str, *, required: bool) -> ActorView 
             raise InvalidInput(f"{url} is not an ActivityPub actor")
         return None
     view = ActorView.from_document(document)
-    await remote.get_actor(node, view.iri)
+    await remote_actors.get_actor(node, view.iri)
     return view
 
 
-async def add(node: Services, url: str, style: str = "auto") -> Relay:
+async def add(node: Runtime, url: str, style: str = "auto") -> Relay:
     """Subscribe to the relay at `url` (its inbox, or its actor); the Follow is queued."""
     url = url.strip()
     if not is_iri(url):
@@ -82,7 +82,9 @@ async def add(node: Services, url: str, style: str = "auto") -> Relay:
             follow_iri=follow_iri,
             now=node.clock.now(),
         )
-    follow = render.follow_to_as(follow_iri, node.urls.instance_actor, follow_target(relay))
+    follow = render_activities.follow_to_as(
+        follow_iri, node.urls.instance_actor, follow_target(relay)
+    )
     await send_to(node, instance, relay, follow)
     log.info("asked %s relay %s to take this node (%s)", chosen, inbox, follow_iri)
     return relay
@@ -93,23 +95,23 @@ def follow_target(relay: Relay) -> str:
 
 
 async def send_to(
-    node: Services, instance: LocalActor, relay: Relay, activity: dict[str, Any]
+    node: Runtime, instance: LocalActor, relay: Relay, activity: dict[str, Any]
 ) -> None:
     """LitePub: addressed to the relay actor, whose inbox it reaches; Mastodon: no addressee,
     delivered to the inbox URL the admin gave."""
     if relay.style == LITEPUB and relay.actor_iri:
-        await deliveries.send(node, instance, activity | {"to": [relay.actor_iri]})
+        await sending.send(node, instance, activity | {"to": [relay.actor_iri]})
     else:
         unaddressed = {k: v for k, v in activity.items() if k not in ("to", "cc")}
-        await deliveries.send(node, instance, unaddressed, extra_inboxes=[relay.inbox_url])
+        await sending.send(node, instance, unaddressed, extra_inboxes=[relay.inbox_url])
 
 
-async def listed(node: Services) -> list[Relay]:
+async def listed(node: Runtime) -> list[Relay]:
     async with node.db.transaction() as session:
         return await relay_rows.listed(session)
 
 
-async def remove(node: Services, url: str) -> Relay:
+async def remove(node: Runtime, url: str) -> Relay:
     """Unsubscribe: Undo the Follow (sent to the relay's inbox) and forget the relay."""
     url = url.strip()
     async with node.db.transaction() as session:
@@ -119,8 +121,8 @@ async def remove(node: Services, url: str) -> Relay:
         await relay_rows.remove(session, relay.id)
         instance = await actors.instance_actor(session)
     me = node.urls.instance_actor
-    follow = render.embedded_follow(relay.follow_iri, me, follow_target(relay))
-    undo = render.answer_to_as(node.urls.activity(uuid.uuid4().hex), "Undo", me, follow)
+    follow = render_activities.embedded_follow(relay.follow_iri, me, follow_target(relay))
+    undo = render_activities.answer_to_as(node.urls.activity(uuid.uuid4().hex), "Undo", me, follow)
     await send_to(node, instance, relay, undo)
     return relay
 
@@ -128,7 +130,7 @@ async def remove(node: Services, url: str) -> Relay:
 # what relays send ------------------------------------------------------------------------
 
 
-async def on_answer(node: Services, activity: ActivityView, accepted: bool) -> bool:
+async def on_answer(node: Runtime, activity: ActivityView, accepted: bool) -> bool:
     """An Accept or Reject of one of our relay Follows; False when it answers something else.
 
     Only an actor on the relay inbox's host may answer (the relay's actor is learnt here when
@@ -149,13 +151,13 @@ async def on_answer(node: Services, activity: ActivityView, accepted: bool) -> b
     return True
 
 
-async def accepted_relay(node: Services, actor_iri: str) -> Relay | None:
+async def accepted_relay(node: Runtime, actor_iri: str) -> Relay | None:
     async with node.db.transaction() as session:
         relay = await relay_rows.by_actor(session, actor_iri)
     return relay if relay is not None and relay.state == ACCEPTED else None
 
 
-async def on_follow(node: Services, activity: ActivityView) -> None:
+async def on_follow(node: Runtime, activity: ActivityView) -> None:
     """A Follow of the instance actor: a subscribed relay following back gets an Accept;
     anyone else is ignored (the instance actor has no followers of its own)."""
     async with node.db.transaction() as session:
@@ -163,14 +165,16 @@ async def on_follow(node: Services, activity: ActivityView) -> None:
         instance = await actors.instance_actor(session)
     if relay is None or relay.state == REJECTED:
         return
-    await remote.get_actor(node, activity.actor)
+    await remote_actors.get_actor(node, activity.actor)
     me = node.urls.instance_actor
-    follow = render.embedded_follow(activity.iri, activity.actor, me)
-    accept = render.answer_to_as(node.urls.activity(uuid.uuid4().hex), "Accept", me, follow)
-    await deliveries.send(node, instance, accept)
+    follow = render_activities.embedded_follow(activity.iri, activity.actor, me)
+    accept = render_activities.answer_to_as(
+        node.urls.activity(uuid.uuid4().hex), "Accept", me, follow
+    )
+    await sending.send(node, instance, accept)
 
 
-async def inboxes_for(node: Services, publication: StoredObject) -> list[str]:
+async def inboxes_for(node: Runtime, publication: StoredObject) -> list[str]:
     """Relay inboxes a publication's activities also go to: public calls only."""
     if publication.kind != "call" or publication.visibility != "public":
         return []

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from node.activitypub.auth import SigningAuth
 from node.activitypub.fetch import SafeClient
 from node.activitypub.keys import load_private_key
+from node.activitypub.signing_auth import SigningAuth
 from node.clock import Clock, SystemClock
 from node.config import Settings
 from node.errors import StorageError
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 
 @dataclass
-class Services:
+class Runtime:
     settings: Settings
     db: Database
     urls: Urls
@@ -59,7 +59,7 @@ class Services:
     def fetcher(self) -> SafeClient:
         """Outgoing requests, GETs signed by the instance actor; available after start()."""
         if self._fetcher is None:
-            raise StorageError("the node was not started: call Services.start() first")
+            raise StorageError("the node was not started: call Runtime.start() first")
         return self._fetcher
 
     @property
@@ -126,13 +126,13 @@ def make_http_client(
     )
 
 
-def make_services(
+def make_runtime(
     settings: Settings,
     *,
     clock: Clock | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
-) -> Services:
-    return Services(
+) -> Runtime:
+    return Runtime(
         settings=settings,
         db=Database(settings.database_url),
         urls=Urls(settings.base_url),

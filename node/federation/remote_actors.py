@@ -10,14 +10,15 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urldefrag
 
-from node.activitypub.objects import ACTOR_TYPES, ActorView, first_type, id_of, same_origin
+from node.activitypub.objects import ACTOR_TYPES, ActorView, first_type, id_of
 from node.errors import FetchStatus, Gone, JsonLdError
-from node.services import Services
+from node.federation.runtime import Runtime
 from node.storage import remote_actors
 from node.storage.remote_actors import RemoteActor
+from node.urls import same_origin
 
 
-def to_remote(view: ActorView, node: Services) -> RemoteActor:
+def to_remote(view: ActorView, node: Runtime) -> RemoteActor:
     return RemoteActor(
         iri=view.iri,
         type=view.type,
@@ -33,7 +34,7 @@ def to_remote(view: ActorView, node: Services) -> RemoteActor:
     )
 
 
-async def fetch_actor(node: Services, iri: str, key_id: str | None = None) -> RemoteActor:
+async def fetch_actor(node: Runtime, iri: str, key_id: str | None = None) -> RemoteActor:
     """GET the actor (signed by the instance actor), validate it and store it."""
     try:
         fetched = await node.fetcher.get_json(iri)
@@ -49,20 +50,20 @@ async def fetch_actor(node: Services, iri: str, key_id: str | None = None) -> Re
     return await store(node, to_remote(view, node), document)
 
 
-async def store(node: Services, actor: RemoteActor, document: dict[str, Any]) -> RemoteActor:
+async def store(node: Runtime, actor: RemoteActor, document: dict[str, Any]) -> RemoteActor:
     async with node.db.transaction() as session:
         stored = await remote_actors.upsert(session, actor, document)
     node.keys.forget(stored.iri)
     return stored
 
 
-async def mark_gone(node: Services, iri: str) -> None:
+async def mark_gone(node: Runtime, iri: str) -> None:
     async with node.db.transaction() as session:
         await remote_actors.mark_gone(session, iri, node.clock.now())
     node.keys.forget(iri)
 
 
-async def get_actor(node: Services, iri: str, *, refresh: bool = False) -> RemoteActor:
+async def get_actor(node: Runtime, iri: str, *, refresh: bool = False) -> RemoteActor:
     if not refresh:
         async with node.db.transaction() as session:
             cached = await remote_actors.by_iri(session, iri)
@@ -71,7 +72,7 @@ async def get_actor(node: Services, iri: str, *, refresh: bool = False) -> Remot
     return await fetch_actor(node, iri)
 
 
-async def actor_for_key(node: Services, key_id: str, *, refresh: bool = False) -> RemoteActor:
+async def actor_for_key(node: Runtime, key_id: str, *, refresh: bool = False) -> RemoteActor:
     """The actor owning key_id, with that key's PEM; JsonLdError if the key has no owner."""
     if not refresh and (cached := await cached_key(node, key_id)) is not None:
         return cached
@@ -92,7 +93,7 @@ async def actor_for_key(node: Services, key_id: str, *, refresh: bool = False) -
     return actor
 
 
-async def cached_key(node: Services, key_id: str) -> RemoteActor | None:
+async def cached_key(node: Runtime, key_id: str) -> RemoteActor | None:
     """The actor owning key_id as stored, from memory when it was used lately."""
     if (actor := node.keys.get(key_id)) is not None:
         return actor

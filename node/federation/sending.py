@@ -1,0 +1,101 @@
+"""Sending activities: an activity fanned out into durable delivery rows, one per inbox.
+
+queue() runs inside the caller's transaction, so the rows commit with the change that caused
+them (DESIGN §3: one use case, one transaction); send() is queue() in a transaction of its own.
+The activity is serialised once, its audience resolved from the cache (never the network),
+blocked domains dropped; the worker (delivery_queue.py) works the rows off.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from node.activitypub import audience
+from node.errors import InvalidInput
+from node.federation.runtime import Runtime
+from node.storage import deliveries, hosts, remote_actors
+from node.storage.actors import APPLICATION, LocalActor
+from node.urls import Urls, authority
+
+log = logging.getLogger("node.deliveries")
+
+
+def actor_iri(urls: Urls, actor: LocalActor) -> str:
+    return urls.instance_actor if actor.kind == APPLICATION else urls.actor(actor.username)
+
+
+async def send(
+    node: Runtime,
+    actor: LocalActor,
+    activity: Mapping[str, Any],
+    *,
+    extra_inboxes: Iterable[str] = (),
+) -> int:
+    """Queue `activity` (signed by `actor`) for everyone it addresses; returns new rows.
+
+    The actor's followers collection expands to its followers' (shared) inboxes; other
+    remote actors need to be in the cache. Wakes the in-process worker (node.wake_worker).
+    """
+    async with node.db.transaction() as session:
+        added = await queue(session, node, actor, activity, extra_inboxes=extra_inboxes)
+    if added:
+        node.wake_worker()
+    return added
+
+
+async def queue(
+    session: AsyncSession,
+    node: Runtime,
+    actor: LocalActor,
+    activity: Mapping[str, Any],
+    *,
+    extra_inboxes: Iterable[str] = (),
+) -> int:
+    """send() inside the caller's transaction, so the rows commit with what caused them;
+    the caller wakes the worker once it has committed."""
+    activity_iri = activity.get("id")
+    if not isinstance(activity_iri, str) or not node.urls.is_local(activity_iri):
+        raise InvalidInput(f"an activity to send needs an id on this node, not {activity_iri!r}")
+    body = audience.serialise(activity)
+    targets = await _resolve(session, node, actor, activity, extra_inboxes)
+    blocked = await hosts.blocked_among(session, {authority(i) for i in targets})
+    inboxes = [inbox for inbox in targets if authority(inbox) not in blocked]
+    added = await deliveries.enqueue(
+        session, activity_iri, actor.id, body, inboxes, node.clock.now()
+    )
+    log.debug("queued %s for %d inboxes (%d blocked)", activity_iri, added, len(blocked))
+    return added
+
+
+async def _resolve(
+    session: AsyncSession,
+    node: Runtime,
+    actor: LocalActor,
+    activity: Mapping[str, Any],
+    extra_inboxes: Iterable[str],
+) -> tuple[str, ...]:
+    wanted = audience.addressees(activity)
+    collections: dict[str, list[str]] = {}
+    if actor.kind != APPLICATION and (followers := node.urls.followers(actor.username)) in wanted:
+        sender = actor_iri(node.urls, actor)
+        collections[followers] = await remote_actors.follower_inboxes(session, sender)
+    actor_inboxes: dict[str, str] = {}
+    for iri in wanted:
+        if iri not in collections and not node.urls.is_local(iri):
+            found = await remote_actors.by_iri(session, iri)
+            if found is not None and found.inbox and not found.gone:
+                actor_inboxes[iri] = found.inbox
+    targets = audience.resolve(
+        activity,
+        own_host=node.settings.host,
+        collections=collections,
+        actor_inboxes=actor_inboxes,
+        extra=extra_inboxes,
+    )
+    if targets.unresolved:
+        log.info("no known inbox for %s", ", ".join(targets.unresolved))
+    return targets.inboxes
