@@ -12,6 +12,7 @@ lint:
 
 check: lint
 	.venv/bin/mypy
+	.venv/bin/lint-imports --no-cache
 
 bench:
 	.venv/bin/python -m bench

@@ -1,5 +1,5 @@
 """Shared-inbox dedup: 10,000 followers on 1,000 hosts that advertise shared inboxes; one
-public activity through node.solidarity.deliveries.send must give exactly 1,000 delivery rows.
+public activity through node.federation.sending.send must give exactly 1,000 delivery rows.
 
 No network: the rows are counted in the database.
 """
@@ -17,6 +17,7 @@ from sqlalchemy import insert
 from bench.fanout import activity
 from node.config import Settings
 from node.federation import sending
+from node.federation.instance_actor import ensure_instance_actor
 from node.federation.runtime import make_runtime
 from node.solidarity import organisations
 from node.storage import deliveries as delivery_rows
@@ -42,7 +43,7 @@ async def _measure(workdir: Path) -> dict[str, Any]:
     await db.close()
     node = make_runtime(settings)
     try:
-        await organisations.ensure_instance_actor(node.db, node.clock, node.urls)
+        await ensure_instance_actor(node.db, node.clock, node.urls)
         actor = await organisations.create_organisation(node.db, node.clock, node.urls, "bench")
         now = datetime.now(UTC)
         target = node.urls.actor("bench")

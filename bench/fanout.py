@@ -24,6 +24,7 @@ from node.clock import SystemClock
 from node.config import Settings
 from node.federation import sending
 from node.federation.delivery_queue import DEFAULT_CONCURRENCY, DEFAULT_PER_HOST, DeliveryQueue
+from node.federation.instance_actor import ensure_instance_actor
 from node.federation.runtime import Runtime, make_runtime
 from node.solidarity import organisations
 from node.storage import deliveries as delivery_rows
@@ -79,7 +80,7 @@ async def _node(workdir: Path) -> tuple[Runtime, LocalActor]:
     await migrate(db)
     await db.close()
     node = make_runtime(settings)
-    await organisations.ensure_instance_actor(node.db, node.clock, node.urls)
+    await ensure_instance_actor(node.db, node.clock, node.urls)
     actor = await organisations.create_organisation(node.db, node.clock, node.urls, "bench")
     await node.start()
     return node, actor

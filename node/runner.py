@@ -10,9 +10,11 @@ from __future__ import annotations
 import logging
 
 from node.config import Settings
+from node.federation import relayed
 from node.federation.delivery_queue import DeliveryQueue
 from node.federation.inbox_queue import InboxQueue
 from node.federation.runtime import Runtime, make_runtime
+from node.solidarity.arrivals import CascadeArrivals
 from node.workers import Worker
 
 log = logging.getLogger("node.runner")
@@ -25,7 +27,8 @@ def build_worker(node: Runtime) -> Worker:
     in-process test transport they share the node's client, so that transport routes them.
     """
     shared = node.http if node.custom_transport else None
-    return Worker([InboxQueue(node), DeliveryQueue(node, http=shared)], node.clock)
+    inbox = InboxQueue(node, relayed.dispatcher(CascadeArrivals()))
+    return Worker([inbox, DeliveryQueue(node, http=shared)], node.clock)
 
 
 async def close_worker(worker: Worker) -> None:

@@ -23,6 +23,7 @@ from support.router import HostRouter
 from node.app import create_app
 from node.clock import FrozenClock
 from node.config import Settings
+from node.federation.instance_actor import ensure_instance_actor
 from node.federation.runtime import Runtime, make_runtime
 from node.solidarity import organisations
 from node.storage.db import Database
@@ -100,7 +101,7 @@ async def node(
     settings: Settings, clock: FrozenClock, router: HostRouter
 ) -> AsyncIterator[Runtime]:
     services = make_runtime(settings, clock=clock, transport=router)
-    await organisations.ensure_instance_actor(services.db, clock, services.urls)
+    await ensure_instance_actor(services.db, clock, services.urls)
     await services.start()
     yield services
     await services.close()

@@ -15,7 +15,7 @@ import pytest
 
 from node.clock import FrozenClock
 from node.config import Settings, write_config
-from node.solidarity import organisations
+from node.federation.instance_actor import ensure_instance_actor
 from node.storage.db import Database
 from node.urls import Urls
 
@@ -73,7 +73,7 @@ async def initialised(settings: Settings, clock: FrozenClock) -> Settings:
     write_config(settings)
     db = Database(settings.database_url)
     try:
-        await organisations.ensure_instance_actor(db, clock, Urls(settings.base_url))
+        await ensure_instance_actor(db, clock, Urls(settings.base_url))
     finally:
         await db.close()
     return settings

@@ -32,8 +32,8 @@ from node.config import (
     write_config,
 )
 from node.errors import ConfigError
+from node.federation.instance_actor import ensure_instance_actor
 from node.solidarity import demo as demo_content
-from node.solidarity import organisations
 from node.storage.db import Database
 from node.urls import Urls
 
@@ -44,7 +44,7 @@ async def initialise(settings: Settings) -> None:
     db = Database(settings.database_url)
     try:
         await migrate(db)
-        await organisations.ensure_instance_actor(db, SystemClock(), Urls(settings.base_url))
+        await ensure_instance_actor(db, SystemClock(), Urls(settings.base_url))
     finally:
         await db.close()
 

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from node.federation.runtime import Runtime
-from node.solidarity.organisations import instance_username
 from node.storage import actors, outbox
 from node.urls import Urls
 
@@ -22,9 +20,9 @@ def webfinger_target(urls: Urls, resource: tuple[str, ...]) -> str | None:
     """The local username a parsed resource names (INSTANCE for the instance actor), if any."""
     if resource[0] == "acct":
         _, name, host = resource
-        if host.lower() not in (urls.host, urlsplit(urls.base).hostname):
+        if host.lower() not in (urls.host, urls.hostname):
             return None
-        return INSTANCE if name == instance_username(urls) else name.lower()
+        return INSTANCE if name == urls.hostname else name.lower()
     url = resource[1]
     if urls.is_instance_actor(url):
         return INSTANCE
@@ -43,7 +41,7 @@ class FoundActor:
 async def find_actor(node: Runtime, target: str) -> FoundActor:
     urls = node.urls
     if target == INSTANCE:
-        name = instance_username(urls)
+        name = urls.hostname
         iri = urls.instance_actor
         return FoundActor(urls.acct(name), iri, urls.base + "/", [iri], deleted=False)
     async with node.db.transaction() as session:

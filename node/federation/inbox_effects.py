@@ -17,21 +17,21 @@ from node.activitypub.received_publications import PublicationView
 from node.activitypub.render_publications import tombstone
 from node.errors import OriginMismatch
 from node.federation import following, relays, remote_actors
+from node.federation.arrivals import Arrivals
 from node.federation.runtime import Runtime
-from node.solidarity import amplification
 from node.storage import cascade, follows, objects, reactions
 from node.storage import remote_actors as actor_rows
 from node.storage.objects import Fields, StoredObject
 from node.urls import same_origin
 
-Handler = Callable[[Runtime, ActivityView], Awaitable[None]]
+Handler = Callable[[Runtime, ActivityView, Arrivals], Awaitable[None]]
 CONTENT_TYPES = frozenset({"Note", "Article", "Question", "Page", "Event", "Image", "Video"})
 
 
-async def handle(node: Runtime, activity: ActivityView) -> None:
+async def handle(node: Runtime, activity: ActivityView, arrivals: Arrivals) -> None:
     handler = HANDLERS.get(activity.type)
     if handler is not None:
-        await handler(node, activity)
+        await handler(node, activity, arrivals)
 
 
 async def resolve_object(node: Runtime, activity: ActivityView) -> ObjectView:
@@ -72,15 +72,14 @@ def stored_fields(obj: ObjectView, view: PublicationView, followers: str | None)
     )
 
 
-async def on_create(node: Runtime, activity: ActivityView) -> None:
+async def on_create(node: Runtime, activity: ActivityView, arrivals: Arrivals) -> None:
     obj = await resolve_object(node, activity)
     if obj.attributed_to != activity.actor or not same_origin(obj.iri, activity.actor):
         raise OriginMismatch(f"{activity.actor} cannot create {obj.iri} for {obj.attributed_to}")
     if obj.type not in CONTENT_TYPES:
         return
     stored = await store_received(node, obj, activity.actor)
-    if stored.kind == "call":
-        await amplification.on_create(node, activity.iri, stored)
+    await arrivals.created(node, activity.iri, stored)
 
 
 async def store_received(node: Runtime, obj: ObjectView, author_iri: str) -> StoredObject:
@@ -104,7 +103,7 @@ async def store_received(node: Runtime, obj: ObjectView, author_iri: str) -> Sto
         )
 
 
-async def on_update(node: Runtime, activity: ActivityView) -> None:
+async def on_update(node: Runtime, activity: ActivityView, arrivals: Arrivals) -> None:
     embedded = activity.embedded or {}
     if embedded.get("type") in ACTOR_TYPES:
         if activity.object_id != activity.actor:
@@ -131,7 +130,7 @@ async def on_update(node: Runtime, activity: ActivityView) -> None:
         )
 
 
-async def on_delete(node: Runtime, activity: ActivityView) -> None:
+async def on_delete(node: Runtime, activity: ActivityView, arrivals: Arrivals) -> None:
     target = activity.object_id or ""
     now = node.clock.now()
     if target == activity.actor:
@@ -147,10 +146,10 @@ async def on_delete(node: Runtime, activity: ActivityView) -> None:
         if stored.actor_iri != activity.actor:
             raise OriginMismatch(f"{activity.actor} cannot delete {target}")
         await objects.tombstone(session, target, tombstone(target, now, stored.type), now)
-    await amplification.on_withdrawn(node, target)
+    await arrivals.withdrawn(node, target)
 
 
-async def on_reaction(node: Runtime, activity: ActivityView) -> None:
+async def on_reaction(node: Runtime, activity: ActivityView, arrivals: Arrivals) -> None:
     """Like or Announce: stored once per activity id."""
     if activity.object_id is None:
         return
@@ -166,21 +165,23 @@ async def on_reaction(node: Runtime, activity: ActivityView) -> None:
         )
 
 
-async def on_announce(node: Runtime, activity: ActivityView) -> None:
+async def on_announce(node: Runtime, activity: ActivityView, arrivals: Arrivals) -> None:
     """A boost or cascade Announce: a reaction, and for a call a step of its cascade."""
-    await on_reaction(node, activity)
-    call = await announced_object(node, activity)
+    await on_reaction(node, activity, arrivals)
+    call = await announced_object(node, activity, arrivals)
     if call is not None:
-        await amplification.on_announce(node, activity.iri, activity.actor, activity.document, call)
+        await arrivals.announced(node, activity.iri, activity.actor, activity.document, call)
 
 
-async def announced_object(node: Runtime, activity: ActivityView) -> StoredObject | None:
+async def announced_object(
+    node: Runtime, activity: ActivityView, arrivals: Arrivals
+) -> StoredObject | None:
     """The announced object if known; fetched from its origin only when an ally announced it."""
     if activity.object_id is None:
         return None
     async with node.db.transaction() as session:
         known = await objects.get(session, activity.object_id)
-    if known is not None or not await amplification.wanted_from(node, activity.actor):
+    if known is not None or not await arrivals.wants_announces_of(node, activity.actor):
         return known
     return await fetch_from_origin(node, activity.object_id)
 
@@ -197,16 +198,18 @@ async def fetch_from_origin(node: Runtime, iri: str) -> StoredObject | None:
     return await store_received(node, obj, author)
 
 
-async def on_undo(node: Runtime, activity: ActivityView) -> None:
+async def on_undo(node: Runtime, activity: ActivityView, arrivals: Arrivals) -> None:
     inner = activity.embedded or {}
     kind = inner.get("type")
     if kind == "Follow" or (kind is None and activity.object_id):
         await following.on_undo_follow(node, activity)
     if kind in ("Like", "Announce") or kind is None:
-        await undo_reaction(node, activity, inner)
+        await undo_reaction(node, activity, inner, arrivals)
 
 
-async def undo_reaction(node: Runtime, activity: ActivityView, inner: dict[str, Any]) -> None:
+async def undo_reaction(
+    node: Runtime, activity: ActivityView, inner: dict[str, Any], arrivals: Arrivals
+) -> None:
     async with node.db.transaction() as session:
         found = await reactions.get(session, activity.object_id or "")
         if found is None and isinstance(inner.get("object"), str) and inner.get("type"):
@@ -219,20 +222,20 @@ async def undo_reaction(node: Runtime, activity: ActivityView, inner: dict[str, 
         await cascade.remove(session, found.activity_iri)
         call = await objects.get(session, found.object_iri)
     if found.type == "Announce" and call is not None and call.actor_iri == activity.actor:
-        await amplification.on_withdrawn(node, call.iri)
+        await arrivals.withdrawn(node, call.iri)
 
 
-async def on_accept(node: Runtime, activity: ActivityView) -> None:
+async def on_accept(node: Runtime, activity: ActivityView, arrivals: Arrivals) -> None:
     if not await relays.on_answer(node, activity, accepted=True):
         await following.on_answer(node, activity, accepted=True)
 
 
-async def on_reject(node: Runtime, activity: ActivityView) -> None:
+async def on_reject(node: Runtime, activity: ActivityView, arrivals: Arrivals) -> None:
     if not await relays.on_answer(node, activity, accepted=False):
         await following.on_answer(node, activity, accepted=False)
 
 
-async def on_follow(node: Runtime, activity: ActivityView) -> None:
+async def on_follow(node: Runtime, activity: ActivityView, arrivals: Arrivals) -> None:
     if node.urls.is_instance_actor(activity.object_id or ""):
         await relays.on_follow(node, activity)
     else:

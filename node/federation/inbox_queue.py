@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from node.activitypub.objects import ActivityView
 from node.errors import FetchError, FetchRefused, SolidarityError
-from node.federation import relayed
+from node.federation.relayed import Dispatch
 from node.federation.runtime import Runtime
 from node.storage import inbox_items
 from node.storage.inbox_items import InboxItem
@@ -32,8 +32,9 @@ DEFER_AT_MOST = 0.1  # seconds an item waits for the inbox's requests before it 
 class InboxQueue:
     name = "inbox"
 
-    def __init__(self, node: Runtime, renew_every: float = RENEW_EVERY) -> None:
+    def __init__(self, node: Runtime, dispatch: Dispatch, renew_every: float = RENEW_EVERY) -> None:
         self.node = node
+        self.dispatch = dispatch  # the effects, with the network's rules handed in
         self.renew_every = renew_every  # seconds
 
     async def run_once(self, limit: int) -> int:
@@ -82,7 +83,7 @@ class InboxQueue:
         """Run the item's effects; False when it was settled otherwise (retry, rejection)."""
         node = self.node
         try:
-            await relayed.dispatch(node, ActivityView.from_document(item.document), item.relayed_by)
+            await self.dispatch(node, ActivityView.from_document(item.document), item.relayed_by)
         except FetchError as exc:
             if isinstance(exc, FetchRefused):
                 await self.settle(item, f"refused: {exc}", final=True)

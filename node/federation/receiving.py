@@ -65,7 +65,7 @@ async def receive(node: Runtime, incoming: Incoming, recipient: str | None) -> b
 
 async def forwarding_relay(node: Runtime, signer_iri: str, activity: ActivityView) -> str:
     """The relay that forwards another actor's activity (then handled by reference, see
-    node.solidarity.relayed); anyone else signing for another actor is refused."""
+    node.federation.relayed); anyone else signing for another actor is refused."""
     if activity.type in RELAYED_TYPES and await relays.accepted_relay(node, signer_iri):
         return signer_iri
     raise SignatureError(f"signed by {signer_iri}, but the activity's actor is {activity.actor}")

@@ -12,41 +12,54 @@ from its author (hop 0), through the relay's activity.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from node.activitypub.objects import ActivityView
 from node.errors import FetchStatus
 from node.federation import inbox_effects, relays
+from node.federation.arrivals import Arrivals
 from node.federation.runtime import Runtime
-from node.solidarity import amplification
 from node.storage import objects
 
 log = logging.getLogger("node.relayed")
 GONE_STATUSES = (404, 410)
+Dispatch = Callable[[Runtime, ActivityView, str | None], Awaitable[None]]
 
 
-async def dispatch(node: Runtime, activity: ActivityView, relayed_by: str | None) -> None:
+def dispatcher(arrivals: Arrivals) -> Dispatch:
+    """The inbox queue's dispatch, with the network's rules (`arrivals`) handed in."""
+
+    async def dispatch_to(node: Runtime, activity: ActivityView, relayed_by: str | None) -> None:
+        await dispatch(node, activity, relayed_by, arrivals)
+
+    return dispatch_to
+
+
+async def dispatch(
+    node: Runtime, activity: ActivityView, relayed_by: str | None, arrivals: Arrivals
+) -> None:
     """Effects of a received activity: through `handle` when a relay forwarded it
-    (`relayed_by`) or it is an accepted relay's own Announce, else the ordinary inbox_effects."""
+    (`relayed_by`) or it is an accepted relay's own Announce, else the ordinary effects."""
     relay = relayed_by
     if relay is None and activity.type == "Announce":
         found = await relays.accepted_relay(node, activity.actor)
         relay = found.actor_iri if found else None
     if relay is None:
-        await inbox_effects.handle(node, activity)
+        await inbox_effects.handle(node, activity, arrivals)
     else:
-        await handle(node, activity, relay)
+        await handle(node, activity, relay, arrivals)
 
 
-async def handle(node: Runtime, activity: ActivityView, relay_iri: str) -> None:
+async def handle(node: Runtime, activity: ActivityView, relay_iri: str, arrivals: Arrivals) -> None:
     """Effects of an activity a relay sent or forwarded (`relay_iri`: the relay's actor)."""
     if activity.type == "Announce":
-        await passed_on(node, activity)
+        await passed_on(node, activity, arrivals)
     elif activity.type in ("Create", "Update"):
-        await inbox_effects.handle(node, by_reference(activity))
+        await inbox_effects.handle(node, by_reference(activity), arrivals)
     elif activity.type == "Delete":
         if await gone_at_origin(node, activity.object_id or ""):
-            await inbox_effects.handle(node, by_reference(activity))
+            await inbox_effects.handle(node, by_reference(activity), arrivals)
         else:
             log.info("%s forwarded a Delete of %s, still there", relay_iri, activity.object_id)
     else:
@@ -71,13 +84,11 @@ async def gone_at_origin(node: Runtime, iri: str) -> bool:
     return False
 
 
-async def passed_on(node: Runtime, activity: ActivityView) -> None:
+async def passed_on(node: Runtime, activity: ActivityView, arrivals: Arrivals) -> None:
     if activity.object_id is None:
         return
     async with node.db.transaction() as session:
         known = await objects.get(session, activity.object_id)
     stored = known or await inbox_effects.fetch_from_origin(node, activity.object_id)
-    if stored is None or stored.kind != "call":
-        return
-    arrival = amplification.Arrival(activity.iri, stored.actor_iri, 0)
-    await amplification.arrive(node, stored, arrival, None)
+    if stored is not None:
+        await arrivals.passed_on(node, activity.iri, stored)

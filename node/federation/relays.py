@@ -4,7 +4,7 @@ A Mastodon-style relay is given by its inbox URL (…/inbox): the instance actor
 of the Public collection. A LitePub-style relay is given by its actor URL: the Follow names that
 actor. Either way the relay answers Accept (or Reject) of that Follow, matched by its id; once
 accepted, public calls published here are also delivered to the relay's inbox, and what the
-relay passes on arrives in the shared inbox (see node.solidarity.relayed). A relay that follows
+relay passes on arrives in the shared inbox (see node.federation.relayed). A relay that follows
 the instance actor back (LitePub relays do) is accepted.
 """
 

@@ -1,13 +1,10 @@
-"""Organisations and the instance actor: creating them with their keys, tokens, lookups.
-
-The instance actor exists once per node; its username is the node's hostname, as on Mastodon.
-"""
+"""Organisations: creating them with their keys, their tokens, profile changes (sent to their
+followers as an Update), and lookups. The instance actor is federation.instance_actor's."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from urllib.parse import urlsplit
 
 from node.activitypub import render_actors
 from node.activitypub.keys import generate_key_pair
@@ -16,35 +13,13 @@ from node.errors import InvalidInput
 from node.federation import profiles, sending
 from node.federation.runtime import Runtime
 from node.storage import actors, tokens
-from node.storage.actors import APPLICATION, ORGANIZATION, LocalActor, NewActor
+from node.storage.actors import ORGANIZATION, LocalActor, NewActor
 from node.storage.db import Database
 from node.urls import Urls, check_username
 
 MAX_DISPLAY_NAME = 100
 MAX_SUMMARY = 5000
 MIN_HOPS, MAX_HOPS = 1, 20
-
-
-def instance_username(urls: Urls) -> str:
-    return urlsplit(urls.base).hostname or "actor"
-
-
-async def ensure_instance_actor(db: Database, clock: Clock, urls: Urls) -> LocalActor:
-    async with db.transaction() as session:
-        if await actors.has_instance_actor(session):
-            return await actors.instance_actor(session)
-    keys = await asyncio.to_thread(generate_key_pair)
-    new = NewActor(
-        username=instance_username(urls),
-        kind=APPLICATION,
-        display_name=urls.host,
-        summary="",
-        private_key_pem=keys.private_pem,
-        public_key_pem=keys.public_pem,
-        manually_approves_followers=True,
-    )
-    async with db.transaction() as session:
-        return await actors.insert(session, new, clock.now())
 
 
 async def create_organisation(
@@ -57,7 +32,7 @@ async def create_organisation(
     manually_approves_followers: bool = False,
 ) -> LocalActor:
     check_username(name)
-    if name == instance_username(urls):
+    if name == urls.hostname:
         raise InvalidInput(f"{name!r} is reserved for the node's instance actor")
     if len(display_name) > MAX_DISPLAY_NAME:
         raise InvalidInput(f"display name is longer than {MAX_DISPLAY_NAME} characters")

@@ -5,7 +5,7 @@ Domain blocks are re-read at most every BLOCKS_REFRESH, and at once after this p
 changed them (invalidate()): a block made elsewhere (the CLI, another `serve` process) takes
 effect in every process within BLOCKS_REFRESH. Keys are a bounded LRU of what the database
 holds; a signature that fails with a cached key still refetches the key once (see
-node.solidarity.remote), and this process keeps the cache in step with the actors it stores.
+node.federation.remote_actors), and this process keeps the cache in step with the actors it stores.
 """
 
 from __future__ import annotations

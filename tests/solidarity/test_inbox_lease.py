@@ -15,8 +15,10 @@ from support.router import HostRouter
 
 from node.activitypub.vocabulary import PUBLIC
 from node.clock import FrozenClock
+from node.federation import relayed
 from node.federation.inbox_queue import LEASE, InboxQueue
 from node.federation.runtime import Runtime
+from node.solidarity.arrivals import CascadeArrivals
 from node.storage import inbox_items
 from node.storage.tables import InboxItemRow
 
@@ -76,13 +78,15 @@ async def test_a_long_item_keeps_its_lease_and_runs_once(
     response = await post_signed(client, bob, SHARED, create, clock.now())
     assert response.status_code == 202, response.text
 
-    first = InboxQueue(node, renew_every=0.01)
+    first = InboxQueue(node, relayed.dispatcher(CascadeArrivals()), renew_every=0.01)
     running = asyncio.create_task(first.run_once(10))
     await asyncio.wait_for(slow.asked.wait(), timeout=5)
     for _ in range(3):  # well past the first lease, in steps shorter than a lease
         clock.advance(LEASE / 2)
         await renewed_past(node, clock.now() + LEASE / 4)
-    assert await InboxQueue(node).run_once(10) == 0  # another worker finds nothing to take
+    assert (
+        await InboxQueue(node, relayed.dispatcher(CascadeArrivals())).run_once(10) == 0
+    )  # another worker finds nothing to take
 
     slow.release.set()
     assert await running == 1

@@ -8,6 +8,7 @@ import pytest
 
 from node.clock import FrozenClock
 from node.errors import InvalidInput, NotFound, Unauthorized
+from node.federation.instance_actor import ensure_instance_actor
 from node.federation.runtime import Runtime
 from node.solidarity import organisations
 from node.storage import actors, tokens
@@ -36,8 +37,8 @@ async def test_names_are_unique_valid_and_not_the_instance_actor(node: Runtime, 
 
 
 async def test_instance_actor_is_created_once(node: Runtime) -> None:
-    first = await organisations.ensure_instance_actor(node.db, node.clock, node.urls)
-    second = await organisations.ensure_instance_actor(node.db, node.clock, node.urls)
+    first = await ensure_instance_actor(node.db, node.clock, node.urls)
+    second = await ensure_instance_actor(node.db, node.clock, node.urls)
     assert first.id == second.id and first.kind == "application"
     assert await organisations.list_all(node.db) == []
 

@@ -21,6 +21,7 @@ from starlette.applications import Starlette
 from node.app import create_app
 from node.clock import FrozenClock
 from node.config import Settings
+from node.federation.instance_actor import ensure_instance_actor
 from node.federation.runtime import Runtime, make_runtime
 from node.runner import build_worker
 from node.solidarity import organisations
@@ -106,7 +107,7 @@ class Network:
             allow_private_addresses=True,
         )
         node = make_runtime(settings, clock=self.clock, transport=self.router)
-        await organisations.ensure_instance_actor(node.db, self.clock, node.urls)
+        await ensure_instance_actor(node.db, self.clock, node.urls)
         await node.start()
         app = create_app(settings, runtime=node)
         self.router.add(host, app)
