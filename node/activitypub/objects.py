@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from node.activitypub.vocabulary import PUBLIC
 from node.errors import JsonLdError
+from node.publication import Visibility
 from node.urls import same_origin
 
 ACTOR_TYPES = frozenset({"Person", "Organization", "Group", "Service", "Application"})
@@ -191,15 +192,15 @@ class ObjectView:
         )
 
 
-def visibility(to: Sequence[str], cc: Sequence[str], followers: str | None) -> str:
+def visibility(to: Sequence[str], cc: Sequence[str], followers: str | None) -> Visibility:
     """Mastodon's reading of an audience: public, unlisted, followers or direct."""
     if PUBLIC in to:
-        return "public"
+        return Visibility.PUBLIC
     if PUBLIC in cc:
-        return "unlisted"
+        return Visibility.UNLISTED
     if followers is not None and followers in to:
-        return "followers"
-    return "direct"
+        return Visibility.FOLLOWERS
+    return Visibility.DIRECT
 
 
 def cascade_marks(document: dict[str, Any]) -> tuple[str | None, int | None]:

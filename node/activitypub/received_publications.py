@@ -10,53 +10,49 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from node.activitypub.objects import ObjectView
+from node.activitypub.objects import ObjectView, visibility
 from node.activitypub.sanitize import html_to_text, sanitize_incoming
+from node.publication import Content, Fields, kind_of, urgency_of
 
-URGENCIES = ("low", "normal", "high", "critical")
 MAX_LIST = 50
 MAX_LABEL = 200
 
 
 @dataclass(frozen=True)
 class PublicationView:
-    kind: str | None
-    title: str | None
-    summary_text: str | None
-    body_text: str
-    language: str | None
-    urgency: str | None
-    deadline: datetime | None
-    regions: tuple[str, ...]
-    themes: tuple[str, ...]
-    actions: tuple[str, ...]
-    max_hops: int | None
-    is_pledge: bool
-    in_reply_to: str | None
+    """A received object: what is kept of it (Content), and its document with safe HTML."""
+
+    content: Content
     document: dict[str, Any]
 
     @classmethod
-    def from_object(cls, obj: ObjectView) -> PublicationView:
+    def from_object(cls, obj: ObjectView, author_followers: str | None) -> PublicationView:
+        """Read `obj`; its visibility is Mastodon's reading of its addressing, for which the
+        author's followers collection must be known."""
         document = safe_document(obj.document)
-        kind = document.get("kind") if document.get("kind") in ("strategy", "call") else None
         title = _text(document.get("title")) or _text(document.get("name"))
         summary = document.get("summary")
-        return cls(
-            kind=kind,
+        fields = Fields(
+            kind=kind_of(document.get("kind")),
+            visibility=visibility(obj.to, obj.cc, author_followers),
             title=title[:300] if title else None,
-            summary_text=html_to_text(summary) if isinstance(summary, str) else None,
-            body_text=html_to_text(str(document.get("content") or "")),
+            summary=html_to_text(summary) if isinstance(summary, str) else None,
             language=_language(document),
-            urgency=document.get("urgency") if document.get("urgency") in URGENCIES else None,
+            urgency=urgency_of(document.get("urgency")),
             deadline=_datetime(document.get("deadline")),
+            max_hops=_int(document.get("maxHops")),
             regions=_strings(document.get("regions")),
             themes=_themes(document),
             actions=_strings(document.get("actions")),
-            max_hops=_int(document.get("maxHops")),
-            is_pledge=document.get("pledge") is True,
-            in_reply_to=obj.in_reply_to,
-            document=document,
         )
+        content = Content(
+            type=obj.type,
+            fields=fields,
+            body_text=html_to_text(str(document.get("content") or "")),
+            in_reply_to=obj.in_reply_to,
+            is_pledge=document.get("pledge") is True,
+        )
+        return cls(content, document)
 
 
 def safe_document(document: dict[str, Any]) -> dict[str, Any]:

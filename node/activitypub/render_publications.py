@@ -16,49 +16,47 @@ from typing import Any
 
 from node.activitypub.render_collections import collection_ref
 from node.activitypub.vocabulary import CONTEXT, PUBLIC, iso
+from node.publication import Fields, Kind, Urgency, Visibility
 
 URGENCY_WORDS = {
-    "low": "Low urgency",
-    "normal": "Normal urgency",
-    "high": "High urgency",
-    "critical": "Critical: urgent",
+    Urgency.LOW: "Low urgency",
+    Urgency.NORMAL: "Normal urgency",
+    Urgency.HIGH: "High urgency",
+    Urgency.CRITICAL: "Critical: urgent",
 }
 
 
 @dataclass(frozen=True)
 class Publication:
+    """A local strategy or call as it is rendered: its fields (with the summary it is shown
+    with), its HTML, and where it stands on the wire."""
+
     iri: str
-    kind: str
     author: str
     followers: str
-    title: str
-    summary: str
+    fields: Fields
     content_html: str
-    language: str
-    visibility: str
     published: datetime
     updated: datetime | None = None
-    themes: tuple[str, ...] = ()
-    regions: tuple[str, ...] = ()
-    actions: tuple[str, ...] = ()
-    urgency: str | None = None
-    deadline: datetime | None = None
-    max_hops: int | None = None
     mentions: tuple[str, ...] = ()
     tags: tuple[dict[str, str], ...] = ()
     counts: tuple[int, int, int] = (0, 0, 0)
 
+    @property
+    def is_call(self) -> bool:
+        return self.fields.kind is Kind.CALL
+
 
 def addressing(
-    visibility: str, followers: str, mentions: Sequence[str]
+    visibility: Visibility, followers: str, mentions: Sequence[str]
 ) -> tuple[list[str], list[str]]:
     """(to, cc) as Mastodon addresses each visibility."""
     mentioned = list(dict.fromkeys(mentions))
-    if visibility == "public":
+    if visibility is Visibility.PUBLIC:
         return [PUBLIC], [followers, *mentioned]
-    if visibility == "unlisted":
+    if visibility is Visibility.UNLISTED:
         return [followers], [PUBLIC, *mentioned]
-    if visibility == "followers":
+    if visibility is Visibility.FOLLOWERS:
         return [followers], mentioned
     return mentioned, []
 
@@ -69,16 +67,17 @@ def human_deadline(deadline: datetime) -> str:
 
 def call_content(pub: Publication) -> str:
     """The call in plain words, for servers that ignore the sn: properties."""
-    parts = [f"<p><strong>Call for solidarity: {html.escape(pub.title)}</strong></p>"]
+    fields = pub.fields
+    parts = [f"<p><strong>Call for solidarity: {html.escape(fields.title or '')}</strong></p>"]
     parts.append(pub.content_html)
-    facts = [URGENCY_WORDS.get(pub.urgency or "normal", "Normal urgency")]
-    if pub.deadline is not None:
-        facts.append(f"Deadline: {human_deadline(pub.deadline)}")
-    if pub.regions:
-        facts.append("Regions: " + html.escape(", ".join(pub.regions)))
+    facts = [URGENCY_WORDS[fields.urgency or Urgency.NORMAL]]
+    if fields.deadline is not None:
+        facts.append(f"Deadline: {human_deadline(fields.deadline)}")
+    if fields.regions:
+        facts.append("Regions: " + html.escape(", ".join(fields.regions)))
     parts.append("<p>" + " · ".join(facts) + "</p>")
-    if pub.actions:
-        items = "".join(f"<li>{html.escape(action)}</li>" for action in pub.actions)
+    if fields.actions:
+        items = "".join(f"<li>{html.escape(action)}</li>" for action in fields.actions)
         parts.append(f"<p>What you can do:</p><ul>{items}</ul>")
     hashtags = [
         t
@@ -97,47 +96,49 @@ def call_content(pub: Publication) -> str:
 
 
 def publication_to_as(pub: Publication) -> dict[str, Any]:
-    to, cc = addressing(pub.visibility, pub.followers, pub.mentions)
-    content = call_content(pub) if pub.kind == "call" else pub.content_html
+    fields = pub.fields
+    assert fields.kind is not None
+    to, cc = addressing(fields.visibility, pub.followers, pub.mentions)
+    content = call_content(pub) if pub.is_call else pub.content_html
     replies, likes, shares = pub.counts
     document: dict[str, Any] = {
         "@context": CONTEXT,
         "id": pub.iri,
-        "type": "Note" if pub.kind == "call" else "Article",
-        "kind": pub.kind,
+        "type": fields.kind.as_type,
+        "kind": fields.kind.value,
         "attributedTo": pub.author,
         "url": pub.iri,
         "published": iso(pub.published),
         "to": to,
         "cc": cc,
         "content": content,
-        "contentMap": {pub.language: content},
+        "contentMap": {fields.language or "en": content},
         "tag": list(pub.tags),
-        "themes": list(pub.themes),
-        "regions": list(pub.regions),
+        "themes": list(fields.themes),
+        "regions": list(fields.regions),
         "replies": collection_ref(f"{pub.iri}/replies", replies),
         "likes": collection_ref(f"{pub.iri}/likes", likes),
         "shares": collection_ref(f"{pub.iri}/shares", shares),
     }
     if pub.updated is not None:
         document["updated"] = iso(pub.updated)
-    if pub.kind == "call":
-        document |= call_properties(pub)
+    if pub.is_call:
+        document |= call_properties(fields)
     else:
-        document |= {"name": pub.title, "summary": html.escape(pub.summary)}
+        document |= {"name": fields.title, "summary": html.escape(fields.summary or "")}
     return document
 
 
-def call_properties(pub: Publication) -> dict[str, Any]:
+def call_properties(fields: Fields) -> dict[str, Any]:
     found: dict[str, Any] = {
-        "title": pub.title,
-        "urgency": pub.urgency or "normal",
-        "actions": list(pub.actions),
+        "title": fields.title,
+        "urgency": (fields.urgency or Urgency.NORMAL).value,
+        "actions": list(fields.actions),
     }
-    if pub.deadline is not None:
-        found["deadline"] = iso(pub.deadline)
-    if pub.max_hops is not None:
-        found["maxHops"] = pub.max_hops
+    if fields.deadline is not None:
+        found["deadline"] = iso(fields.deadline)
+    if fields.max_hops is not None:
+        found["maxHops"] = fields.max_hops
     return found
 
 

@@ -20,6 +20,7 @@ from node.config import (
     Settings,
 )
 from node.federation.runtime import Runtime
+from node.publication import Kind, Urgency, Visibility
 from node.solidarity import organisations
 
 
@@ -48,8 +49,8 @@ def publish_options(func: Callable[..., Any]) -> Callable[..., Any]:
             click.option("--language", default="en", show_default=True, help="BCP 47 tag."),
             click.option(
                 "--visibility",
-                type=click.Choice(["public", "unlisted", "followers", "direct"]),
-                default="public",
+                type=click.Choice([visibility.value for visibility in Visibility]),
+                default=Visibility.PUBLIC.value,
                 show_default=True,
             ),
         ]
@@ -58,13 +59,13 @@ def publish_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-async def publish_draft(settings: Settings, org_name: str, body: dict[str, Any], kind: str) -> str:
+async def publish_draft(settings: Settings, org_name: str, body: dict[str, Any], kind: Kind) -> str:
     from node.solidarity import publishing, validation
 
     async def work(node: Runtime) -> str:
         org = await organisations.get(node.db, org_name)
         now = node.clock.now()
-        draft = validation.call(body, now) if kind == "call" else validation.strategy(body)
+        draft = validation.call(body, now) if kind is Kind.CALL else validation.strategy(body)
         stored = await publishing.publish(node, org, draft)
         return stored.iri
 
@@ -92,7 +93,7 @@ def strategy_publish(
     """Publish a strategy whose Markdown is in FILE (or on standard input with '-')."""
     settings = settings_for(ctx, data_dir)
     body = body_from(fields) | {"content": read_markdown(source), "summary": summary}
-    click.echo(run(publish_draft(settings, org_name, body, "strategy")))
+    click.echo(run(publish_draft(settings, org_name, body, Kind.STRATEGY)))
 
 
 @main.group()
@@ -105,8 +106,8 @@ def call() -> None:
 @click.option("--deadline", required=True, help="ISO 8601, e.g. 2026-12-01T18:00Z.")
 @click.option(
     "--urgency",
-    type=click.Choice(["low", "normal", "high", "critical"]),
-    default="normal",
+    type=click.Choice([urgency.value for urgency in Urgency]),
+    default=Urgency.NORMAL.value,
     show_default=True,
 )
 @click.option("--action", "actions", multiple=True, help="Something to do (repeatable).")
@@ -135,7 +136,7 @@ def call_publish(
         "actions": list(actions),
         "max_hops": max_hops,
     }
-    click.echo(run(publish_draft(settings, org_name, body, "call")))
+    click.echo(run(publish_draft(settings, org_name, body, Kind.CALL)))
 
 
 def body_from(fields: dict[str, Any]) -> dict[str, Any]:

@@ -8,17 +8,16 @@ instance actor. Everyone else, signed or not, is told the object does not exist.
 from __future__ import annotations
 
 from node.federation.runtime import Runtime
+from node.publication import Visibility
 from node.storage import follows
 from node.storage.follows import ACCEPTED
 from node.storage.objects import StoredObject
 from node.storage.remote_actors import RemoteActor
 from node.urls import host_of
 
-LISTED = ("public", "unlisted")
-
 
 def is_listed(stored: StoredObject) -> bool:
-    return stored.visibility in LISTED
+    return stored.fields.is_listed
 
 
 def speaks_for_host(signer: RemoteActor) -> bool:
@@ -29,7 +28,7 @@ def speaks_for_host(signer: RemoteActor) -> bool:
 async def may_read(node: Runtime, stored: StoredObject, signer: RemoteActor) -> bool:
     if is_listed(stored):
         return True
-    if stored.visibility == "followers":
+    if stored.visibility is Visibility.FOLLOWERS:
         async with node.db.transaction() as session:
             found = await follows.list_by_target(session, stored.actor_iri)
         followers = [f.follower_iri for f in found if f.state == ACCEPTED]

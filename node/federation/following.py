@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import uuid
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from node.activitypub import render_activities
 from node.activitypub.objects import ActivityView, id_of, is_iri
 from node.activitypub.webfinger import resolve
@@ -38,6 +40,8 @@ async def resolve_target(node: Runtime, target: str) -> str:
 
 
 async def follow(node: Runtime, org: LocalActor, target: str) -> Follow:
+    """Follow an actor (a handle or URL): the follow row and the Follow's delivery commit
+    together; another organisation of this node is followed without the network."""
     org_iri = node.urls.actor(org.username)
     target_iri = await resolve_target(node, target)
     if target_iri == org_iri:
@@ -46,28 +50,44 @@ async def follow(node: Runtime, org: LocalActor, target: str) -> Follow:
         return await follow_local(node, org_iri, target_iri)
     await remote_actors.get_actor(node, target_iri)
     async with node.db.transaction() as session:
-        existing = await follows.get_pair(session, org_iri, target_iri)
-        if existing is not None and existing.state == ACCEPTED:
-            return existing
-        follow_iri = new_activity_iri(node)
-        made = await follows.put(
-            session, org_iri, target_iri, PENDING, follow_iri, node.clock.now()
-        )
-    await sending.send(node, org, render_activities.follow_to_as(follow_iri, org_iri, target_iri))
+        made = await follow_in(session, node, org, target_iri)
+    node.wake_worker()
+    return made
+
+
+async def follow_in(
+    session: AsyncSession, node: Runtime, org: LocalActor, target_iri: str
+) -> Follow:
+    """In the caller's transaction: a pending follow of a remote actor (cached beforehand) and
+    its Follow queued; an accepted follow stays as it is."""
+    org_iri = node.urls.actor(org.username)
+    existing = await follows.get_pair(session, org_iri, target_iri)
+    if existing is not None and existing.state == ACCEPTED:
+        return existing
+    follow_iri = new_activity_iri(node)
+    made = await follows.put(session, org_iri, target_iri, PENDING, follow_iri, node.clock.now())
+    follow = render_activities.follow_to_as(follow_iri, org_iri, target_iri)
+    await sending.queue(session, node, org, follow)
     return made
 
 
 async def follow_local(node: Runtime, org_iri: str, target_iri: str) -> Follow:
     """Another organisation of this node: no network, the same rules of approval."""
-    name = node.urls.actor_name(target_iri)
     async with node.db.transaction() as session:
-        target = await actors.by_username(session, name or "")
-        if target.is_deleted:
-            raise NotFound(f"{target_iri} was deleted")
-        state = PENDING if target.manually_approves_followers else ACCEPTED
-        return await follows.put(
-            session, org_iri, target_iri, state, new_activity_iri(node), node.clock.now()
-        )
+        return await follow_local_in(session, node, org_iri, target_iri)
+
+
+async def follow_local_in(
+    session: AsyncSession, node: Runtime, org_iri: str, target_iri: str
+) -> Follow:
+    name = node.urls.actor_name(target_iri)
+    target = await actors.by_username(session, name or "")
+    if target.is_deleted:
+        raise NotFound(f"{target_iri} was deleted")
+    state = PENDING if target.manually_approves_followers else ACCEPTED
+    return await follows.put(
+        session, org_iri, target_iri, state, new_activity_iri(node), node.clock.now()
+    )
 
 
 async def unfollow(node: Runtime, org: LocalActor, key: str) -> None:
@@ -77,11 +97,13 @@ async def unfollow(node: Runtime, org: LocalActor, key: str) -> None:
         if found is None or found.follower_iri != org_iri:
             raise NotFound(f"{org.username} has no follow {key}")
         await follows.remove(session, found.id)
-    if node.urls.is_local(found.target_iri) or found.follow_iri is None:
-        return
-    follow_doc = render_activities.embedded_follow(found.follow_iri, org_iri, found.target_iri)
-    undo = render_activities.answer_to_as(new_activity_iri(node), "Undo", org_iri, follow_doc)
-    await sending.send(node, org, undo)
+        if not node.urls.is_local(found.target_iri) and found.follow_iri is not None:
+            embedded = render_activities.embedded_follow(
+                found.follow_iri, org_iri, found.target_iri
+            )
+            undo = render_activities.answer_to_as(new_activity_iri(node), "Undo", org_iri, embedded)
+            await sending.queue(session, node, org, undo)
+    node.wake_worker()
 
 
 async def following_of(node: Runtime, org: LocalActor) -> list[Follow]:
@@ -105,20 +127,29 @@ async def decide(node: Runtime, org: LocalActor, follower_iri: str, accept: bool
         await follows.set_state(session, found.id, state, node.clock.now())
         if not accept:
             await follows.remove(session, found.id)
-    if found.follow_iri and not node.urls.is_local(follower_iri):
-        await answer(node, org, found.follow_iri, follower_iri, "Accept" if accept else "Reject")
+        if found.follow_iri and not node.urls.is_local(follower_iri):
+            kind = "Accept" if accept else "Reject"
+            await answer(session, node, org, found.follow_iri, follower_iri, kind)
+    node.wake_worker()
     return Follow(
         found.id, follower_iri, org_iri, state, found.follow_iri, found.created_at, node.clock.now()
     )
 
 
-async def answer(node: Runtime, org: LocalActor, follow_iri: str, follower: str, kind: str) -> None:
+async def answer(
+    session: AsyncSession,
+    node: Runtime,
+    org: LocalActor,
+    follow_iri: str,
+    follower: str,
+    kind: str,
+) -> None:
+    """Queue an Accept or Reject of a follow, in the caller's transaction."""
     org_iri = node.urls.actor(org.username)
-    follow_doc = render_activities.embedded_follow(follow_iri, follower, org_iri)
+    embedded = render_activities.embedded_follow(follow_iri, follower, org_iri)
     answer_iri = f"{org_iri}#{kind.lower()}s/{uuid.uuid4().hex}"
-    await sending.send(
-        node, org, render_activities.answer_to_as(answer_iri, kind, org_iri, follow_doc)
-    )
+    activity = render_activities.answer_to_as(answer_iri, kind, org_iri, embedded)
+    await sending.queue(session, node, org, activity)
 
 
 # incoming ------------------------------------------------------------------------------
@@ -129,6 +160,7 @@ async def on_follow(node: Runtime, activity: ActivityView) -> None:
     name = node.urls.actor_name(target_iri)
     if name is None:
         return  # a Follow of something that is not one of our organisations: ignored
+    await remote_actors.get_actor(node, activity.actor)  # its inbox, for the Accept
     async with node.db.transaction() as session:
         org = await actors.by_username(session, name)
         if org.is_deleted:
@@ -139,9 +171,9 @@ async def on_follow(node: Runtime, activity: ActivityView) -> None:
         await follows.put(
             session, activity.actor, target_iri, state, activity.iri, node.clock.now()
         )
-    await remote_actors.get_actor(node, activity.actor)
-    if state == ACCEPTED:
-        await answer(node, org, activity.iri, activity.actor, "Accept")
+        if state == ACCEPTED:
+            await answer(session, node, org, activity.iri, activity.actor, "Accept")
+    node.wake_worker()
 
 
 async def on_undo_follow(node: Runtime, activity: ActivityView) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
-from node.activitypub.objects import ACTOR_TYPES, ActivityView, ObjectView, visibility
+from node.activitypub.objects import ACTOR_TYPES, ActivityView, ObjectView
 from node.activitypub.received_publications import PublicationView
 from node.activitypub.render_publications import tombstone
 from node.errors import OriginMismatch
@@ -21,7 +21,7 @@ from node.federation.arrivals import Arrivals
 from node.federation.runtime import Runtime
 from node.storage import cascade, follows, objects, reactions
 from node.storage import remote_actors as actor_rows
-from node.storage.objects import Fields, StoredObject
+from node.storage.objects import StoredObject
 from node.urls import same_origin
 
 Handler = Callable[[Runtime, ActivityView, Arrivals], Awaitable[None]]
@@ -53,25 +53,6 @@ def parse_time(text: str | None, default: datetime) -> datetime:
     return moment if moment.tzinfo else default
 
 
-def stored_fields(obj: ObjectView, view: PublicationView, followers: str | None) -> Fields:
-    return Fields(
-        type=obj.type,
-        kind=view.kind,
-        visibility=visibility(obj.to, obj.cc, followers),
-        title=view.title,
-        summary_text=view.summary_text,
-        body_text=view.body_text,
-        language=view.language,
-        urgency=view.urgency,
-        deadline=view.deadline,
-        max_hops=view.max_hops,
-        in_reply_to=view.in_reply_to,
-        is_pledge=view.is_pledge,
-        regions=view.regions,
-        themes=view.themes,
-    )
-
-
 async def on_create(node: Runtime, activity: ActivityView, arrivals: Arrivals) -> None:
     obj = await resolve_object(node, activity)
     if obj.attributed_to != activity.actor or not same_origin(obj.iri, activity.actor):
@@ -86,7 +67,7 @@ async def store_received(node: Runtime, obj: ObjectView, author_iri: str) -> Sto
     """Keep a received object; one already known is left as it is (a second Create changes
     nothing)."""
     author = await remote_actors.get_actor(node, author_iri)
-    view = PublicationView.from_object(obj)
+    view = PublicationView.from_object(obj, author.followers)
     now = node.clock.now()
     async with node.db.transaction() as session:
         known = await objects.get(session, obj.iri)
@@ -96,7 +77,7 @@ async def store_received(node: Runtime, obj: ObjectView, author_iri: str) -> Sto
             session,
             iri=obj.iri,
             actor_iri=author_iri,
-            fields=stored_fields(obj, view, author.followers),
+            content=view.content,
             document=view.document,
             published=parse_time(obj.published, now),
             now=now,
@@ -111,19 +92,20 @@ async def on_update(node: Runtime, activity: ActivityView, arrivals: Arrivals) -
         await remote_actors.get_actor(node, activity.actor, refresh=True)
         return
     obj = await resolve_object(node, activity)
-    view = PublicationView.from_object(obj)
+    async with node.db.transaction() as session:
+        author = await actor_rows.by_iri(session, activity.actor)
+    view = PublicationView.from_object(obj, author.followers if author else None)
     async with node.db.transaction() as session:
         stored = await objects.get(session, obj.iri)
         if stored is None or stored.deleted_at is not None:
             return  # Mastodon too applies edits only to objects it knows
         if stored.actor_iri != activity.actor or obj.attributed_to != activity.actor:
             raise OriginMismatch(f"{activity.actor} cannot update {obj.iri}")
-        author = await actor_rows.by_iri(session, activity.actor)
         await objects.put(
             session,
             iri=obj.iri,
             actor_iri=stored.actor_iri,
-            fields=stored_fields(obj, view, author.followers if author else None),
+            content=view.content,
             document=view.document,
             published=stored.published,
             now=node.clock.now(),

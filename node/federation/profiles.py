@@ -41,7 +41,10 @@ async def organisation(node: Runtime, name: str) -> LocalActor:
 
 
 async def actor_document(node: Runtime, name: str) -> dict[str, Any]:
-    actor = await organisation(node, name)
+    return organisation_document(node, await organisation(node, name))
+
+
+def organisation_document(node: Runtime, actor: LocalActor) -> dict[str, Any]:
     return render_actors.organisation_to_as(actor, node.urls, node.urls.base + DEFAULT_ICON_PATH)
 
 

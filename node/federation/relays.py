@@ -14,16 +14,18 @@ import logging
 import uuid
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from node.activitypub import render_activities
 from node.activitypub.objects import ACTOR_TYPES, ActivityView, ActorView, first_type, id_of, is_iri
 from node.activitypub.vocabulary import PUBLIC
 from node.errors import FetchError, InvalidInput, JsonLdError, NotFound, OriginMismatch
 from node.federation import remote_actors, sending
 from node.federation.runtime import Runtime
+from node.publication import Fields, Kind, Visibility
 from node.storage import actors
 from node.storage import relays as relay_rows
 from node.storage.actors import LocalActor
-from node.storage.objects import StoredObject
 from node.storage.relays import ACCEPTED, LITEPUB, MASTODON, REJECTED, Relay
 from node.urls import authority
 
@@ -82,10 +84,11 @@ async def add(node: Runtime, url: str, style: str = "auto") -> Relay:
             follow_iri=follow_iri,
             now=node.clock.now(),
         )
-    follow = render_activities.follow_to_as(
-        follow_iri, node.urls.instance_actor, follow_target(relay)
-    )
-    await send_to(node, instance, relay, follow)
+        follow = render_activities.follow_to_as(
+            follow_iri, node.urls.instance_actor, follow_target(relay)
+        )
+        await queue_to(session, node, instance, relay, follow)
+    node.wake_worker()
     log.info("asked %s relay %s to take this node (%s)", chosen, inbox, follow_iri)
     return relay
 
@@ -94,16 +97,21 @@ def follow_target(relay: Relay) -> str:
     return relay.actor_iri if relay.style == LITEPUB and relay.actor_iri else PUBLIC
 
 
-async def send_to(
-    node: Runtime, instance: LocalActor, relay: Relay, activity: dict[str, Any]
+async def queue_to(
+    session: AsyncSession,
+    node: Runtime,
+    instance: LocalActor,
+    relay: Relay,
+    activity: dict[str, Any],
 ) -> None:
-    """LitePub: addressed to the relay actor, whose inbox it reaches; Mastodon: no addressee,
-    delivered to the inbox URL the admin gave."""
+    """In the caller's transaction. LitePub: addressed to the relay actor, whose inbox it
+    reaches; Mastodon: no addressee, delivered to the inbox URL the admin gave."""
     if relay.style == LITEPUB and relay.actor_iri:
-        await sending.send(node, instance, activity | {"to": [relay.actor_iri]})
+        await sending.queue(session, node, instance, activity | {"to": [relay.actor_iri]})
     else:
         unaddressed = {k: v for k, v in activity.items() if k not in ("to", "cc")}
-        await sending.send(node, instance, unaddressed, extra_inboxes=[relay.inbox_url])
+        inbox = [relay.inbox_url]
+        await sending.queue(session, node, instance, unaddressed, extra_inboxes=inbox)
 
 
 async def listed(node: Runtime) -> list[Relay]:
@@ -120,10 +128,12 @@ async def remove(node: Runtime, url: str) -> Relay:
             raise NotFound(f"no relay {url} here; see 'solidarity-node relay list'")
         await relay_rows.remove(session, relay.id)
         instance = await actors.instance_actor(session)
-    me = node.urls.instance_actor
-    follow = render_activities.embedded_follow(relay.follow_iri, me, follow_target(relay))
-    undo = render_activities.answer_to_as(node.urls.activity(uuid.uuid4().hex), "Undo", me, follow)
-    await send_to(node, instance, relay, undo)
+        me = node.urls.instance_actor
+        follow = render_activities.embedded_follow(relay.follow_iri, me, follow_target(relay))
+        undo_iri = node.urls.activity(uuid.uuid4().hex)
+        undo = render_activities.answer_to_as(undo_iri, "Undo", me, follow)
+        await queue_to(session, node, instance, relay, undo)
+    node.wake_worker()
     return relay
 
 
@@ -162,21 +172,22 @@ async def on_follow(node: Runtime, activity: ActivityView) -> None:
     anyone else is ignored (the instance actor has no followers of its own)."""
     async with node.db.transaction() as session:
         relay = await relay_rows.by_actor(session, activity.actor)
-        instance = await actors.instance_actor(session)
     if relay is None or relay.state == REJECTED:
         return
     await remote_actors.get_actor(node, activity.actor)
     me = node.urls.instance_actor
     follow = render_activities.embedded_follow(activity.iri, activity.actor, me)
-    accept = render_activities.answer_to_as(
-        node.urls.activity(uuid.uuid4().hex), "Accept", me, follow
-    )
-    await sending.send(node, instance, accept)
-
-
-async def inboxes_for(node: Runtime, publication: StoredObject) -> list[str]:
-    """Relay inboxes a publication's activities also go to: public calls only."""
-    if publication.kind != "call" or publication.visibility != "public":
-        return []
+    accept_iri = node.urls.activity(uuid.uuid4().hex)
+    accept = render_activities.answer_to_as(accept_iri, "Accept", me, follow)
     async with node.db.transaction() as session:
-        return await relay_rows.accepted_inboxes(session)
+        instance = await actors.instance_actor(session)
+        await sending.queue(session, node, instance, accept)
+    node.wake_worker()
+
+
+async def inboxes_in(session: AsyncSession, fields: Fields) -> list[str]:
+    """Relay inboxes a publication's activities also go to: public calls only (Mastodon, too,
+    sends only public statuses to relays)."""
+    if fields.kind is not Kind.CALL or fields.visibility is not Visibility.PUBLIC:
+        return []
+    return await relay_rows.accepted_inboxes(session)

@@ -16,11 +16,12 @@ from node.activitypub.vocabulary import CONTEXT
 from node.errors import NotFound, SolidarityError, Unauthorized
 from node.federation import access, receiving
 from node.federation.runtime import Runtime
+from node.publication import Kind
 from node.storage import objects, reactions
 from node.storage.objects import StoredObject
 from node.storage.remote_actors import RemoteActor
 
-KIND_OF_PATH = {"strategies": "strategy", "calls": "call", "notes": None}
+KIND_OF_PATH = {"strategies": Kind.STRATEGY, "calls": Kind.CALL, "notes": None}
 
 
 @dataclass(frozen=True)

@@ -12,15 +12,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from node.errors import InvalidInput, NotFound
-from node.federation import following
+from node.federation import following, remote_actors
 from node.federation.runtime import Runtime
+from node.publication import URGENT, Fields
 from node.storage import allies, follows
 from node.storage.actors import LocalActor
 from node.storage.allies import Ally
-from node.storage.objects import Fields, label_value
+from node.storage.objects import label_value
 
 POLICIES = ("never", "manual", "auto", "urgent")
-URGENT = frozenset({"high", "critical"})
 MAX_LABELS = 50
 
 
@@ -63,20 +63,27 @@ def decision(ally: Ally, call: Fields) -> str | None:
 
 
 async def add(node: Runtime, org: LocalActor, target: str, policy: Policy) -> tuple[Ally, bool]:
-    """Add (or re-set) an ally and follow it if not yet followed; True when the ally is new."""
+    """Add (or re-set) an ally and follow it if not yet followed, in one transaction; True
+    when the ally is new."""
     iri = await following.resolve_target(node, target)
     org_iri = node.urls.actor(org.username)
     if iri == org_iri:
         raise InvalidInput("an organisation cannot be its own ally")
-    async with node.db.transaction() as session:
-        followed = await follows.get_pair(session, org_iri, iri)
-    if followed is None:
-        await following.follow(node, org, iri)
+    local = node.urls.is_local(iri)
+    if not local:
+        await remote_actors.get_actor(node, iri)  # cached before the transaction
     now = node.clock.now()
     async with node.db.transaction() as session:
-        return await allies.put(
+        if await follows.get_pair(session, org_iri, iri) is None:
+            if local:
+                await following.follow_local_in(session, node, org_iri, iri)
+            else:
+                await following.follow_in(session, node, org, iri)
+        made = await allies.put(
             session, org.id, iri, policy.amplify, policy.regions, policy.themes, now
         )
+    node.wake_worker()
+    return made
 
 
 async def of(node: Runtime, org: LocalActor) -> list[Ally]:

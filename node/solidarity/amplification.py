@@ -25,6 +25,7 @@ from node.activitypub.render_activities import announce_to_as
 from node.errors import InvalidInput, NotFound, SolidarityError
 from node.federation import remote_actors, sending
 from node.federation.runtime import Runtime
+from node.publication import DEFAULT_MAX_HOPS, Kind, Visibility
 from node.solidarity import allies
 from node.storage import allies as ally_rows
 from node.storage import amplifications, cascade, objects, outbox
@@ -34,7 +35,6 @@ from node.storage.amplifications import PENDING, REJECTED, SENT, WITHDRAWN, Ampl
 from node.storage.objects import StoredObject
 
 log = logging.getLogger("node.amplification")
-DEFAULT_MAX_HOPS = 6
 
 
 @dataclass(frozen=True)
@@ -58,8 +58,8 @@ def is_open(node: Runtime, call: StoredObject) -> bool:
     """A call that may still travel: public, not deleted, deadline not passed."""
     deadline = call.fields.deadline
     return (
-        call.kind == "call"
-        and call.visibility == "public"
+        call.kind is Kind.CALL
+        and call.visibility is Visibility.PUBLIC
         and call.deleted_at is None
         and (deadline is None or deadline > node.clock.now())
     )
@@ -110,27 +110,38 @@ async def arrive(node: Runtime, call: StoredObject, arrival: Arrival, seen: Seen
     Actors the Announces address are fetched before the writing transaction when not cached,
     so no network I/O runs inside one."""
     async with node.db.transaction() as session:
-        if seen is not None:
-            await cascade.add(
-                session,
-                activity_iri=arrival.activity_iri,
-                object_iri=call.iri,
-                type=seen.type,
-                actor_iri=arrival.actor_iri,
-                via_iri=seen.via,
-                hop=seen.hop,
-                at=seen.at,
-            )
-        found = await candidates(session, node, call, arrival)
-        missing = await uncached(session, node, [call.actor_iri, arrival.actor_iri], found)
-        sent = await amplify(session, node, call, arrival, found) if not missing else 0
-    if found and missing:
+        sent, missing = await record_and_amplify(session, node, call, arrival, seen)
+    if missing:
         await cache_actors(node, sorted(missing))
         async with node.db.transaction() as session:
             found = await candidates(session, node, call, arrival)
             sent = await amplify(session, node, call, arrival, found)
     if sent:
         node.wake_worker()
+
+
+async def record_and_amplify(
+    session: AsyncSession, node: Runtime, call: StoredObject, arrival: Arrival, seen: Seen | None
+) -> tuple[int, set[str]]:
+    """In the caller's transaction: the arrival's cascade entry, then every candidate's
+    Announce; returns how many were queued, or none and the remote actors they would address
+    that must be fetched first (never for a call published here: its actors are local)."""
+    if seen is not None:
+        await cascade.add(
+            session,
+            activity_iri=arrival.activity_iri,
+            object_iri=call.iri,
+            type=seen.type,
+            actor_iri=arrival.actor_iri,
+            via_iri=seen.via,
+            hop=seen.hop,
+            at=seen.at,
+        )
+    found = await candidates(session, node, call, arrival)
+    missing = await uncached(session, node, [call.actor_iri, arrival.actor_iri], found)
+    if missing:
+        return 0, missing
+    return await amplify(session, node, call, arrival, found), set()
 
 
 async def uncached(
@@ -209,7 +220,7 @@ async def announce(
         actor_id=org.id,
         type="Announce",
         object_iri=call.iri,
-        visibility="public",
+        visibility=Visibility.PUBLIC,
         document=document,
         published=now,
     )
@@ -249,10 +260,25 @@ async def cache_actors(node: Runtime, iris: list[str]) -> None:
 # arrivals -----------------------------------------------------------------------------
 
 
+def root(activity_iri: str, call: StoredObject) -> tuple[Arrival, Seen]:
+    """A call's Create as the root of its cascade (hop 0)."""
+    return Arrival(activity_iri, call.actor_iri, 0), Seen("Create", None, 0, call.published)
+
+
 async def on_create(node: Runtime, activity_iri: str, call: StoredObject) -> None:
-    """A call's Create, received or published here: the root of its cascade (hop 0)."""
-    seen = Seen("Create", None, 0, call.published)
-    await arrive(node, call, Arrival(activity_iri, call.actor_iri, 0), seen)
+    """A call's Create received from its author."""
+    await arrive(node, call, *root(activity_iri, call))
+
+
+async def on_published(
+    session: AsyncSession, node: Runtime, activity_iri: str, call: StoredObject
+) -> int:
+    """A call published here, in its publishing transaction: the root of its cascade and the
+    Announces of local organisations that have its author as an ally (queued, not woken)."""
+    sent, missing = await record_and_amplify(session, node, call, *root(activity_iri, call))
+    if missing:  # cannot happen: a local call's Announces address local actors only
+        raise SolidarityError(f"{call.iri}: remote actors to address {sorted(missing)}")
+    return sent
 
 
 async def wanted_from(node: Runtime, actor_iri: str) -> bool:
@@ -271,7 +297,7 @@ async def on_announce(
     """Another actor's Announce of a known call: record it, then consider amplifying.
 
     A boost without `hop` (Mastodon) counts as hop 1, or 0 from the author itself."""
-    if call.kind != "call":
+    if call.kind is not Kind.CALL:
         return
     via, hop = cascade_marks(dict(document))
     incoming = hop if hop is not None else (0 if actor_iri == call.actor_iri else 1)
@@ -282,9 +308,15 @@ async def on_announce(
 async def on_withdrawn(node: Runtime, object_iri: str) -> None:
     """The call was deleted (or its author undid an Announce of it): pending ones are dropped."""
     async with node.db.transaction() as session:
-        dropped = await amplifications.withdraw_pending(session, object_iri, node.clock.now())
+        await drop_pending(session, node, object_iri)
+
+
+async def drop_pending(session: AsyncSession, node: Runtime, object_iri: str) -> int:
+    """Pending amplifications of a withdrawn call, dropped in the caller's transaction."""
+    dropped = await amplifications.withdraw_pending(session, object_iri, node.clock.now())
     if dropped:
         log.info("withdrew %d pending amplifications of %s", dropped, object_iri)
+    return dropped
 
 
 # members' decisions ---------------------------------------------------------------------

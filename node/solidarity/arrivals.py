@@ -8,13 +8,14 @@ from __future__ import annotations
 from typing import Any
 
 from node.federation.runtime import Runtime
+from node.publication import Kind
 from node.solidarity import amplification
 from node.storage.objects import StoredObject
 
 
 class CascadeArrivals:
     async def created(self, node: Runtime, activity_iri: str, stored: StoredObject) -> None:
-        if stored.kind == "call":
+        if stored.kind is Kind.CALL:
             await amplification.on_create(node, activity_iri, stored)
 
     async def announced(
@@ -28,7 +29,7 @@ class CascadeArrivals:
         await amplification.on_announce(node, activity_iri, actor_iri, document, stored)
 
     async def passed_on(self, node: Runtime, activity_iri: str, stored: StoredObject) -> None:
-        if stored.kind == "call":
+        if stored.kind is Kind.CALL:
             arrival = amplification.Arrival(activity_iri, stored.actor_iri, 0)
             await amplification.arrive(node, stored, arrival, None)
 

@@ -18,6 +18,7 @@ from node.activitypub.vocabulary import iso
 from node.errors import NotFound, SolidarityError
 from node.federation import remote_actors
 from node.federation.runtime import Runtime
+from node.publication import Kind
 from node.storage import cascade, follows, objects
 from node.storage.cascade import Entry
 from node.storage.follows import ACCEPTED
@@ -31,7 +32,7 @@ async def known_call(node: Runtime, key: str) -> StoredObject:
     """A call this node knows, local or received, by the last segment of its id."""
     async with node.db.transaction() as session:
         stored = await objects.by_key(session, key) or await objects.by_suffix(session, key)
-    if stored is None or stored.kind != "call":
+    if stored is None or stored.kind is not Kind.CALL:
         raise NotFound(f"no call {key} is known here")
     return stored
 

@@ -85,6 +85,7 @@ async def update(
     if rotate_key:
         pair = await asyncio.to_thread(generate_key_pair)
         keys = (pair.private_pem, pair.public_pem)
+    profile = (display_name, summary, manually_approves_followers, keys)
     async with node.db.transaction() as session:
         actor = await actors.update_profile(
             session,
@@ -96,13 +97,12 @@ async def update(
             keys=keys,
             max_hops=max_hops,
         )
-    profile = (display_name, summary, manually_approves_followers, keys)
-    if any(value is not None for value in profile):
-        document = await profiles.actor_document(node, name)
-        update = render_actors.update_to_as(
-            node.urls.activity(uuid.uuid4().hex), document, node.urls
-        )
-        await sending.send(node, actor, update)
+        if any(value is not None for value in profile):
+            document = profiles.organisation_document(node, actor)
+            update_iri = node.urls.activity(uuid.uuid4().hex)
+            update = render_actors.update_to_as(update_iri, document, node.urls)
+            await sending.queue(session, node, actor, update)
+    node.wake_worker()
     return actor
 
 

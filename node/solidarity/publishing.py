@@ -1,29 +1,37 @@
 """Publishing strategies and calls: render, store, put in the outbox, deliver; revise (Update),
 withdraw (Delete, leaving a Tombstone), pin and unpin (Add/Remove on `featured`).
 
+Each use case stores its change, its outbox entry and its delivery rows in one transaction,
+then wakes the worker: nothing is published that followers are not told about. What needs the
+network (mentions resolved by WebFinger, addressees' actors) is done before that transaction.
 The author's Markdown and fields are kept (`source`) so a revision re-renders from them.
-Mentioned actors are resolved by WebFinger, cached, and addressed.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from node.activitypub import render_activities, render_publications
 from node.activitypub.render_publications import Publication, tombstone
+from node.activitypub.vocabulary import PUBLIC
 from node.errors import InvalidInput, NotFound, SolidarityError
 from node.federation import relays, remote_actors, sending, serving
 from node.federation.following import resolve_target
 from node.federation.runtime import Runtime
+from node.publication import Content, Kind
 from node.solidarity import amplification, validation
 from node.solidarity.content import Rendered, render_markdown, tags
 from node.solidarity.validation import Draft
 from node.storage import objects, outbox
 from node.storage.actors import LocalActor
-from node.storage.objects import Fields, StoredObject
+from node.storage.objects import StoredObject
 
 
 def new_key() -> str:
@@ -50,8 +58,8 @@ async def render(node: Runtime, draft: Draft) -> Rendered:
 
 def summary_of(draft: Draft, rendered: Rendered) -> str:
     """A strategy's summary must stand alone on Mastodon: the author's, else the opening."""
-    if draft.summary:
-        return draft.summary
+    if draft.fields.summary:
+        return draft.fields.summary
     text = " ".join(rendered.text.split())
     return text if len(text) <= 300 else text[:297].rsplit(" ", 1)[0] + "…"
 
@@ -74,82 +82,64 @@ def publication(
     urls = node.urls
     return Publication(
         iri=iri,
-        kind=draft.kind,
         author=urls.actor(org.username),
         followers=urls.followers(org.username),
-        title=draft.title,
-        summary=summary_of(draft, rendered),
+        fields=dataclasses.replace(draft.fields, summary=summary_of(draft, rendered)),
         content_html=rendered.html,
-        language=draft.language,
-        visibility=draft.visibility,
         published=published,
         updated=updated,
-        themes=draft.themes,
-        regions=draft.regions,
-        actions=draft.actions,
-        urgency=draft.urgency,
-        deadline=draft.deadline,
-        max_hops=draft.max_hops,
         mentions=tuple(m.actor_iri for m in rendered.mentions),
-        tags=tuple(tags(rendered, draft.themes, urls)),
+        tags=tuple(tags(rendered, draft.fields.themes, urls)),
         counts=counted,
     )
 
 
-def fields(draft: Draft, pub: Publication, rendered: Rendered) -> Fields:
-    return Fields(
-        type="Note" if draft.kind == "call" else "Article",
-        kind=draft.kind,
-        visibility=draft.visibility,
-        title=draft.title,
-        summary_text=pub.summary,
-        body_text=rendered.text,
-        language=draft.language,
-        urgency=draft.urgency,
-        deadline=draft.deadline,
-        max_hops=draft.max_hops,
-        regions=draft.regions,
-        themes=draft.themes,
-    )
-
-
 async def save(
+    session: AsyncSession,
     node: Runtime,
     org: LocalActor,
     activity: dict[str, Any],
     *,
     key: str,
-    fields: Fields,
+    content: Content,
     published: datetime,
     source: dict[str, Any] | None = None,
+    extra_inboxes: Iterable[str] = (),
 ) -> StoredObject:
-    """Store the object an activity carries and put the activity in the outbox, together."""
+    """In the caller's transaction: store the object an activity carries, put the activity in
+    the outbox and queue its deliveries."""
     document = {"@context": activity["@context"], **activity["object"]}
     now = node.clock.now()
-    async with node.db.transaction() as session:
-        stored = await objects.put(
-            session,
-            iri=document["id"],
-            actor_iri=activity["actor"],
-            fields=fields,
-            document=document,
-            published=published,
-            now=now,
-            local_actor_id=org.id,
-            key=key,
-            source=source,
-        )
-        await outbox.record(
-            session,
-            iri=activity["id"],
-            actor_id=org.id,
-            type=activity["type"],
-            object_iri=document["id"],
-            visibility=fields.visibility,
-            document=activity,
-            published=now,
-        )
+    stored = await objects.put(
+        session,
+        iri=document["id"],
+        actor_iri=activity["actor"],
+        content=content,
+        document=document,
+        published=published,
+        now=now,
+        local_actor_id=org.id,
+        key=key,
+        source=source,
+    )
+    await outbox.record(
+        session,
+        iri=activity["id"],
+        actor_id=org.id,
+        type=activity["type"],
+        object_iri=document["id"],
+        visibility=content.fields.visibility,
+        document=activity,
+        published=now,
+    )
+    await sending.queue(session, node, org, activity, extra_inboxes=extra_inboxes)
     return stored
+
+
+def rendered_content(pub: Publication, rendered: Rendered) -> Content:
+    kind = pub.fields.kind
+    assert kind is not None
+    return Content(type=kind.as_type, fields=pub.fields, body_text=rendered.text)
 
 
 async def publish(node: Runtime, org: LocalActor, draft: Draft) -> StoredObject:
@@ -158,25 +148,30 @@ async def publish(node: Runtime, org: LocalActor, draft: Draft) -> StoredObject:
     now = node.clock.now()
     rendered = await render(node, draft)
     pub = publication(node, org, iri, draft, rendered, now)
-    document = render_publications.publication_to_as(pub)
-    create = render_activities.wrap("Create", f"{iri}/activity", document)
-    source = draft.as_source() | {"content_html": rendered.html}
-    stored = await save(
-        node,
-        org,
-        create,
-        key=key,
-        fields=fields(draft, pub, rendered),
-        published=now,
-        source=source,
+    create = render_activities.wrap(
+        "Create", f"{iri}/activity", render_publications.publication_to_as(pub)
     )
-    await sending.send(node, org, create, extra_inboxes=await relays.inboxes_for(node, stored))
-    if stored.kind == "call":
-        await amplification.on_create(node, create["id"], stored)
+    source = draft.as_source() | {"content_html": rendered.html}
+    async with node.db.transaction() as session:
+        to_relays = await relays.inboxes_in(session, draft.fields)
+        stored = await save(
+            session,
+            node,
+            org,
+            create,
+            key=key,
+            content=rendered_content(pub, rendered),
+            published=now,
+            source=source,
+            extra_inboxes=to_relays,
+        )
+        if stored.kind is Kind.CALL:
+            await amplification.on_published(session, node, create["id"], stored)
+    node.wake_worker()
     return stored
 
 
-async def owned(node: Runtime, org: LocalActor, kind: str, key: str) -> StoredObject:
+async def owned(node: Runtime, org: LocalActor, kind: Kind, key: str) -> StoredObject:
     async with node.db.transaction() as session:
         stored = await objects.by_key(session, key)
     if stored is None or stored.kind != kind or stored.local_actor_id != org.id:
@@ -187,7 +182,7 @@ async def owned(node: Runtime, org: LocalActor, kind: str, key: str) -> StoredOb
 
 
 async def revise(
-    node: Runtime, org: LocalActor, kind: str, key: str, changes: dict[str, object]
+    node: Runtime, org: LocalActor, kind: Kind, key: str, changes: dict[str, object]
 ) -> StoredObject:
     stored = await owned(node, org, kind, key)
     assert stored.source is not None
@@ -196,31 +191,31 @@ async def revise(
     now = node.clock.now()
     draft = validation.revise(validation.from_source(kind, stored.source), changes, now)
     rendered = await render(node, draft)
-    pub = publication(
-        node,
-        org,
-        stored.iri,
-        draft,
-        rendered,
-        stored.published,
-        now,
-        await counts(node, stored.iri),
+    counted = await counts(node, stored.iri)
+    pub = publication(node, org, stored.iri, draft, rendered, stored.published, now, counted)
+    update = render_activities.wrap(
+        "Update",
+        f"{stored.iri}/updates/{uuid.uuid4().hex}",
+        render_publications.publication_to_as(pub),
     )
-    document = render_publications.publication_to_as(pub)
-    update = render_activities.wrap("Update", f"{stored.iri}/updates/{uuid.uuid4().hex}", document)
     source = draft.as_source() | {"content_html": rendered.html}
-    revised = await save(
-        node,
-        org,
-        update,
-        key=key,
-        fields=fields(draft, pub, rendered),
-        published=stored.published,
-        source=source,
+    earlier = await inboxes_of(
+        node, set(stored.document.get("cc", [])) | set(stored.document.get("to", []))
     )
-    old_mentions = set(stored.document.get("cc", [])) | set(stored.document.get("to", []))
-    also = await inboxes_of(node, old_mentions) + await relays.inboxes_for(node, revised)
-    await sending.send(node, org, update, extra_inboxes=also)
+    async with node.db.transaction() as session:
+        to_relays = await relays.inboxes_in(session, draft.fields)
+        revised = await save(
+            session,
+            node,
+            org,
+            update,
+            key=key,
+            content=rendered_content(pub, rendered),
+            published=stored.published,
+            source=source,
+            extra_inboxes=[*earlier, *to_relays],
+        )
+    node.wake_worker()
     return revised
 
 
@@ -228,7 +223,7 @@ async def inboxes_of(node: Runtime, iris: set[str]) -> list[str]:
     """Inboxes of actors an earlier version addressed, so they hear of the change too."""
     found = []
     for iri in sorted(iris):
-        if node.urls.is_local(iri) or iri.endswith("/followers") or "#Public" in iri:
+        if node.urls.is_local(iri) or iri.endswith("/followers") or iri == PUBLIC:
             continue
         try:
             actor = await remote_actors.get_actor(node, iri)
@@ -239,20 +234,22 @@ async def inboxes_of(node: Runtime, iris: set[str]) -> list[str]:
     return found
 
 
-async def withdraw(node: Runtime, org: LocalActor, kind: str, key: str) -> None:
+async def withdraw(node: Runtime, org: LocalActor, kind: Kind, key: str) -> None:
     stored = await owned(node, org, kind, key)
     now = node.clock.now()
     delete = render_activities.delete_to_as(f"{stored.iri}#delete", stored.document)
     async with node.db.transaction() as session:
         await objects.tombstone(session, stored.iri, tombstone(stored.iri, now, stored.type), now)
         await outbox.forget_object(session, stored.iri)
-    await sending.send(node, org, delete, extra_inboxes=await relays.inboxes_for(node, stored))
-    await amplification.on_withdrawn(node, stored.iri)
+        to_relays = await relays.inboxes_in(session, stored.fields)
+        await sending.queue(session, node, org, delete, extra_inboxes=to_relays)
+        await amplification.drop_pending(session, node, stored.iri)
+    node.wake_worker()
 
 
-async def pin(node: Runtime, org: LocalActor, kind: str, key: str, pinned: bool) -> StoredObject:
+async def pin(node: Runtime, org: LocalActor, kind: Kind, key: str, pinned: bool) -> StoredObject:
     stored = await owned(node, org, kind, key)
-    if stored.visibility not in ("public", "unlisted"):
+    if not stored.fields.is_listed:
         raise InvalidInput("only public or unlisted publications can be pinned")
     if (stored.pinned_at is not None) == pinned:
         return stored
@@ -269,6 +266,7 @@ async def pin(node: Runtime, org: LocalActor, kind: str, key: str, pinned: bool)
     async with node.db.transaction() as session:
         await objects.set_pinned(session, stored.iri, node.clock.now() if pinned else None)
         changed = await objects.get(session, stored.iri)
-    await sending.send(node, org, activity)
+        await sending.queue(session, node, org, activity)
+    node.wake_worker()
     assert changed is not None
     return changed

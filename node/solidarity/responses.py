@@ -12,13 +12,14 @@ from typing import Any
 from node.activitypub import render_activities
 from node.activitypub.vocabulary import CONTEXT, PUBLIC, iso
 from node.errors import InvalidInput, NotFound
-from node.federation import remote_actors, sending
+from node.federation import remote_actors
 from node.federation.runtime import Runtime
+from node.publication import Content, Fields, Kind, Visibility
 from node.solidarity import publishing
 from node.solidarity.content import render_markdown
 from node.storage import objects, reactions
 from node.storage.actors import LocalActor
-from node.storage.objects import Fields, StoredObject
+from node.storage.objects import StoredObject
 from node.urls import host_of
 
 MAX_PLEDGE = 5000
@@ -35,18 +36,16 @@ def reply_json(stored: StoredObject) -> dict[str, Any]:
     }
 
 
-async def of(node: Runtime, org: LocalActor, kind: str, key: str) -> dict[str, Any]:
+async def of(node: Runtime, org: LocalActor, kind: Kind, key: str) -> dict[str, Any]:
     """What came back for one of the organisation's publications."""
     stored = await publishing.owned(node, org, kind, key)
     async with node.db.transaction() as session:
-        replies = await objects.replies_to(
-            session, stored.iri, visibilities=("public", "unlisted", "followers", "direct")
-        )
+        replies = await objects.replies_to(session, stored.iri, visibilities=tuple(Visibility))
         found = await reactions.for_object(session, stored.iri)
     return {
         "object": stored.iri,
-        "replies": [reply_json(r) for r in replies if not r.fields.is_pledge],
-        "pledges": [reply_json(r) for r in replies if r.fields.is_pledge],
+        "replies": [reply_json(r) for r in replies if not r.content.is_pledge],
+        "pledges": [reply_json(r) for r in replies if r.content.is_pledge],
         "likes": [
             {"id": r.activity_iri, "actor": r.actor_iri, "at": iso(r.created_at)}
             for r in found
@@ -64,7 +63,7 @@ async def call_to_pledge(node: Runtime, key: str) -> StoredObject:
     """A call this node knows, local or received, named by the last segment of its id."""
     async with node.db.transaction() as session:
         stored = await objects.by_key(session, key) or await objects.by_suffix(session, key)
-    if stored is None or stored.kind != "call" or stored.deleted_at is not None:
+    if stored is None or stored.kind is not Kind.CALL or stored.deleted_at is not None:
         raise NotFound(f"no call {key} is known here")
     return stored
 
@@ -98,14 +97,16 @@ async def pledge(node: Runtime, org: LocalActor, key: str, text: str) -> StoredO
         "tag": [{"type": "Mention", "href": author, "name": handle}],
     }
     create = render_activities.wrap("Create", f"{iri}/activity", document)
-    fields = Fields(
+    content = Content(
         type="Note",
-        kind=None,
-        visibility="public",
+        fields=Fields(kind=None, visibility=Visibility.PUBLIC),
         body_text=rendered.text,
         in_reply_to=call.iri,
         is_pledge=True,
     )
-    stored = await publishing.save(node, org, create, key=note_key, fields=fields, published=now)
-    await sending.send(node, org, create)
+    async with node.db.transaction() as session:
+        stored = await publishing.save(
+            session, node, org, create, key=note_key, content=content, published=now
+        )
+    node.wake_worker()
     return stored

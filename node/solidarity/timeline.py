@@ -12,6 +12,7 @@ from datetime import datetime
 
 from node.errors import InvalidInput
 from node.federation.runtime import Runtime
+from node.publication import Fields
 from node.storage import search as queries
 from node.storage.actors import LocalActor
 from node.storage.objects import StoredObject
@@ -26,17 +27,10 @@ class Item:
 
     id: str
     url: str
-    kind: str
     type: str
     author: str
-    title: str | None
-    summary: str | None
-    urgency: str | None
-    deadline: datetime | None
+    fields: Fields
     expired: bool
-    regions: tuple[str, ...]
-    themes: tuple[str, ...]
-    language: str | None
     published: datetime
 
 
@@ -44,11 +38,6 @@ class Item:
 class Items:
     items: tuple[Item, ...]
     next: str | None
-
-
-def is_expired(stored: StoredObject, now: datetime) -> bool:
-    deadline = stored.fields.deadline
-    return stored.kind == "call" and deadline is not None and deadline <= now
 
 
 def object_url(stored: StoredObject) -> str:
@@ -62,21 +51,13 @@ def object_url(stored: StoredObject) -> str:
 
 
 def to_item(stored: StoredObject, now: datetime) -> Item:
-    fields = stored.fields
     return Item(
         id=stored.iri,
         url=object_url(stored),
-        kind=stored.kind or "",
         type=stored.type,
         author=stored.actor_iri,
-        title=fields.title,
-        summary=fields.summary_text,
-        urgency=fields.urgency,
-        deadline=fields.deadline,
-        expired=is_expired(stored, now),
-        regions=fields.regions,
-        themes=fields.themes,
-        language=fields.language,
+        fields=stored.fields,
+        expired=stored.fields.is_expired(now),
         published=stored.published,
     )
 

@@ -11,49 +11,48 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from node.errors import InvalidInput
+from node.publication import DEFAULT_MAX_HOPS, Fields, Kind, Urgency, Visibility, urgency_of
 
-URGENCIES = ("low", "normal", "high", "critical")
-VISIBILITIES = ("public", "unlisted", "followers", "direct")
 CODE_RE = re.compile(r"^[A-Za-z]{2}(-[A-Za-z0-9]{1,3})?$")
 THEME_RE = re.compile(r"^\w{1,50}$")
 LIMITS = {"title": 200, "summary": 500, "content": 50_000, "label": 100, "action": 500}
 MAX_ITEMS = 20
 MAX_HOPS_CAP = 20
+E = TypeVar("E", bound=StrEnum)
 
 
 @dataclass(frozen=True)
 class Draft:
-    """A validated strategy or call, as the author wrote it (content in Markdown)."""
+    """A validated strategy or call, as the author wrote it: its fields (the summary is the
+    author's own, None when not given) and its content in Markdown."""
 
-    kind: str
-    title: str
+    fields: Fields
     content: str
-    summary: str = ""
-    language: str = "en"
-    visibility: str = "public"
-    themes: tuple[str, ...] = ()
-    regions: tuple[str, ...] = ()
-    actions: tuple[str, ...] = ()
-    urgency: str | None = None
-    deadline: datetime | None = None
-    max_hops: int | None = None
+
+    @property
+    def kind(self) -> Kind:
+        assert self.fields.kind is not None
+        return self.fields.kind
 
     def as_source(self) -> dict[str, Any]:
+        """What is stored of the author's input (`source`), so a revision starts from it."""
+        fields = self.fields
         return {
-            "title": self.title,
+            "title": fields.title,
             "content": self.content,
-            "summary": self.summary,
-            "language": self.language,
-            "visibility": self.visibility,
-            "themes": list(self.themes),
-            "regions": list(self.regions),
-            "actions": list(self.actions),
-            "urgency": self.urgency,
-            "deadline": self.deadline.isoformat() if self.deadline else None,
-            "max_hops": self.max_hops,
+            "summary": fields.summary or "",
+            "language": fields.language,
+            "visibility": fields.visibility.value,
+            "themes": list(fields.themes),
+            "regions": list(fields.regions),
+            "actions": list(fields.actions),
+            "urgency": fields.urgency.value if fields.urgency else None,
+            "deadline": fields.deadline.isoformat() if fields.deadline else None,
+            "max_hops": fields.max_hops,
         }
 
 
@@ -115,11 +114,12 @@ def language(body: Mapping[str, Any]) -> str:
     return str(langcodes.standardize_tag(tag))
 
 
-def choice(body: Mapping[str, Any], name: str, allowed: tuple[str, ...], default: str) -> str:
-    value = body.get(name, default)
-    if value not in allowed:
-        raise InvalidInput(f"'{name}' must be one of {', '.join(allowed)}, not {value!r}")
-    return str(value)
+def choice(body: Mapping[str, Any], name: str, allowed: type[E], default: E) -> E:
+    value = body.get(name, default.value)
+    if not isinstance(value, str) or value not in {member.value for member in allowed}:
+        words = ", ".join(member.value for member in allowed)
+        raise InvalidInput(f"'{name}' must be one of {words}, not {value!r}")
+    return allowed(value)
 
 
 def deadline(body: Mapping[str, Any], now: datetime) -> datetime:
@@ -138,61 +138,61 @@ def deadline(body: Mapping[str, Any], now: datetime) -> datetime:
 
 
 def max_hops(body: Mapping[str, Any]) -> int:
-    value = body.get("max_hops", 6)
+    value = body.get("max_hops", DEFAULT_MAX_HOPS)
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_HOPS_CAP:
         raise InvalidInput(f"'max_hops' must be a whole number from 0 to {MAX_HOPS_CAP}")
     return value
 
 
 def strategy(body: Mapping[str, Any]) -> Draft:
-    return Draft(
-        kind="strategy",
+    fields = Fields(
+        kind=Kind.STRATEGY,
+        visibility=choice(body, "visibility", Visibility, Visibility.PUBLIC),
         title=text(body, "title", required=True, limit=LIMITS["title"]),
-        content=text(body, "content", required=True, limit=LIMITS["content"]),
-        summary=text(body, "summary", required=False, limit=LIMITS["summary"]),
+        summary=text(body, "summary", required=False, limit=LIMITS["summary"]) or None,
         language=language(body),
-        visibility=choice(body, "visibility", VISIBILITIES, "public"),
         themes=themes(body),
         regions=tuple(region(r) for r in text_list(body, "regions", LIMITS["label"])),
     )
+    return Draft(fields, text(body, "content", required=True, limit=LIMITS["content"]))
 
 
 def call(body: Mapping[str, Any], now: datetime) -> Draft:
-    return Draft(
-        kind="call",
+    fields = Fields(
+        kind=Kind.CALL,
+        visibility=choice(body, "visibility", Visibility, Visibility.PUBLIC),
         title=text(body, "title", required=True, limit=LIMITS["title"]),
-        content=text(body, "content", required=True, limit=LIMITS["content"]),
         language=language(body),
-        visibility=choice(body, "visibility", VISIBILITIES, "public"),
         themes=themes(body),
         regions=tuple(region(r) for r in text_list(body, "regions", LIMITS["label"])),
         actions=text_list(body, "actions", LIMITS["action"]),
-        urgency=choice(body, "urgency", URGENCIES, "normal"),
+        urgency=choice(body, "urgency", Urgency, Urgency.NORMAL),
         deadline=deadline(body, now),
         max_hops=max_hops(body),
     )
+    return Draft(fields, text(body, "content", required=True, limit=LIMITS["content"]))
 
 
 def revise(draft: Draft, changes: Mapping[str, Any], now: datetime) -> Draft:
     """A PATCH: the changed fields over the current ones, validated as a whole."""
     merged = draft.as_source() | dict(changes)
-    return call(merged, now) if draft.kind == "call" else strategy(merged)
+    return call(merged, now) if draft.kind is Kind.CALL else strategy(merged)
 
 
-def from_source(kind: str, source: Mapping[str, Any]) -> Draft:
+def from_source(kind: Kind, source: Mapping[str, Any]) -> Draft:
     """The stored author's input back as a Draft (no deadline check: it may have passed)."""
     moment = source.get("deadline")
-    return Draft(
+    fields = Fields(
         kind=kind,
+        visibility=Visibility(source.get("visibility", Visibility.PUBLIC)),
         title=source["title"],
-        content=source["content"],
-        summary=source.get("summary", ""),
+        summary=source.get("summary") or None,
         language=source.get("language", "en"),
-        visibility=source.get("visibility", "public"),
-        themes=tuple(source.get("themes", [])),
-        regions=tuple(source.get("regions", [])),
-        actions=tuple(source.get("actions", [])),
-        urgency=source.get("urgency"),
+        urgency=urgency_of(source.get("urgency")),
         deadline=datetime.fromisoformat(moment) if moment else None,
         max_hops=source.get("max_hops"),
+        regions=tuple(source.get("regions", [])),
+        themes=tuple(source.get("themes", [])),
+        actions=tuple(source.get("actions", [])),
     )
+    return Draft(fields, source["content"])

@@ -15,30 +15,19 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from node.publication import (
+    LISTED,
+    Content,
+    Fields,
+    Kind,
+    Visibility,
+    kind_of,
+    urgency_of,
+)
 from node.storage.tables import ObjectLabelRow, ObjectRow
 
 REGION = "region"
 THEME = "theme"
-
-
-@dataclass(frozen=True)
-class Fields:
-    """What a strategy, call or response says, in columns."""
-
-    type: str
-    kind: str | None
-    visibility: str
-    title: str | None = None
-    summary_text: str | None = None
-    body_text: str = ""
-    language: str | None = None
-    urgency: str | None = None
-    deadline: datetime | None = None
-    max_hops: int | None = None
-    in_reply_to: str | None = None
-    is_pledge: bool = False
-    regions: tuple[str, ...] = ()
-    themes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -48,7 +37,7 @@ class StoredObject:
     actor_iri: str
     local_actor_id: int | None
     key: str | None
-    fields: Fields
+    content: Content
     document: dict[str, Any]
     source: dict[str, Any] | None
     published: datetime
@@ -58,34 +47,36 @@ class StoredObject:
 
     @property
     def type(self) -> str:
-        return self.fields.type
+        return self.content.type
 
     @property
-    def kind(self) -> str | None:
-        return self.fields.kind
+    def fields(self) -> Fields:
+        return self.content.fields
 
     @property
-    def visibility(self) -> str:
-        return self.fields.visibility
+    def kind(self) -> Kind | None:
+        return self.content.fields.kind
+
+    @property
+    def visibility(self) -> Visibility:
+        return self.content.fields.visibility
 
 
-def _fields(row: ObjectRow, labels: Sequence[tuple[str, str]] = ()) -> Fields:
-    return Fields(
-        type=row.type,
-        kind=row.kind,
-        visibility=row.visibility,
+def _content(row: ObjectRow, labels: Sequence[tuple[str, str]] = ()) -> Content:
+    fields = Fields(
+        kind=kind_of(row.kind),
+        visibility=Visibility(row.visibility),
         title=row.title,
-        summary_text=row.summary_text,
-        body_text=row.body_text,
+        summary=row.summary_text,
         language=row.language,
-        urgency=row.urgency,
+        urgency=urgency_of(row.urgency),
         deadline=row.deadline,
         max_hops=row.max_hops,
-        in_reply_to=row.in_reply_to,
-        is_pledge=row.is_pledge,
         regions=tuple(v for k, v in labels if k == REGION),
         themes=tuple(v for k, v in labels if k == THEME),
+        actions=tuple(row.actions or ()),
     )
+    return Content(row.type, fields, row.body_text, row.in_reply_to, row.is_pledge)
 
 
 def to_view(row: ObjectRow, labels: Sequence[tuple[str, str]] = ()) -> StoredObject:
@@ -95,7 +86,7 @@ def to_view(row: ObjectRow, labels: Sequence[tuple[str, str]] = ()) -> StoredObj
         actor_iri=row.actor_iri,
         local_actor_id=row.local_actor_id,
         key=row.key,
-        fields=_fields(row, labels),
+        content=_content(row, labels),
         document=row.document,
         source=row.source,
         published=row.published,
@@ -129,7 +120,7 @@ async def put(
     *,
     iri: str,
     actor_iri: str,
-    fields: Fields,
+    content: Content,
     document: dict[str, Any],
     published: datetime,
     now: datetime,
@@ -151,21 +142,20 @@ async def put(
     else:
         row.updated_at = now
     row.document, row.source = document, source
-    _apply(row, fields)
+    _apply(row, content)
     await session.flush()
+    fields = content.fields
     await _set_labels(session, row.id, fields)
     return to_view(row, [(REGION, r) for r in fields.regions] + [(THEME, t) for t in fields.themes])
 
 
-def _apply(row: ObjectRow, fields: Fields) -> None:
-    row.type, row.kind, row.visibility = fields.type, fields.kind, fields.visibility
-    row.title, row.summary_text, row.body_text = fields.title, fields.summary_text, fields.body_text
+def _apply(row: ObjectRow, content: Content) -> None:
+    fields = content.fields
+    row.type, row.kind, row.visibility = content.type, fields.kind, fields.visibility
+    row.title, row.summary_text, row.body_text = fields.title, fields.summary, content.body_text
     row.language, row.urgency, row.deadline = fields.language, fields.urgency, fields.deadline
-    row.max_hops, row.in_reply_to, row.is_pledge = (
-        fields.max_hops,
-        fields.in_reply_to,
-        fields.is_pledge,
-    )
+    row.max_hops, row.actions = fields.max_hops, list(fields.actions)
+    row.in_reply_to, row.is_pledge = content.in_reply_to, content.is_pledge
 
 
 def label_value(text: str) -> str:
@@ -211,7 +201,7 @@ async def count_received(session: AsyncSession) -> int:
 
 
 async def replies_to(
-    session: AsyncSession, iri: str, *, visibilities: Sequence[str] = ("public", "unlisted")
+    session: AsyncSession, iri: str, *, visibilities: Sequence[Visibility] = tuple(LISTED)
 ) -> list[StoredObject]:
     rows = await session.scalars(
         select(ObjectRow)
@@ -244,9 +234,9 @@ async def published_by(
         select(ObjectRow)
         .where(
             ObjectRow.local_actor_id == local_actor_id,
-            ObjectRow.kind.in_(("strategy", "call")),
+            ObjectRow.kind.in_(tuple(Kind)),
             ObjectRow.deleted_at.is_(None),
-            ObjectRow.visibility.in_(("public", "unlisted")),
+            ObjectRow.visibility.in_(LISTED),
         )
         .order_by(ObjectRow.pinned_at.is_(None), ObjectRow.published.desc(), ObjectRow.id.desc())
         .limit(limit)

@@ -8,9 +8,8 @@ from typing import Any
 from sqlalchemy import delete, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from node.publication import LISTED
 from node.storage.tables import ActivityRow, ObjectRow
-
-LISTED = ("public", "unlisted")
 
 
 async def count_outbox(session: AsyncSession, actor_id: int) -> int:

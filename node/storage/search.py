@@ -37,14 +37,12 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.errors import InvalidInput
+from node.publication import KINDS, LISTED, URGENCIES, Kind, Urgency, Visibility
 from node.storage.follows import ACCEPTED
 from node.storage.objects import REGION, THEME, StoredObject, label_value, to_view
 from node.storage.tables import FollowRow, ObjectLabelRow, ObjectRow
 
-KINDS = ("strategy", "call")
-URGENCIES = ("low", "normal", "high", "critical")
-LISTED = ("public", "unlisted")
-FOLLOWED = (*LISTED, "followers")
+FOLLOWED = LISTED | {Visibility.FOLLOWERS}
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 MAX_VALUES = 20
@@ -69,10 +67,10 @@ class Filters:
 
     def __post_init__(self) -> None:
         if self.kind is not None and self.kind not in KINDS:
-            raise InvalidInput(f"unknown kind {self.kind!r}: use one of {', '.join(KINDS)}")
+            raise InvalidInput(f"unknown kind {self.kind!r}: use one of {', '.join(Kind)}")
         for urgency in self.urgencies:
             if urgency not in URGENCIES:
-                raise InvalidInput(f"unknown urgency {urgency!r}: use {', '.join(URGENCIES)}")
+                raise InvalidInput(f"unknown urgency {urgency!r}: use {', '.join(Urgency)}")
         for name, values in (("region", self.regions), ("theme", self.themes)):
             if len(values) > MAX_VALUES:
                 raise InvalidInput(f"at most {MAX_VALUES} values of '{name}'")

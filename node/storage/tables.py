@@ -101,6 +101,7 @@ class ObjectRow(Base):
     urgency: Mapped[str | None] = mapped_column(String(16), default=None)
     deadline: Mapped[datetime | None] = mapped_column(default=None)
     max_hops: Mapped[int | None] = mapped_column(Integer, default=None)
+    actions: Mapped[list[Any] | None] = mapped_column(JSON, default=None)
     in_reply_to: Mapped[str | None] = mapped_column(String(2048), index=True, default=None)
     is_pledge: Mapped[bool] = mapped_column(Boolean, default=False)
     source: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from node.errors import InvalidInput, NotFound
+from node.publication import Fields, Kind
 from node.solidarity import publishing, responses, validation
 from node.storage.objects import StoredObject
 from node.web import auth
@@ -16,10 +17,10 @@ from node.web.api import read_json, text_field
 from node.web.app_state import runtime
 from node.web.json_responses import json_response
 
-KINDS = {"strategies": "strategy", "calls": "call"}
+KINDS = {"strategies": Kind.STRATEGY, "calls": Kind.CALL}
 
 
-def kind_of(request: Request) -> str:
+def kind_of(request: Request) -> Kind:
     """strategy or call, from the route's path (/api/v1/strategies/… or /api/v1/calls/…)."""
     segment = request.url.path.removeprefix("/api/v1/").split("/", 1)[0]
     kind = KINDS.get(segment)
@@ -28,17 +29,29 @@ def kind_of(request: Request) -> str:
     return kind
 
 
+def fields_json(fields: Fields) -> dict[str, Any]:
+    """A publication's fields as the API shows them, wherever it lists one."""
+    return {
+        "kind": fields.kind,
+        "title": fields.title,
+        "summary": fields.summary,
+        "visibility": fields.visibility,
+        "language": fields.language,
+        "urgency": fields.urgency,
+        "deadline": fields.deadline.isoformat() if fields.deadline else None,
+        "max_hops": fields.max_hops,
+        "regions": list(fields.regions),
+        "themes": list(fields.themes),
+        "actions": list(fields.actions),
+    }
+
+
 def summary(stored: StoredObject) -> dict[str, Any]:
-    fields = stored.fields
     return {
         "id": stored.iri,
         "url": stored.iri,
         "key": stored.key,
-        "kind": fields.kind,
-        "title": fields.title,
-        "visibility": fields.visibility,
-        "urgency": fields.urgency,
-        "deadline": fields.deadline.isoformat() if fields.deadline else None,
+        **fields_json(stored.fields),
         "published": stored.published.isoformat(),
         "updated": stored.updated_at.isoformat() if stored.updated_at else None,
         "pinned": stored.pinned_at is not None,
@@ -50,7 +63,8 @@ async def create(request: Request) -> Response:
     node = runtime(request)
     body = await read_json(request)
     kind = kind_of(request)
-    draft = validation.call(body, node.clock.now()) if kind == "call" else validation.strategy(body)
+    now = node.clock.now()
+    draft = validation.call(body, now) if kind is Kind.CALL else validation.strategy(body)
     stored = await publishing.publish(node, org, draft)
     return json_response(summary(stored), status=201)
 
@@ -87,8 +101,8 @@ async def list_responses(request: Request) -> Response:
 
 async def create_pledge(request: Request) -> Response:
     org = await auth.organisation(request)
-    if kind_of(request) != "call":
+    if kind_of(request) is not Kind.CALL:
         raise InvalidInput("pledges answer calls, not strategies")
     text = text_field(await read_json(request), "content", limit=responses.MAX_PLEDGE)
     stored = await responses.pledge(runtime(request), org, request.path_params["key"], text)
-    return json_response({"id": stored.iri, "in_reply_to": stored.fields.in_reply_to}, status=202)
+    return json_response({"id": stored.iri, "in_reply_to": stored.content.in_reply_to}, status=202)

@@ -18,6 +18,7 @@ from node.solidarity import timeline
 from node.solidarity.timeline import Item, Items
 from node.storage.search import DEFAULT_LIMIT, MAX_LIMIT, Filters
 from node.web import auth
+from node.web.api_publishing import fields_json
 from node.web.app_state import runtime
 from node.web.json_responses import json_response
 
@@ -63,17 +64,11 @@ def item_json(item: Item) -> dict[str, Any]:
     return {
         "id": item.id,
         "url": item.url,
-        "kind": item.kind,
         "type": item.type,
         "author": item.author,
-        "title": item.title,
-        "summary": item.summary,
-        "urgency": item.urgency,
-        "deadline": item.deadline.isoformat() if item.deadline else None,
+        **fields_json(item.fields),
+        "kind": item.fields.kind or "",
         "expired": item.expired,
-        "regions": list(item.regions),
-        "themes": list(item.themes),
-        "language": item.language,
         "published": item.published.isoformat(),
     }
 

@@ -12,12 +12,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from node import __version__
+from node.publication import Urgency, Visibility
 from node.web.json_responses import json_response
 
 STRING = {"type": "string"}
 STRINGS = {"type": "array", "items": STRING, "maxItems": 20}
-VISIBILITY = {"enum": ["public", "unlisted", "followers", "direct"]}
-URGENCY = {"enum": ["low", "normal", "high", "critical"]}
+VISIBILITY = {"enum": [visibility.value for visibility in Visibility]}
+URGENCY = {"enum": [urgency.value for urgency in Urgency]}
 ERROR = {"type": "object", "properties": {"error": STRING}, "required": ["error"]}
 
 SCHEMAS: dict[str, Any] = {

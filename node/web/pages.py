@@ -90,11 +90,9 @@ async def profile(request: Request) -> Response:
     items = [
         {
             "url": p.iri,
-            "title": p.fields.title,
-            "kind": p.fields.kind,
-            "urgency": p.fields.urgency,
+            "fields": p.fields,
             "deadline": p.fields.deadline.strftime("%d %b %Y") if p.fields.deadline else None,
-            "expired": p.fields.deadline is not None and p.fields.deadline < now,
+            "expired": p.fields.is_expired(now),
             "pinned": p.pinned_at is not None,
         }
         for p in listed

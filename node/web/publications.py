@@ -4,7 +4,6 @@ non-public ones), the HTML page for people; and their replies/likes/shares colle
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -49,12 +48,12 @@ async def publication(request: Request) -> Response:
             return activity_json(gone.tombstone, status=410)
         return pages.error_page(request, 410, "Gone", "This publication was withdrawn.")
     if not as2:
-        if stored.visibility not in ("public", "unlisted"):
+        if not stored.fields.is_listed:
             raise NotFound("no such publication here")
         return await page(request, stored)
     visible = await serving.visible(node, stored, incoming(request))
     response = activity_json(await serving.document(node, visible))
-    return private(response) if visible.visibility not in ("public", "unlisted") else response
+    return response if visible.fields.is_listed else private(response)
 
 
 async def collection(request: Request) -> Response:
@@ -77,28 +76,19 @@ def when(moment: datetime | None) -> str:
 
 async def page(request: Request, stored: StoredObject) -> Response:
     node = runtime(request)
-    document: dict[str, Any] = stored.document
     counted = await serving.counts(node, stored.iri)
     name = node.urls.actor_name(stored.actor_iri) or ""
     author = await organisations.get(node.db, name)
     fields = stored.fields
     pub = {
         "iri": stored.iri,
-        "kind": fields.kind,
-        "title": fields.title or "",
-        "summary": fields.summary_text or "",
         "content_html": rendered_body(stored),
-        "language": fields.language or "en",
         "author_name": author.display_name or name,
         "author_handle": "@" + node.urls.acct(name).removeprefix("acct:"),
         "author_profile": node.urls.profile(name),
-        "urgency": fields.urgency,
         "deadline": when(fields.deadline),
         "deadline_iso": fields.deadline.isoformat() if fields.deadline else "",
-        "expired": fields.deadline is not None and fields.deadline < node.clock.now(),
-        "regions": fields.regions,
-        "themes": fields.themes,
-        "actions": document.get("actions", []),
+        "expired": fields.is_expired(node.clock.now()),
         "published": when(stored.published),
         "published_iso": stored.published.isoformat(),
         "updated": when(stored.updated_at),
@@ -106,7 +96,7 @@ async def page(request: Request, stored: StoredObject) -> Response:
         "likes": counted.likes,
         "shares": counted.shares,
     }
-    return pages.render(request, "publication.html", {"pub": pub})
+    return pages.render(request, "publication.html", {"pub": pub, "fields": fields})
 
 
 def rendered_body(stored: StoredObject) -> str:

@@ -414,9 +414,9 @@ async def test_a_reply_is_listed_sanitised_with_its_language_and_warning(
     assert_safe(reply["content"])
     assert_safe(reply["summary"] or "")
     stored = await inbox.stored(reply["id"])
-    assert stored.fields.in_reply_to == call.iri and stored.visibility == expected.visibility
+    assert stored.content.in_reply_to == call.iri and stored.visibility == expected.visibility
     assert stored.fields.themes == expected.themes
-    assert expected.text in " ".join(stored.fields.body_text.split())
+    assert expected.text in " ".join(stored.content.body_text.split())
 
 
 @pytest.mark.parametrize(

@@ -212,7 +212,7 @@ async def test_a_forwarded_create_is_taken_from_the_origin_not_from_the_relay(
     await drain(node)
     async with node.db.transaction() as session:
         stored = await objects.get(session, call["id"])
-    assert stored is not None and "hearing" in (stored.fields.body_text or "")
+    assert stored is not None and "hearing" in (stored.content.body_text or "")
 
 
 async def test_only_a_subscribed_relay_may_sign_for_another_actor(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import secrets
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -9,8 +12,12 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, inspect, text
+from sqlalchemy.engine import make_url
+from support.ci import require
+from support.postgres import drop_database, pg_execute, postgres_admin_url
 
 from node.errors import StorageError
+from node.storage import objects
 from node.storage.db import Database
 from node.storage.migrate import (
     current_revision,
@@ -74,5 +81,49 @@ async def test_unreachable_database_is_a_storage_error() -> None:
         with pytest.raises(StorageError, match="unreachable") as caught:
             await db.check()
         assert "secret" not in str(caught.value)
+    finally:
+        await db.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A database with no tables yet, on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+        return
+    admin = postgres_admin_url()
+    if admin is None:
+        require("SN_TEST_POSTGRES_URL is not set: no PostgreSQL to test against")
+        return
+    name = f"sn_empty_{secrets.token_hex(6)}"
+    await pg_execute(admin, f'CREATE DATABASE "{name}"')
+    yield make_url(admin).set(database=name).render_as_string(hide_password=False)
+    await drop_database(admin, name)
+
+
+async def test_calls_kept_before_0009_get_their_actions_in_a_column(empty_db_url: str) -> None:
+    db = Database(empty_db_url)
+    try:
+        await migrate(db, "0008")
+        call = {"id": "https://a.test/calls/1", "actions": ["Write", " ", "Call", "Write", 7]}
+        note = {"id": "https://a.test/notes/1", "actions": ["not a call"]}
+        then = datetime(2026, 1, 1)
+        async with db.engine.begin() as conn:
+            for iri, kind, document in ((call["id"], "call", call), (note["id"], None, note)):
+                await conn.execute(
+                    text(
+                        "INSERT INTO objects (iri, actor_iri, type, kind, visibility, document,"
+                        " published, body_text, is_pledge)"
+                        " VALUES (:iri, 'https://a.test/u', 'Note', :kind, 'public', :doc,"
+                        " :t, '', false)"
+                    ),
+                    {"iri": iri, "kind": kind, "doc": json.dumps(document), "t": then},
+                )
+        await migrate(db)
+        async with db.transaction() as session:
+            kept = await objects.get(session, call["id"])
+            other = await objects.get(session, note["id"])
+        assert kept is not None and kept.fields.actions == ("Write", "Call")
+        assert other is not None and other.fields.actions == ()
     finally:
         await db.close()

@@ -12,6 +12,7 @@ import pytest
 from alembic import command
 from sqlalchemy import Connection, delete, insert, inspect
 from sqlalchemy.ext.asyncio import AsyncSession
+from support.content import content
 
 from node.errors import InvalidInput
 from node.federation.runtime import Runtime
@@ -19,7 +20,6 @@ from node.solidarity import organisations
 from node.storage import actors, follows, objects
 from node.storage.db import Database
 from node.storage.migrate import alembic_config, migrate
-from node.storage.objects import Fields
 from node.storage.search import (
     Filters,
     Page,
@@ -53,8 +53,7 @@ class Store:
         local = self.node.urls.actor_name(actor)
         key = f"k{self.count}"
         iri = self.node.urls.publication("call", key) if local else f"{actor}/objects/{key}"
-        fields: dict[str, Any] = {"type": "Note", "kind": "call", "visibility": "public"}
-        fields |= {"title": f"Item {self.count}", "body_text": "", **given}
+        fields: dict[str, Any] = {"title": f"Item {self.count}", **given}
         published = START - timedelta(minutes=self.count if minutes is None else minutes)
         async with self.node.db.transaction() as session:
             owner = await _local_id(session, local) if local else None
@@ -62,7 +61,7 @@ class Store:
                 session,
                 iri=iri,
                 actor_iri=actor,
-                fields=Fields(**fields),
+                content=content(**fields),
                 document={"id": iri, "url": iri},
                 published=published,
                 now=START,
@@ -406,12 +405,12 @@ async def test_index_follows_updates_and_deletes(
     async with node.db.transaction() as session:
         stored = await objects.get(session, iri)
         assert stored is not None
-        revised = Fields(type="Note", kind="call", visibility="public", title="Blockade")
+        revised = content(title="Blockade")
         await objects.put(
             session,
             iri=iri,
             actor_iri=ROSE,
-            fields=revised,
+            content=revised,
             document=stored.document,
             published=stored.published,
             now=START,

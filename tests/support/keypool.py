@@ -17,6 +17,7 @@ from unittest import mock
 from cryptography.hazmat.primitives import serialization
 
 from node.activitypub.keys import KeyPair, generate_key_pair
+from node.federation import instance_actor
 from node.solidarity import organisations
 
 POOL_SIZE = 4
@@ -29,8 +30,8 @@ def pool(size: int = POOL_SIZE) -> tuple[KeyPair, ...]:
 
 @contextlib.contextmanager
 def shared_keys(size: int = POOL_SIZE) -> Iterator[None]:
-    """While open, node.solidarity.organisations takes its key pairs from the pool, and a
-    pooled private key is loaded from PEM once."""
+    """While open, organisations and instance actors take their key pairs from the pool, and
+    a pooled private key is loaded from PEM once."""
     pairs = pool(size)
     turns = itertools.cycle(pairs)
     pooled = {pair.private_pem.strip().encode("ascii") for pair in pairs}
@@ -46,6 +47,7 @@ def shared_keys(size: int = POOL_SIZE) -> Iterator[None]:
 
     with (
         mock.patch.object(organisations, "generate_key_pair", lambda: next(turns)),
+        mock.patch.object(instance_actor, "generate_key_pair", lambda: next(turns)),
         mock.patch.object(serialization, "load_pem_private_key", load_once),
     ):
         yield

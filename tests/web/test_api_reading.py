@@ -10,12 +10,12 @@ from typing import Any
 
 import httpx
 import pytest
+from support.content import content
 
 from node.clock import FrozenClock
 from node.federation.runtime import Runtime
 from node.solidarity import organisations
 from node.storage import actors, follows, objects
-from node.storage.objects import Fields
 
 START = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 ROSE = "https://remote.test/users/rose"
@@ -34,6 +34,9 @@ ITEM_KEYS = {
     "themes",
     "language",
     "published",
+    "visibility",
+    "max_hops",
+    "actions",
 }
 
 
@@ -53,8 +56,7 @@ async def put(node: Runtime, name: str, actor: str = ROSE, **given: Any) -> str:
     """A received (or, with a local actor, published) object; `name` ends its IRI."""
     local = node.urls.actor_name(actor)
     iri = node.urls.publication("call", name) if local else f"{actor}/objects/{name}"
-    fields: dict[str, Any] = {"type": "Note", "kind": "call", "visibility": "public"}
-    fields |= {"title": name.title(), **given}
+    fields: dict[str, Any] = {"title": name.title(), **given}
     minutes = int(fields.pop("minutes", 1))
     async with node.db.transaction() as session:
         owner = (await actors.by_username(session, local)).id if local else None
@@ -62,7 +64,7 @@ async def put(node: Runtime, name: str, actor: str = ROSE, **given: Any) -> str:
             session,
             iri=iri,
             actor_iri=actor,
-            fields=Fields(**fields),
+            content=content(**fields),
             document={"id": iri, "url": {"type": "Link", "href": f"{iri}.html"}},
             published=START - timedelta(minutes=minutes),
             now=START,
@@ -132,6 +134,9 @@ async def test_timeline_items_and_expired_calls(
         "themes": [],
         "language": "pt-PT",
         "published": (START - timedelta(minutes=2)).isoformat(),
+        "visibility": "public",
+        "max_hops": None,
+        "actions": [],
     }
     assert third["summary"] == "How we did it" and third["themes"] == ["Housing"]
     assert isinstance(node.clock, FrozenClock)
