@@ -51,6 +51,11 @@ def key_id(actor_iri: str) -> str:
     return f"{actor_iri}#main-key"
 
 
+def assertion_key_id(actor_iri: str) -> str:
+    """The id of an actor's Ed25519 key for integrity proofs (FEP-521a)."""
+    return f"{actor_iri}#ed25519-key"
+
+
 def check_username(name: str) -> str:
     """Usernames are lowercase, 1-30 characters of a-z 0-9 _ . - (not at the ends)."""
     if not USERNAME_RE.match(name):

@@ -22,6 +22,8 @@ ACTOR_TYPES = frozenset({"Person", "Organization", "Group", "Service", "Applicat
 PUBLIC_FORMS = frozenset({PUBLIC, "as:Public", "Public"})
 MAX_ID_LENGTH = 2048
 MAX_TYPE_LENGTH = 64
+MAX_ASSERTION_KEYS = 8
+MAX_MULTIKEY = 128
 
 
 def is_iri(value: object) -> bool:
@@ -79,6 +81,7 @@ class ActorView:
     followers: str | None
     key_id: str | None
     public_key_pem: str | None
+    assertion_keys: tuple[tuple[str, str], ...] = ()  # (key id, publicKeyMultibase), FEP-521a
 
     @classmethod
     def from_document(cls, document: dict[str, Any], key_id: str | None = None) -> ActorView:
@@ -101,11 +104,28 @@ class ActorView:
             followers=id_of(document.get("followers")),
             key_id=found_id,
             public_key_pem=pem,
+            assertion_keys=_assertion_keys(document, iri),
         )
 
 
 def _text(value: object, limit: int = 500) -> str | None:
     return value[:limit] if isinstance(value, str) else None
+
+
+def _assertion_keys(document: dict[str, Any], iri: str) -> tuple[tuple[str, str], ...]:
+    """The actor's Multikeys for assertions (FEP-521a): ids on its origin, controlled by it;
+    anything else in `assertionMethod` (key references, other key types) is skipped."""
+    methods = document.get("assertionMethod")
+    found: dict[str, str] = {}
+    for method in (methods if isinstance(methods, list) else [methods])[:MAX_ASSERTION_KEYS]:
+        if not isinstance(method, dict) or method.get("type") != "Multikey":
+            continue
+        key_id, value = method.get("id"), method.get("publicKeyMultibase")
+        controller = id_of(method.get("controller"))
+        if is_iri(key_id) and same_origin(str(key_id), iri) and controller == iri:
+            if isinstance(value, str) and len(value) <= MAX_MULTIKEY:
+                found.setdefault(str(key_id), value)
+    return tuple(found.items())
 
 
 def _public_key(

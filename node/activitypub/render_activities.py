@@ -43,8 +43,9 @@ def answer_to_as(answer_iri: str, kind: str, actor: str, follow: dict[str, str])
 
 
 def wrap(kind: str, activity_iri: str, document: dict[str, Any]) -> dict[str, Any]:
-    """Create or Update of an object, addressed as the object is."""
-    embedded = {k: v for k, v in document.items() if k != "@context"}
+    """Create or Update of an object, addressed as the object is. A signed object is embedded
+    whole, its @context with it (FEP-8b32), so that its proof still verifies."""
+    embedded = document if "proof" in document else without_context(document)
     wrapped = {
         "@context": CONTEXT,
         "id": activity_iri,
@@ -57,6 +58,10 @@ def wrap(kind: str, activity_iri: str, document: dict[str, Any]) -> dict[str, An
     if kind == "Create":
         wrapped["published"] = document["published"]
     return wrapped
+
+
+def without_context(document: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in document.items() if k != "@context"}
 
 
 def delete_to_as(activity_iri: str, document: dict[str, Any]) -> dict[str, Any]:
@@ -90,7 +95,7 @@ def pin_to_as(
 def announce_to_as(
     activity_iri: str,
     actor: str,
-    object_iri: str,
+    announced: str | dict[str, Any],
     *,
     followers: str,
     also: Sequence[str],
@@ -99,13 +104,15 @@ def announce_to_as(
     published: datetime,
 ) -> dict[str, Any]:
     """A cascade Announce: public, to the amplifier's followers, cc the call's author and
-    whoever it came through (`also`), with `via` (the activity it arrived by) and `hop`."""
+    whoever it came through (`also`), with `via` (the activity it arrived by) and `hop`.
+    `announced` is the call as its author signed it when that copy is at hand (FEP-8b32: no
+    one downstream then needs the origin to trust it), else the call's IRI."""
     document: dict[str, Any] = {
         "@context": CONTEXT,
         "id": activity_iri,
         "type": "Announce",
         "actor": actor,
-        "object": object_iri,
+        "object": announced,
         "published": iso(published),
         "to": [PUBLIC],
         "cc": list(dict.fromkeys([followers, *also])),

@@ -10,8 +10,8 @@ import html
 from datetime import datetime
 from typing import Any, Protocol
 
-from node.activitypub.vocabulary import CONTEXT, PUBLIC, iso
-from node.urls import Urls, key_id
+from node.activitypub.vocabulary import ACTOR_CONTEXT, CONTEXT, PUBLIC, iso
+from node.urls import Urls, assertion_key_id, key_id
 
 
 class ActorProfile(Protocol):
@@ -33,6 +33,8 @@ class ActorProfile(Protocol):
     def icon_url(self) -> str | None: ...
     @property
     def public_key_pem(self) -> str: ...
+    @property
+    def assertion_public(self) -> str | None: ...
     @property
     def created_at(self) -> datetime: ...
     @property
@@ -62,7 +64,7 @@ def public_key(actor_iri: str, pem: str) -> dict[str, str]:
 def organisation_to_as(actor: ActorProfile, urls: Urls, default_icon: str) -> dict[str, Any]:
     name = actor.username
     iri = urls.actor(name)
-    return {
+    document: dict[str, Any] = {
         "@context": CONTEXT,
         "id": iri,
         "type": "Organization",
@@ -86,6 +88,19 @@ def organisation_to_as(actor: ActorProfile, urls: Urls, default_icon: str) -> di
         "attachment": [property_value(n, v) for n, v in actor.fields],
         "webfinger": urls.acct(name).removeprefix("acct:"),
         "tag": [],
+    }
+    if actor.assertion_public:
+        document["@context"] = ACTOR_CONTEXT
+        document["assertionMethod"] = [multikey(iri, actor.assertion_public)]
+    return document
+
+
+def multikey(actor_iri: str, public_multibase: str) -> dict[str, str]:
+    return {
+        "id": assertion_key_id(actor_iri),
+        "type": "Multikey",
+        "controller": actor_iri,
+        "publicKeyMultibase": public_multibase,
     }
 
 

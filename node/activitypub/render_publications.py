@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from node.activitypub.render_collections import collection_ref
-from node.activitypub.vocabulary import CONTEXT, PUBLIC, iso
+from node.activitypub.vocabulary import CONTEXT, PUBLIC, SIGNED_CONTEXT, iso
 from node.publication import Fields, Kind, Urgency, Visibility
 
 URGENCY_WORDS = {
@@ -102,7 +102,7 @@ def publication_to_as(pub: Publication) -> dict[str, Any]:
     content = call_content(pub) if pub.is_call else pub.content_html
     replies, likes, shares = pub.counts
     document: dict[str, Any] = {
-        "@context": CONTEXT,
+        "@context": SIGNED_CONTEXT,
         "id": pub.iri,
         "type": fields.kind.as_type,
         "kind": fields.kind.value,

@@ -49,6 +49,14 @@ NODE_TERMS: Final[dict[str, Any]] = {
 
 CONTEXT: Final[list[Any]] = [AS2, SECURITY_V1, NODE_TERMS]
 
+# Signed objects (FEP-8b32) and actors with assertion keys (FEP-521a) name the contexts that
+# define their proof and Multikey terms, so JSON-LD readers (Fedify) find them.
+DATA_INTEGRITY: Final = "https://w3id.org/security/data-integrity/v1"
+DID_V1: Final = "https://www.w3.org/ns/did/v1"
+MULTIKEY: Final = "https://w3id.org/security/multikey/v1"
+SIGNED_CONTEXT: Final[list[Any]] = [AS2, SECURITY_V1, DATA_INTEGRITY, NODE_TERMS]
+ACTOR_CONTEXT: Final[list[Any]] = [AS2, SECURITY_V1, DATA_INTEGRITY, DID_V1, MULTIKEY, NODE_TERMS]
+
 
 def iso(moment: datetime) -> str:
     """A moment as AS2 writes xsd:dateTime: UTC, whole seconds, with Z."""

@@ -16,10 +16,10 @@ from node.activitypub.objects import ACTOR_TYPES, ActivityView, ObjectView
 from node.activitypub.received_publications import PublicationView
 from node.activitypub.render_publications import tombstone
 from node.errors import OriginMismatch
-from node.federation import following, relays, remote_actors
+from node.federation import following, proofs, relays, remote_actors
 from node.federation.arrivals import Arrivals
 from node.federation.runtime import Runtime
-from node.storage import cascade, follows, objects, reactions
+from node.storage import cascade, follows, objects, reactions, signed_objects
 from node.storage import remote_actors as actor_rows
 from node.storage.objects import StoredObject
 from node.urls import same_origin
@@ -35,11 +35,22 @@ async def handle(node: Runtime, activity: ActivityView, arrivals: Arrivals) -> N
 
 
 async def resolve_object(node: Runtime, activity: ActivityView) -> ObjectView:
-    """The activity's object: embedded when it comes from the actor's origin, else fetched."""
+    """The activity's object: embedded when it comes from the actor's origin, the copy its
+    author signed when its proof verified (the inbox kept it), else fetched from its origin."""
     embedded = activity.embedded
     if embedded is not None and same_origin(str(embedded.get("id", "")), activity.actor):
         return ObjectView.from_document(embedded)
-    fetched = await node.fetcher.get_json(activity.object_id or "")
+    return await signed_or_fetched(node, activity.object_id or "")
+
+
+async def signed_or_fetched(node: Runtime, iri: str) -> ObjectView:
+    """An object of another origin: its verified signed copy if the node has one, else
+    fetched from that origin (a signed copy found there is verified and kept)."""
+    signed = await proofs.signed_copy(node, iri)
+    if signed is not None:
+        return ObjectView.from_document(signed)
+    fetched = await node.fetcher.get_json(iri)
+    await proofs.keep_if_signed(node, fetched.document)
     return ObjectView.from_document(fetched.document)
 
 
@@ -128,6 +139,7 @@ async def on_delete(node: Runtime, activity: ActivityView, arrivals: Arrivals) -
         if stored.actor_iri != activity.actor:
             raise OriginMismatch(f"{activity.actor} cannot delete {target}")
         await objects.tombstone(session, target, tombstone(target, now, stored.type), now)
+        await signed_objects.forget(session, target)
     await arrivals.withdrawn(node, target)
 
 
@@ -169,9 +181,9 @@ async def announced_object(
 
 
 async def fetch_from_origin(node: Runtime, iri: str) -> StoredObject | None:
-    """Fetch an object someone passed on from its own origin, and keep it if it is content."""
-    fetched = await node.fetcher.get_json(iri)
-    obj = ObjectView.from_document(fetched.document)
+    """An object someone passed on, from its verified signed copy or else fetched from its
+    own origin, kept if it is content."""
+    obj = await signed_or_fetched(node, iri)
     author = obj.attributed_to
     if obj.iri != iri or author is None or not same_origin(obj.iri, author):
         raise OriginMismatch(f"{iri} is not {author}'s object on its own origin")

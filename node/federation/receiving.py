@@ -3,13 +3,17 @@
 Order: parse and shape (400) -> domain policy (403) -> signature policy, time window and body
 digest (401, no network) -> key lookup and verification, refetching the key once on failure
 (401) -> the key's owner must be the activity's actor, or a subscribed relay forwarding it
-(401) -> the activity id must be on the actor's origin (400) -> JSON-LD normalisation -> stored
-once per id, in a batch with other requests' items, before the 202. Effects run in the worker.
+(401) -> the activity id must be on the actor's origin (400) -> integrity proofs (401 when one
+fails) -> JSON-LD normalisation -> stored once per id, in a batch with other requests' items,
+before the 202. Effects run in the worker. An activity without an HTTP signature is accepted
+only on its actor's integrity proof (FEP-8b32).
 """
 
 from __future__ import annotations
 
-from node.activitypub import signatures
+from typing import Any
+
+from node.activitypub import integrity, signatures
 from node.activitypub.keys import cached_public_key
 from node.activitypub.objects import ActivityView
 from node.activitypub.screening import Incoming, parse_activity
@@ -21,7 +25,7 @@ from node.errors import (
     OriginMismatch,
     SignatureError,
 )
-from node.federation import relays, remote_actors
+from node.federation import proofs, relays, remote_actors
 from node.federation.runtime import Runtime
 from node.storage import inbox_items
 from node.storage.remote_actors import RemoteActor
@@ -36,16 +40,20 @@ class Dropped(Exception):
 
 async def receive(node: Runtime, incoming: Incoming, recipient: str | None) -> bool:
     """Screen and store; True when the activity was new. Raises the errors the caller maps."""
-    document, activity = parse_activity(incoming.body)
-    try:
-        signer = await authenticate(node, incoming, activity)
-    except Dropped:
-        return False
     relayed_by = None
-    if signer.iri != activity.actor:
-        relayed_by = await forwarding_relay(node, signer.iri, activity)
+    document, activity = parse_activity(incoming.body)
+    if not has_signature(incoming) and "proof" in document:
+        await authenticate_by_proof(node, document, activity)
+    else:
+        try:
+            signer = await authenticate(node, incoming, activity)
+        except Dropped:
+            return False
+        if signer.iri != activity.actor:
+            relayed_by = await forwarding_relay(node, signer.iri, activity)
     if not same_origin(activity.iri, activity.actor):
         raise OriginMismatch(f"activity {activity.iri} is not on its actor's origin")
+    await proofs.check_received(node, document, activity.actor)  # before anything changes it
     normalized = node.jsonld.normalize(document)
     item = inbox_items.NewItem(
         activity_iri=activity.iri,
@@ -61,6 +69,22 @@ async def receive(node: Runtime, incoming: Incoming, recipient: str | None) -> b
         node.inbox_backlog.stored()
         node.wake_worker()
     return stored
+
+
+def has_signature(incoming: Incoming) -> bool:
+    return any(name.lower() in ("signature", "signature-input") for name in incoming.headers)
+
+
+async def authenticate_by_proof(
+    node: Runtime, document: dict[str, Any], activity: ActivityView
+) -> None:
+    """An activity without an HTTP signature that carries its actor's integrity proof
+    (FEP-8b32: the proof authenticates it, wherever it came from); checked again with the
+    embedded object's proof, before normalisation, in check_received."""
+    await refuse_blocked(node, activity.actor, activity.actor)
+    proof = integrity.proof_of(document)
+    if proof is None or not await proofs.verified(node, document, proof, activity.actor):
+        raise SignatureError(f"no HTTP signature, and no proof by a key {activity.actor} publishes")
 
 
 async def forwarding_relay(node: Runtime, signer_iri: str, activity: ActivityView) -> str:

@@ -31,6 +31,7 @@ def to_remote(view: ActorView, node: Runtime) -> RemoteActor:
         followers=view.followers,
         fetched_at=node.clock.now(),
         gone=False,
+        assertion_keys=view.assertion_keys,
     )
 
 

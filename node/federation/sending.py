@@ -1,4 +1,5 @@
-"""Sending activities: an activity fanned out into durable delivery rows, one per inbox.
+"""Sending activities: an activity, signed by its actor's assertion key, fanned out into
+durable delivery rows, one per inbox.
 
 queue() runs inside the caller's transaction, so the rows commit with the change that caused
 them (DESIGN §3: one use case, one transaction); send() is queue() in a transaction of its own.
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.activitypub import audience
 from node.errors import InvalidInput
+from node.federation import proofs
 from node.federation.runtime import Runtime
 from node.storage import deliveries, hosts, remote_actors
 from node.storage.actors import APPLICATION, LocalActor
@@ -60,7 +62,10 @@ async def queue(
     activity_iri = activity.get("id")
     if not isinstance(activity_iri, str) or not node.urls.is_local(activity_iri):
         raise InvalidInput(f"an activity to send needs an id on this node, not {activity_iri!r}")
-    body = audience.serialise(activity)
+    # what is sent carries a proof by the actor's assertion key (FEP-8b32), made over
+    # exactly what is sent: without bto and bcc
+    signed = proofs.sign_as(node, actor, audience.without_blind_addressees(activity))
+    body = audience.serialise(signed)
     targets = await _resolve(session, node, actor, activity, extra_inboxes)
     blocked = await hosts.blocked_among(session, {authority(i) for i in targets})
     inboxes = [inbox for inbox in targets if authority(inbox) not in blocked]

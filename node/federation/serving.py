@@ -14,10 +14,10 @@ from typing import Any
 from node.activitypub.screening import Incoming
 from node.activitypub.vocabulary import CONTEXT
 from node.errors import NotFound, SolidarityError, Unauthorized
-from node.federation import access, receiving
+from node.federation import access, proofs, receiving
 from node.federation.runtime import Runtime
 from node.publication import Kind
-from node.storage import objects, reactions
+from node.storage import actors, objects, reactions
 from node.storage.objects import StoredObject
 from node.storage.remote_actors import RemoteActor
 
@@ -83,7 +83,7 @@ async def counts(node: Runtime, iri: str) -> Counts:
 
 
 async def document(node: Runtime, stored: StoredObject) -> dict[str, Any]:
-    """The stored AS2 document with today's counts."""
+    """The stored AS2 document with today's counts; a signed one signed again over them."""
     found = await counts(node, stored.iri)
     served = copy.deepcopy(stored.document)
     for name, total in (
@@ -93,7 +93,11 @@ async def document(node: Runtime, stored: StoredObject) -> dict[str, Any]:
     ):
         if isinstance(served.get(name), dict):
             served[name]["totalItems"] = total
-    return served
+    if "proof" not in served or stored.local_actor_id is None:
+        return served
+    async with node.db.transaction() as session:
+        author = await actors.by_id(session, stored.local_actor_id)
+    return proofs.sign_as(node, author, served)
 
 
 async def collection(node: Runtime, stored: StoredObject, which: str, page: bool) -> dict[str, Any]:

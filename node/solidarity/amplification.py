@@ -17,6 +17,7 @@ import uuid
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,7 +29,7 @@ from node.federation.runtime import Runtime
 from node.publication import DEFAULT_MAX_HOPS, Kind, Visibility
 from node.solidarity import allies
 from node.storage import allies as ally_rows
-from node.storage import amplifications, cascade, objects, outbox
+from node.storage import amplifications, cascade, objects, outbox, signed_objects
 from node.storage import remote_actors as actor_rows
 from node.storage.actors import LocalActor
 from node.storage.amplifications import PENDING, REJECTED, SENT, WITHDRAWN, Amplification
@@ -207,7 +208,7 @@ async def announce(
     document = announce_to_as(
         row.announce_iri,
         org_iri,
-        call.iri,
+        await as_signed(session, call),
         followers=node.urls.followers(org.username),
         also=addressed(call, row.through_iri, org_iri),
         via=row.via_iri,
@@ -236,6 +237,15 @@ async def announce(
     )
     await sending.queue(session, node, org, document)
     return Arrival(row.announce_iri, org_iri, row.hop)
+
+
+async def as_signed(session: AsyncSession, call: StoredObject) -> str | dict[str, Any]:
+    """The call as its author signed it (ours, or a received copy whose proof verified), for
+    an Announce to embed; its IRI when no signed copy is at hand."""
+    if call.local_actor_id is not None and "proof" in call.document:
+        return call.document
+    signed = await signed_objects.get(session, call.iri)
+    return call.iri if signed is None else signed.document
 
 
 def addressed(call: StoredObject, through_iri: str | None, org_iri: str) -> list[str]:

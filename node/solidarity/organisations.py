@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-from node.activitypub import render_actors
+from node.activitypub import integrity, render_actors
 from node.activitypub.keys import generate_key_pair
 from node.clock import Clock
 from node.errors import InvalidInput
@@ -40,6 +40,7 @@ async def create_organisation(
         raise InvalidInput(f"summary is longer than {MAX_SUMMARY} characters")
     keys = await asyncio.to_thread(generate_key_pair)
     new = NewActor(
+        assertion_keys=integrity.generate(),
         username=name,
         kind=ORGANIZATION,
         display_name=display_name.strip() or name,
@@ -81,10 +82,11 @@ async def update(
     if summary is not None and len(summary) > MAX_SUMMARY:
         raise InvalidInput(f"summary is longer than {MAX_SUMMARY} characters")
     check_max_hops(max_hops)
-    keys = None
-    if rotate_key:
+    keys = assertion_keys = None
+    if rotate_key:  # both keys: the RSA key of HTTP signatures, the Ed25519 key of proofs
         pair = await asyncio.to_thread(generate_key_pair)
         keys = (pair.private_pem, pair.public_pem)
+        assertion_keys = integrity.generate()
     profile = (display_name, summary, manually_approves_followers, keys)
     async with node.db.transaction() as session:
         actor = await actors.update_profile(
@@ -95,6 +97,7 @@ async def update(
             summary=summary,
             manually_approves_followers=manually_approves_followers,
             keys=keys,
+            assertion_keys=assertion_keys,
             max_hops=max_hops,
         )
         if any(value is not None for value in profile):

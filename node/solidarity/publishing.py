@@ -22,7 +22,7 @@ from node.activitypub import render_activities, render_publications
 from node.activitypub.render_publications import Publication, tombstone
 from node.activitypub.vocabulary import PUBLIC
 from node.errors import InvalidInput, NotFound, SolidarityError
-from node.federation import relays, remote_actors, sending, serving
+from node.federation import proofs, relays, remote_actors, sending, serving
 from node.federation.following import resolve_target
 from node.federation.runtime import Runtime
 from node.publication import Content, Kind
@@ -136,6 +136,11 @@ async def save(
     return stored
 
 
+def signed(node: Runtime, org: LocalActor, pub: Publication) -> dict[str, Any]:
+    """The publication as AS2 with the organisation's integrity proof (FEP-8b32)."""
+    return proofs.sign_as(node, org, render_publications.publication_to_as(pub))
+
+
 def rendered_content(pub: Publication, rendered: Rendered) -> Content:
     kind = pub.fields.kind
     assert kind is not None
@@ -148,9 +153,7 @@ async def publish(node: Runtime, org: LocalActor, draft: Draft) -> StoredObject:
     now = node.clock.now()
     rendered = await render(node, draft)
     pub = publication(node, org, iri, draft, rendered, now)
-    create = render_activities.wrap(
-        "Create", f"{iri}/activity", render_publications.publication_to_as(pub)
-    )
+    create = render_activities.wrap("Create", f"{iri}/activity", signed(node, org, pub))
     source = draft.as_source() | {"content_html": rendered.html}
     async with node.db.transaction() as session:
         to_relays = await relays.inboxes_in(session, draft.fields)
@@ -196,7 +199,7 @@ async def revise(
     update = render_activities.wrap(
         "Update",
         f"{stored.iri}/updates/{uuid.uuid4().hex}",
-        render_publications.publication_to_as(pub),
+        signed(node, org, pub),
     )
     source = draft.as_source() | {"content_html": rendered.html}
     earlier = await inboxes_of(

@@ -35,6 +35,8 @@ class LocalActor:
     updated_at: datetime
     deleted_at: datetime | None
     max_hops: int = DEFAULT_MAX_HOPS  # how far this organisation passes calls on
+    assertion_private_pem: str | None = None  # Ed25519 (PKCS#8 PEM): integrity proofs
+    assertion_public: str | None = None  # its public half, as a Multikey
 
     @property
     def is_deleted(self) -> bool:
@@ -59,6 +61,8 @@ def to_view(row: ActorRow) -> LocalActor:
         updated_at=row.updated_at,
         deleted_at=row.deleted_at,
         max_hops=row.max_hops,
+        assertion_private_pem=row.assertion_private_pem,
+        assertion_public=row.assertion_public,
     )
 
 
@@ -72,6 +76,7 @@ class NewActor:
     public_key_pem: str
     fields: tuple[tuple[str, str], ...] = ()
     manually_approves_followers: bool = False
+    assertion_keys: tuple[str, str] | None = None  # (private PEM, public Multikey)
 
 
 async def insert(session: AsyncSession, new: NewActor, now: datetime) -> LocalActor:
@@ -86,6 +91,8 @@ async def insert(session: AsyncSession, new: NewActor, now: datetime) -> LocalAc
         fields=[{"name": n, "value": v} for n, v in new.fields],
         private_key_pem=new.private_key_pem,
         public_key_pem=new.public_key_pem,
+        assertion_private_pem=new.assertion_keys[0] if new.assertion_keys else None,
+        assertion_public=new.assertion_keys[1] if new.assertion_keys else None,
         max_hops=DEFAULT_MAX_HOPS,
         created_at=now,
         updated_at=now,
@@ -165,9 +172,11 @@ async def update_profile(
     summary: str | None = None,
     manually_approves_followers: bool | None = None,
     keys: tuple[str, str] | None = None,
+    assertion_keys: tuple[str, str] | None = None,
     max_hops: int | None = None,
 ) -> LocalActor:
-    """Change what was given (keys as (private_pem, public_pem)); bumps updated_at."""
+    """Change what was given (keys as (private_pem, public_pem), assertion_keys as (private
+    PEM, public Multikey)); bumps updated_at."""
     row = await session.scalar(
         select(ActorRow).where(ActorRow.username == username, ActorRow.kind == ORGANIZATION)
     )
@@ -181,6 +190,8 @@ async def update_profile(
         row.manually_approves_followers = manually_approves_followers
     if keys is not None:
         row.private_key_pem, row.public_key_pem = keys
+    if assertion_keys is not None:
+        row.assertion_private_pem, row.assertion_public = assertion_keys
     if max_hops is not None:
         row.max_hops = max_hops
     row.updated_at = now

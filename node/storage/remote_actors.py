@@ -32,6 +32,7 @@ class RemoteActor:
     followers: str | None
     fetched_at: datetime
     gone: bool
+    assertion_keys: tuple[tuple[str, str], ...] = ()  # (key id, publicKeyMultibase)
 
     @property
     def delivery_inbox(self) -> str | None:
@@ -52,6 +53,7 @@ def to_view(row: RemoteActorRow) -> RemoteActor:
         followers=row.ap_followers,
         fetched_at=row.fetched_at,
         gone=row.gone_at is not None,
+        assertion_keys=tuple((row.ap_assertion_keys or {}).items()),
     )
 
 
@@ -86,6 +88,7 @@ def _filled(row: RemoteActorRow, actor: RemoteActor, document: dict[str, Any]) -
     row.ap_inbox = actor.inbox
     row.ap_shared_inbox = actor.shared_inbox
     row.ap_followers = actor.followers
+    row.ap_assertion_keys = dict(actor.assertion_keys) or None
     row.document = document
     row.fetched_at = actor.fetched_at
     row.gone_at = None

@@ -39,6 +39,8 @@ class ActorRow(Base):
     icon_url: Mapped[str | None] = mapped_column(String(2048), default=None)
     private_key_pem: Mapped[str] = mapped_column(Text)
     public_key_pem: Mapped[str] = mapped_column(Text)
+    assertion_private_pem: Mapped[str | None] = mapped_column(Text, default=None)
+    assertion_public: Mapped[str | None] = mapped_column(String(128), default=None)
     max_hops: Mapped[int] = mapped_column(Integer, default=6, server_default="6")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -151,6 +153,7 @@ class RemoteActorRow(Base):
     ap_inbox: Mapped[str | None] = mapped_column(String(2048), default=None)
     ap_shared_inbox: Mapped[str | None] = mapped_column(String(2048), default=None)
     ap_followers: Mapped[str | None] = mapped_column(String(2048), default=None)
+    ap_assertion_keys: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
     fetched_at: Mapped[datetime]
     gone_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -303,3 +306,16 @@ class RelayRow(Base):
     state: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class SignedObjectRow(Base):
+    """A received object exactly as its author signed it (FEP-8b32), kept once its proof
+    verified: trusted when someone else passes it on, and embedded in our Announces of it."""
+
+    __tablename__ = "signed_objects"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    iri: Mapped[str] = mapped_column(String(2048), unique=True)
+    owner_iri: Mapped[str] = mapped_column(String(2048))
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    verified_at: Mapped[datetime]

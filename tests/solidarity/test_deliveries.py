@@ -5,6 +5,7 @@ every signature; workers are driven by run_until_idle() and the clock is frozen.
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import uuid
 from collections.abc import AsyncIterator
@@ -17,7 +18,7 @@ import pytest
 from sqlalchemy import select, update
 from support.sinks import Sink, serve_sink
 
-from node.activitypub import audience
+from node.activitypub import audience, integrity
 from node.activitypub.delivery import MAX_ATTEMPTS
 from node.activitypub.keys import load_public_key
 from node.activitypub.vocabulary import PUBLIC
@@ -139,8 +140,16 @@ async def test_fifty_followers_on_five_hosts_get_five_signed_posts(
 
     assert sorted(sink.per_url().items()) == sorted((sink.url(i), 1) for i in range(5))
     assert all(got.verified for got in sink.received)
-    assert {got.body for got in sink.received} == {audience.serialise(activity).encode()}
-    assert b"secret.example" not in sink.received[0].body
+    [sent] = {got.body for got in sink.received}  # one body for every host
+    signed = json.loads(sent)
+    proof = integrity.proof_of(signed)
+    assert proof is not None and proof.verification_method == f"{alpha}#ed25519-key"
+    key = integrity.decode_public(sender.assertion_public)
+    integrity.verify(signed, proof, key)  # made over exactly what was sent
+    assert {k: v for k, v in signed.items() if k != "proof"} == json.loads(
+        audience.serialise(activity)
+    )
+    assert b"secret.example" not in sent
     assert await counts(node, activity["id"]) == rows.DeliveryCounts(delivered=5)
     assert queue.stats == {"delivered": 5}
 

@@ -16,8 +16,9 @@ from sqlalchemy.engine import make_url
 from support.ci import require
 from support.postgres import drop_database, pg_execute, postgres_admin_url
 
+from node.activitypub import integrity
 from node.errors import StorageError
-from node.storage import objects
+from node.storage import actors, objects
 from node.storage.db import Database
 from node.storage.migrate import (
     current_revision,
@@ -125,5 +126,34 @@ async def test_calls_kept_before_0009_get_their_actions_in_a_column(empty_db_url
             other = await objects.get(session, note["id"])
         assert kept is not None and kept.fields.actions == ("Write", "Call")
         assert other is not None and other.fields.actions == ()
+    finally:
+        await db.close()
+
+
+async def test_organisations_kept_before_0045_get_an_assertion_key(empty_db_url: str) -> None:
+    db = Database(empty_db_url)
+    try:
+        await migrate(db, "0009")
+        then = datetime(2026, 1, 1)
+        async with db.engine.begin() as conn:
+            for name, kind in (("old", "organization"), ("node.test", "application")):
+                await conn.execute(
+                    text(
+                        "INSERT INTO actors (username, kind, display_name, summary,"
+                        " manually_approves_followers, discoverable, indexable, fields,"
+                        " private_key_pem, public_key_pem, created_at, updated_at, max_hops)"
+                        " VALUES (:name, :kind, '', '', false, true, true, '[]', 'k', 'p',"
+                        " :t, :t, 6)"
+                    ),
+                    {"name": name, "kind": kind, "t": then},
+                )
+        await migrate(db)
+        async with db.transaction() as session:
+            old = await actors.by_username(session, "old")
+            instance = await actors.instance_actor(session)
+        assert old.assertion_private_pem is not None and old.assertion_public is not None
+        key = integrity.load_private(old.assertion_private_pem)
+        assert integrity.encode_public(key.public_key()) == old.assertion_public
+        assert instance.assertion_public is None  # the instance actor signs no proofs
     finally:
         await db.close()

@@ -13,11 +13,13 @@ from datetime import datetime
 from typing import Any
 
 import httpx
+from cryptography.hazmat.primitives.asymmetric import ed25519
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from node.activitypub import integrity
 from node.activitypub.keys import KeyPair, generate_key_pair, load_private_key
 from node.activitypub.signatures import sign_request
 from node.activitypub.vocabulary import CONTEXT, PUBLIC
@@ -29,9 +31,20 @@ class FakeActor:
     iri: str
     keys: KeyPair
     key_id: str = ""
+    assertion: ed25519.Ed25519PrivateKey | None = None  # published as a Multikey (FEP-521a)
 
     def __post_init__(self) -> None:
         self.key_id = self.key_id or f"{self.iri}#main-key"
+
+    @property
+    def assertion_key_id(self) -> str:
+        return f"{self.iri}#ed25519-key"
+
+    def sign(self, document: dict[str, Any], created: datetime) -> dict[str, Any]:
+        """The document with this actor's integrity proof (FEP-8b32)."""
+        if self.assertion is None:
+            self.assertion = ed25519.Ed25519PrivateKey.generate()
+        return integrity.sign(document, self.assertion, self.assertion_key_id, created)
 
     def document(self) -> dict[str, Any]:
         return {
@@ -48,7 +61,14 @@ class FakeActor:
                 "owner": self.iri,
                 "publicKeyPem": self.keys.public_pem,
             },
-        }
+        } | self.assertion_method()
+
+    def assertion_method(self) -> dict[str, Any]:
+        if self.assertion is None:
+            return {}
+        multibase = integrity.encode_public(self.assertion.public_key())
+        key = {"id": self.assertion_key_id, "type": "Multikey", "controller": self.iri}
+        return {"assertionMethod": [key | {"publicKeyMultibase": multibase}]}
 
 
 @dataclass

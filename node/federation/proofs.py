@@ -1,0 +1,126 @@
+"""Integrity proofs over storage: signing with a local actor's assertion key, and checking the
+proofs of what arrives against the keys its owner publishes (FEP-8b32, FEP-521a).
+
+A proof must be made by an assertion key of the signed thing's owner (the activity's actor, the
+object's attributedTo: FEP-fe34), found in that actor's own document. A proof by anyone else's
+key, or one that does not verify, is refused (SignatureError, 401); one whose key the owner does
+not publish is ignored, as the FEP asks. An embedded object whose proof verified is kept as
+signed (storage.signed_objects): trusted when someone else passes it on, embedded in Announces.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urldefrag
+
+from cryptography.hazmat.primitives.asymmetric import ed25519
+
+from node.activitypub import integrity
+from node.activitypub.objects import id_of
+from node.errors import FederationError, SignatureError
+from node.federation import remote_actors
+from node.federation.runtime import Runtime
+from node.storage import signed_objects
+from node.storage.actors import ORGANIZATION, LocalActor
+from node.urls import assertion_key_id, same_origin
+
+log = logging.getLogger("node.proofs")
+REFRESH_AFTER = timedelta(minutes=1)
+
+
+@functools.lru_cache(maxsize=256)
+def _private_key(pem: str) -> ed25519.Ed25519PrivateKey:
+    return integrity.load_private(pem)
+
+
+def sign_as(node: Runtime, actor: LocalActor, document: dict[str, Any]) -> dict[str, Any]:
+    """`document` with a proof made with the actor's assertion key (as it is when it has none:
+    the instance actor signs nothing)."""
+    if actor.assertion_private_pem is None or actor.kind != ORGANIZATION:
+        return document
+    method = assertion_key_id(node.urls.actor(actor.username))
+    key = _private_key(actor.assertion_private_pem)
+    return integrity.sign(document, key, method, node.clock.now())
+
+
+async def check_received(node: Runtime, document: dict[str, Any], actor: str) -> None:
+    """Check the proofs of an incoming activity (signed by `actor`) and of the object it
+    embeds, before anything changes the document; keep a verified embedded object."""
+    proof = integrity.proof_of(document)
+    if proof is not None:
+        await verified(node, document, proof, actor)
+    embedded = document.get("object")
+    if not isinstance(embedded, dict):
+        return
+    proof = integrity.proof_of(embedded)
+    owner = id_of(embedded.get("attributedTo"))
+    iri = id_of(embedded.get("id"))
+    if owner is not None and node.urls.is_local(owner):
+        return  # our own object: the original is here
+    if proof is None or owner is None or iri is None or not same_origin(iri, owner):
+        return
+    if await verified(node, embedded, proof, owner):
+        async with node.db.transaction() as session:
+            await signed_objects.keep(session, iri, owner, embedded, node.clock.now())
+
+
+async def keep_if_signed(node: Runtime, document: dict[str, Any]) -> None:
+    """A document fetched from its origin: kept as signed when it carries its owner's proof
+    (a proof that fails is refused, as in an inbox)."""
+    proof = integrity.proof_of(document)
+    owner = id_of(document.get("attributedTo"))
+    iri = id_of(document.get("id"))
+    if proof is None or owner is None or iri is None or not same_origin(iri, owner):
+        return
+    if await verified(node, document, proof, owner):
+        async with node.db.transaction() as session:
+            await signed_objects.keep(session, iri, owner, document, node.clock.now())
+
+
+async def verified(
+    node: Runtime, document: dict[str, Any], proof: integrity.Proof, owner: str
+) -> bool:
+    """True when the owner's key verifies the proof; False when no such key can be found;
+    SignatureError when the proof is the owner's and fails."""
+    method = proof.verification_method
+    if urldefrag(method).url != owner:
+        raise SignatureError(f"a proof by {method} on what {owner} owns")
+    key = await owner_key(node, owner, method)
+    if key is None:
+        return False
+    try:
+        await asyncio.to_thread(integrity.verify, document, proof, key)
+    except SignatureError:
+        fresh = await owner_key(node, owner, method, refresh=True)  # the key may have rotated
+        if fresh is None or fresh == key:
+            raise
+        await asyncio.to_thread(integrity.verify, document, proof, fresh)
+    return True
+
+
+async def owner_key(
+    node: Runtime, owner: str, method: str, *, refresh: bool = False
+) -> ed25519.Ed25519PublicKey | None:
+    """The owner's assertion key `method`, from its cached actor; the actor is fetched again
+    when the key is not there, at most once a REFRESH_AFTER (a key added since)."""
+    try:
+        actor = await remote_actors.get_actor(node, owner)
+        stale = node.clock.now() - actor.fetched_at >= REFRESH_AFTER
+        if (refresh or method not in dict(actor.assertion_keys)) and stale:
+            actor = await remote_actors.get_actor(node, owner, refresh=True)
+    except FederationError as exc:
+        log.info("cannot read %s to check its proof: %s", owner, exc)
+        return None
+    multibase = dict(actor.assertion_keys).get(method)
+    return None if multibase is None else integrity.decode_public(multibase)
+
+
+async def signed_copy(node: Runtime, iri: str) -> dict[str, Any] | None:
+    """The object as its author signed it, when this node verified such a copy."""
+    async with node.db.transaction() as session:
+        found = await signed_objects.get(session, iri)
+    return None if found is None else found.document
