@@ -34,7 +34,7 @@ from node.solidarity import organisations
 from node.storage import inbox_items, objects
 
 PAYLOADS = Path(__file__).parents[1] / "payloads"
-INBOX = "https://node.test/orgs/alpha/inbox"
+INBOX = "https://node.test/users/alpha/inbox"
 CALL, ORG = "<the call>", "<the organisation>"
 KEPT_ATTRIBUTES = {"href", "class", "rel", "target", "translate", "start", "reversed", "value"}
 IRI_END = r"(?![\w.:-])"  # an IRI replaced only whole or before / # ?: never a longer name
