@@ -306,7 +306,10 @@ GOTOSOCIAL_CREATE_NOTE: dict[str, Any] = {
     "id": "https://gts.example/users/alice/statuses/01KZQEJXHJTR7KPWN9G4WDT1G8/activity#Create",
     "object": {
         "attributedTo": "https://gts.example/users/alice",
-        "cc": ["https://www.w3.org/ns/activitystreams#Public", "https://node.example/users/kitchen"],
+        "cc": [
+            "https://www.w3.org/ns/activitystreams#Public",
+            "https://node.example/users/kitchen",
+        ],
         "content": '<p><span class="h-card"><a href="https://node.example/@kitchen" '
         'class="u-url mention">@<span>kitchen</span></a></span> signed up for Saturday</p>',
         "contentMap": {"en": "<p>signed up for Saturday</p>"},

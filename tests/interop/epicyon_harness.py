@@ -102,7 +102,10 @@ class Epicyon:
         # Epicyon answers 201 with neither a body nor a length on a kept-alive connection:
         # the status is all there is to read
         with httpx.stream(
-            "POST", f"{self.actor}/outbox", content=json.dumps(activity), headers=headers,
+            "POST",
+            f"{self.actor}/outbox",
+            content=json.dumps(activity),
+            headers=headers,
             timeout=30,
         ) as response:
             status = response.status_code
