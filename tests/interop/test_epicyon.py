@@ -11,6 +11,7 @@ inbox) is a signature of ours that it verified; its log says so for every reques
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -89,8 +90,40 @@ def test_epicyon_and_an_organisation_federate_both_ways(tmp_path: Any) -> None:
             peer.process.stop()
 
 
+def raw_post(port: int, header: bytes) -> bytes:
+    """The status line and headers a POST with `header` gets from 127.0.0.1:`port`."""
+    body = json.dumps(
+        {
+            "id": "http://x.test/1",
+            "type": "Like",
+            "actor": "http://x.test/u",
+            "object": "http://x.test/o",
+        }
+    ).encode()
+    request = (
+        b"POST /inbox HTTP/1.1\r\nHost: 127.0.0.1\r\n" + header + b"\r\n"
+        b"Content-Type: application/activity+json\r\nContent-Length: "
+        + str(len(body)).encode()
+        + b"\r\nConnection: close\r\n\r\n"
+        + body
+    )
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
+        connection.sendall(request)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    return answer.partition(b"\r\n\r\n")[0]
+
+
 def exchange(node: ProxiedNode, peer: Epicyon) -> None:
     alpha, ours = node.actor("alpha"), f"alpha@{node.base_url.split('://')[1]}"
+
+    # 0. a `(request-target)` header line: uvicorn refuses the request before the node runs;
+    # through the proxy (as through nginx) the node itself answers (no signature: 401)
+    header = b"(request-target): post /inbox"
+    refused = raw_post(node.proxy.target, header)
+    assert refused.startswith(b"HTTP/1.1 400") and b"x-request-id" not in refused  # not the app
+    assert raw_post(node.proxy.port, header).startswith(b"HTTP/1.1 401")
 
     # 1. Epicyon follows the organisation by its profile URL, as its client does
     peer.post(
@@ -186,6 +219,12 @@ def exchange(node: ProxiedNode, peer: Epicyon) -> None:
         lambda: ours not in peer.lines("followers.txt"),
         "our Undo to end our follow on Epicyon's side",
     )
+
+    # everything Epicyon delivered (Follow, Accept, Create, Like, Undo) carried the header
+    # uvicorn refuses: the proxy, as nginx, dropped it and the node verified the rest
+    delivered = [r for r in node.proxy.requests if r.path.endswith("/inbox")]
+    assert len(delivered) >= 5
+    assert all(r.dropped == ("(request-target)",) for r in delivered)
 
 
 def kept_post(peer: Epicyon, iri: str) -> list[dict[str, Any]]:
