@@ -38,7 +38,7 @@ def test_init_org_token_happy_path(tmp_path: Path) -> None:
     assert again.returncode == 0, again.stderr
     created = cli("org", "create", "alpha", "--data-dir", data, "--display-name", "Alpha")
     assert created.returncode == 0, created.stderr
-    assert created.stdout.strip() == "https://node.example/orgs/alpha"
+    assert created.stdout.strip() == "https://node.example/users/alpha"
     token = cli("token", "create", "alpha", env={"SN_DATA_DIR": data})
     assert token.returncode == 0 and token.stdout.strip().startswith("sn_")
     listed = cli("org", "list", "--data-dir", data)
@@ -154,7 +154,7 @@ def test_demo_initialises_and_serves_a_demo_organisation(tmp_path: Path) -> None
                 time.sleep(0.2)
         assert found.status_code == 200
         actor = httpx.get(
-            f"{base}/orgs/demo", headers={"Accept": "application/activity+json"}, timeout=5
+            f"{base}/users/demo", headers={"Accept": "application/activity+json"}, timeout=5
         ).json()
         assert actor["type"] == "Organization" and actor["name"]
     finally:

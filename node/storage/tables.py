@@ -42,6 +42,8 @@ class ActorRow(Base):
     assertion_private_pem: Mapped[str | None] = mapped_column(Text, default=None)
     assertion_public: Mapped[str | None] = mapped_column(String(128), default=None)
     max_hops: Mapped[int] = mapped_column(Integer, default=6, server_default="6")
+    # "users", or "orgs" for organisations whose ids were published under /orgs/ (node.urls)
+    actor_path: Mapped[str] = mapped_column(String(8), default="users", server_default="users")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     deleted_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -37,7 +37,7 @@ from node.storage.remote_actors import RemoteActor
 from node.storage.tables import DeliveryRow, FollowRow
 from node.workers import Worker
 
-FOLLOWERS = "https://node.test/orgs/alpha/followers"
+FOLLOWERS = "https://node.test/users/alpha/followers"
 
 
 @pytest.fixture
@@ -70,7 +70,7 @@ def note(node: Runtime, **addressing: Any) -> dict[str, Any]:
         "@context": "https://www.w3.org/ns/activitystreams",
         "id": node.urls.activity(key),
         "type": "Create",
-        "actor": "https://node.test/orgs/alpha",
+        "actor": "https://node.test/users/alpha",
         "object": {"id": f"https://node.test/notes/{key}", "type": "Note", "content": "hi"},
         **addressing,
     }
@@ -162,7 +162,7 @@ async def test_addressed_actors_and_extra_inboxes_are_delivered_once_and_never_h
     await remember(node, carol, f"{carol}/inbox")
     activity = note(
         node,
-        to=[bob, "https://node.test/orgs/beta", "http://unknown.example/users/x"],
+        to=[bob, "https://node.test/users/beta", "http://unknown.example/users/x"],
         bto=[carol],
     )
     extra = [f"{bob}/inbox", "https://node.test/inbox"]
