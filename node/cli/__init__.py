@@ -5,6 +5,16 @@ starting with 'Error:' on stderr and exit 1; usage mistakes exit 2 (click's conv
 """
 
 from node.cli import admin, allies, node_commands, orgs, publishing, relays
+from node.cli import members  # the web workspace's members
 from node.cli.base import main
 
-__all__ = ["admin", "allies", "main", "node_commands", "orgs", "publishing", "relays"]
+__all__ = [
+    "admin",
+    "allies",
+    "main",
+    "members",
+    "node_commands",
+    "orgs",
+    "publishing",
+    "relays",
+]
