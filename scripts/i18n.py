@@ -45,7 +45,9 @@ def main() -> None:
             catalog = Catalog(locale=code, project="Solidarity Node", fuzzy=False)
         catalog.update(template, no_fuzzy_matching=True)
         with path.open("wb") as out:
-            write_po(out, catalog, omit_header=False, sort_output=True, width=100, ignore_obsolete=True)
+            write_po(
+                out, catalog, omit_header=False, sort_output=True, width=100, ignore_obsolete=True
+            )
 
 
 if __name__ == "__main__":

@@ -45,7 +45,9 @@ async def tree(node: Runtime, call: StoredObject, *, look_up_reach: bool = True)
     root_id = root.activity_iri if root else call.iri
     parents = await boost_parents(node, entries, root_id)
     hops = {e.activity_iri: e.hop for e in entries if e.hop is not None}
-    reach = await reaches(node, entries) if look_up_reach else {e.actor_iri: e.reach for e in entries}
+    reach = (
+        await reaches(node, entries) if look_up_reach else {e.actor_iri: e.reach for e in entries}
+    )
     nodes = [] if root else [root_json(call)]
     for entry in entries:
         via = entry.via_iri or parents.get(entry.activity_iri)

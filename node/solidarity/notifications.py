@@ -43,12 +43,16 @@ async def of(node: Runtime, org: LocalActor, member: Member) -> list[Notificatio
         for follow in await follows.list_by_target(session, org_iri):
             if follow.state == PENDING:
                 link = node.urls.workspace(f"/{org.username}/follows")
-                found.append(Notification(FOLLOW_REQUEST, follow.created_at, follow.follower_iri, "", link))
+                found.append(
+                    Notification(FOLLOW_REQUEST, follow.created_at, follow.follower_iri, "", link)
+                )
         for row in await amplifications.pending_of(session, org.id):
             call = await objects.get(session, row.object_iri)
             title = (call.fields.title if call else None) or row.object_iri
             link = node.urls.workspace(f"/{org.username}/amplifications")
-            found.append(Notification(AMPLIFICATION, row.created_at, row.through_iri or "", title, link))
+            found.append(
+                Notification(AMPLIFICATION, row.created_at, row.through_iri or "", title, link)
+            )
         for reply, parent in await notification_sources.replies_received(
             session, org.id, org_iri, LIMIT
         ):

@@ -7,10 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from node.federation.runtime import Runtime
+from node.publication import Visibility
 from node.storage import cascade, follows, objects, reactions, search
 from node.storage.actors import LocalActor
 from node.storage.objects import StoredObject
-from node.publication import Visibility
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,7 @@ class SignedIn:
     member: Member
 
 
-async def create(
-    session: AsyncSession, member_id: int, now: datetime, lifetime: timedelta
-) -> str:
+async def create(session: AsyncSession, member_id: int, now: datetime, lifetime: timedelta) -> str:
     token = secrets.token_urlsafe(32)
     session.add(
         MemberSessionRow(

@@ -68,9 +68,7 @@ async def _row(session: AsyncSession, member_id: int) -> MemberRow:
     return row
 
 
-async def add(
-    session: AsyncSession, actor_id: int, email: str, role: str, now: datetime
-) -> Member:
+async def add(session: AsyncSession, actor_id: int, email: str, role: str, now: datetime) -> Member:
     if await session.scalar(select(MemberRow.id).where(MemberRow.email == email)) is not None:
         raise InvalidInput(f"{email} is already a member (of this or another organisation)")
     row = MemberRow(

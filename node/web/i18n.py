@@ -40,9 +40,7 @@ LANGUAGES = {
         Language("ar", "العربية", "rtl"),
     )
 }
-_current: ContextVar[gettext.NullTranslations] = ContextVar(
-    "translations", default=gettext.NullTranslations()
-)
+_current: ContextVar[gettext.NullTranslations | None] = ContextVar("translations", default=None)
 
 
 class Catalogues:
@@ -71,12 +69,16 @@ def compile_po(path: Path) -> gettext.NullTranslations:
     return gettext.GNUTranslations(compiled)
 
 
+def _translations() -> gettext.NullTranslations:
+    return _current.get() or gettext.NullTranslations()
+
+
 def _gettext(message: str) -> str:
-    return _current.get().gettext(message)
+    return _translations().gettext(message)
 
 
 def _ngettext(singular: str, plural: str, n: int) -> str:
-    return _current.get().ngettext(singular, plural, n)
+    return _translations().ngettext(singular, plural, n)
 
 
 def install(env: Environment) -> None:
@@ -132,7 +134,7 @@ def day(moment: datetime | None, code: str) -> str:
 
 
 def time_left(deadline: datetime | None, now: datetime, code: str) -> str:
-    """"in 3 days" (or "2 hours ago"), as the language says it."""
+    """ "in 3 days" (or "2 hours ago"), as the language says it."""
     if deadline is None:
         return ""
     from babel.dates import format_timedelta

@@ -30,6 +30,8 @@ async def library(request: Request) -> Response:
     found = await public_reading.library(node, given["q"], filters, params.get("cursor") or None)
     more = None
     if found.next:
-        more = "/library?" + urlencode({k: v for k, v in given.items() if v} | {"cursor": found.next})
+        more = "/library?" + urlencode(
+            {k: v for k, v in given.items() if v} | {"cursor": found.next}
+        )
     context = {"given": given, "items": found.items, "more": more}
     return await rendering.page(request, "library.html", context)

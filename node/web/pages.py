@@ -80,4 +80,6 @@ async def profile(request: Request) -> Response:
 
 
 async def interact(request: Request) -> Response:
-    return await rendering.page(request, "interact.html", {"uri": request.query_params.get("uri", "")})
+    return await rendering.page(
+        request, "interact.html", {"uri": request.query_params.get("uri", "")}
+    )

@@ -31,7 +31,9 @@ def templates(request: Request) -> Jinja2Templates:
     found = getattr(request.app.state, "templates", None)
     if found is None:
         env = Environment(
-            loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(), trim_blocks=True
+            loader=FileSystemLoader(str(TEMPLATES)),
+            autoescape=select_autoescape(),
+            trim_blocks=True,
         )
         i18n.install(env)
         found = request.app.state.templates = Jinja2Templates(env=env)
@@ -91,9 +93,7 @@ def render_with(
     return response
 
 
-async def page(
-    request: Request, name: str, context: dict[str, Any], status: int = 200
-) -> Response:
+async def page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
     return render_with(request, await web_state(request), name, context, status)
 
 

@@ -94,9 +94,7 @@ def workspace_routes() -> list[BaseRoute]:
         Route("/workspace/signout/everywhere", workspace_auth.signout, methods=["POST"]),
         Route("/workspace/welcome/{secret}", workspace_auth.welcome, methods=["GET"]),
         Route("/workspace/welcome/{secret}", workspace_auth.set_password, methods=["POST"]),
-        Route(
-            "/workspace/feeds/{member:int}/{secret}.atom", workspace_admin.notifications_feed
-        ),
+        Route("/workspace/feeds/{member:int}/{secret}.atom", workspace_admin.notifications_feed),
         Route(ws, workspace_publishing.dashboard),
         Route(ws + "/compose", workspace_publishing.compose, methods=["GET"]),
         Route(ws + "/compose", workspace_publishing.submit, methods=["POST"]),

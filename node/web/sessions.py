@@ -104,7 +104,9 @@ async def workspace(request: Request, owner: bool) -> Workspace | None:
     return Workspace(signed_in.member, org, token, unread)
 
 
-def members_only(owner: bool = False) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
+def members_only(
+    owner: bool = False,
+) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
     """Route handlers of the workspace get the Workspace; strangers are sent to sign in."""
 
     def wrap(handler: Handler) -> Callable[[Request], Awaitable[Response]]:

@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from node.activitypub.vocabulary import iso
 from node.errors import NotFound, SolidarityError
 from node.solidarity import access_tokens, membership, notifications
-from node.storage.members import Member, ROLES
+from node.storage.members import ROLES, Member
 from node.web import forms, rendering
 from node.web.app_state import runtime
 from node.web.feeds import ATOM, atom
@@ -80,7 +80,9 @@ async def notifications_feed(request: Request) -> Response:
     here = node.urls.base + request.url.path
     updated = max((n.at for n in found), default=node.clock.now())
     title = f"{org.display_name or org.username}: notifications"
-    body = atom(here, title, node.urls.workspace(f"/{org.username}/notifications"), updated, entries)
+    body = atom(
+        here, title, node.urls.workspace(f"/{org.username}/notifications"), updated, entries
+    )
     return Response(body, media_type=ATOM, headers={"Cache-Control": "private"})
 
 

@@ -76,7 +76,9 @@ async def set_password(request: Request) -> Response:
     member = await membership.by_link(node, secret)
     context = {"email": member.email}
     if form.get("password") != form.get("confirm"):
-        return await rendering.page(request, "ws_welcome.html", context | {"error": "mismatch"}, 400)
+        return await rendering.page(
+            request, "ws_welcome.html", context | {"error": "mismatch"}, 400
+        )
     try:
         token = await membership.set_password(node, secret, form.get("password"))
     except InvalidInput:

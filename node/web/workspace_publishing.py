@@ -118,7 +118,9 @@ async def compose(request: Request, ws: Workspace) -> Response:
 async def preview_of(request: Request, kind: Kind, body: dict[str, Any]) -> str:
     """The Markdown as it will read (mentions are linked only when published)."""
     node = runtime(request)
-    draft = validation.call(body, node.clock.now()) if kind is Kind.CALL else validation.strategy(body)
+    draft = (
+        validation.call(body, node.clock.now()) if kind is Kind.CALL else validation.strategy(body)
+    )
 
     async def no_lookup(handle: str) -> str | None:
         return None
@@ -175,7 +177,9 @@ async def confirm_withdraw(request: Request, ws: Workspace) -> Response:
 @members_only()
 async def withdraw(request: Request, ws: Workspace) -> Response:
     await forms.read(request)
-    await publishing.withdraw(runtime(request), ws.org, kind_of(request), request.path_params["key"])
+    await publishing.withdraw(
+        runtime(request), ws.org, kind_of(request), request.path_params["key"]
+    )
     return RedirectResponse(f"{ws.path}?done=withdrawn", status_code=303)
 
 

@@ -107,7 +107,10 @@ async def test_call_page_with_time_left_answers_and_cascade(
         entries = await cascade.of_object(session, made.iri)
         root = entries[0].activity_iri
         for hop, (actor, via) in enumerate(
-            [("https://b.test/orgs/beta", root), ("https://c.test/orgs/gamma", "https://b.test/a/1")],
+            [
+                ("https://b.test/orgs/beta", root),
+                ("https://c.test/orgs/gamma", "https://b.test/a/1"),
+            ],
             start=1,
         ):
             await cascade.add(

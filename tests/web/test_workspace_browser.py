@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -81,7 +80,9 @@ class StandIn(BaseHTTPRequestHandler):
             }
             self.answer(200, "application/jrd+json", json.dumps(jrd))
         elif parts.path == "/authorize_interaction":
-            page = "<!doctype html><html lang=en><title>Remote</title><h1>Follow on rose's server</h1>"
+            page = (
+                "<!doctype html><html lang=en><title>Remote</title><h1>Follow on rose's server</h1>"
+            )
             self.answer(200, "text/html", page)
         else:
             self.answer(404, "text/plain", "no")
@@ -125,7 +126,9 @@ def start(node: LoopbackNode, org: str, links: dict[str, str]) -> None:
 def make_allies(world_nodes: tuple[LoopbackNode, ...]) -> None:
     a, b, c = world_nodes
     for node, org in ((b, "gamma"), (c, "delta")):
-        made = node.api("POST", "/allies", org, json={"actor": a.handle("alpha"), "amplify": "auto"})
+        made = node.api(
+            "POST", "/allies", org, json={"actor": a.handle("alpha"), "amplify": "auto"}
+        )
         assert made.status_code == 201, made.text
 
     def accepted() -> bool:
@@ -134,7 +137,9 @@ def make_allies(world_nodes: tuple[LoopbackNode, ...]) -> None:
             for node, org in ((b, "gamma"), (c, "delta"))
         )
 
-    wait_until(accepted, "gamma and delta to follow alpha", [n.running for n in world_nodes], TIMEOUT)
+    wait_until(
+        accepted, "gamma and delta to follow alpha", [n.running for n in world_nodes], TIMEOUT
+    )
 
 
 @pytest.fixture(scope="module")
@@ -234,7 +239,10 @@ def test_a_member_publishes_a_call_with_a_preview_and_sees_it_public(
     page.wait_for_url(re.compile(r"/calls/"))
     assert page.locator("h1").inner_text() == "Fill the courtroom on Monday"
     assert "Come at nine" in page.locator("ul.actions").inner_text()
-    assert "in 3 days" in page.locator(".left").inner_text() or "in 2 days" in page.locator(".left").inner_text()
+    assert (
+        "in 3 days" in page.locator(".left").inner_text()
+        or "in 2 days" in page.locator(".left").inner_text()
+    )
     world.published["call"] = page.url
     check(page, world)
     page.close()
@@ -293,15 +301,23 @@ def test_switching_to_arabic_lays_the_page_out_right_to_left(world: World) -> No
 
 def test_the_cascade_through_two_other_nodes_is_drawn(world: World) -> None:
     deadline = (datetime.now(UTC) + timedelta(days=2)).isoformat()
-    body = {"title": "Blockade at dawn", "content": "Bring people.", "urgency": "critical",
-            "deadline": deadline, "regions": ["PL"]}
+    body = {
+        "title": "Blockade at dawn",
+        "content": "Bring people.",
+        "urgency": "critical",
+        "deadline": deadline,
+        "regions": ["PL"],
+    }
     made = world.a.api("POST", "/calls", "alpha", json=body)
     assert made.status_code == 201, made.text
     iri, key = made.json()["id"], made.json()["key"]
 
     def both_amplified() -> bool:
         tree = world.a.api("GET", f"/calls/{key}/cascade", "alpha").json()
-        return {n["actor"] for n in tree["nodes"]} >= {world.b.actor("gamma"), world.c.actor("delta")}
+        return {n["actor"] for n in tree["nodes"]} >= {
+            world.b.actor("gamma"),
+            world.c.actor("delta"),
+        }
 
     running = [world.a.running, world.b.running, world.c.running]
     wait_until(both_amplified, "gamma and delta to amplify alpha's call", running, TIMEOUT)
@@ -340,18 +356,37 @@ MEMBER = [
     ("tokens", "/tokens"),
     ("members", "/members"),
 ]
-MAIN = {"home", "profile", "library", "signin", "call", "strategy", "dashboard", "compose-call",
-        "allies", "notifications"}
+MAIN = {
+    "home",
+    "profile",
+    "library",
+    "signin",
+    "call",
+    "strategy",
+    "dashboard",
+    "compose-call",
+    "allies",
+    "notifications",
+}
 
 
 def publish_strategy(world: World) -> str:
     if "strategy" not in world.published:
-        body = {"title": "Organise a tenants' union", "summary": "Start with one building.",
-                "content": "1. Knock on every door.\n2. Meet weekly.", "themes": ["housing"]}
+        body = {
+            "title": "Organise a tenants' union",
+            "summary": "Start with one building.",
+            "content": "1. Knock on every door.\n2. Meet weekly.",
+            "themes": ["housing"],
+        }
         made = world.a.api("POST", "/strategies", "alpha", json=body)
         assert made.status_code == 201, made.text
         key = made.json()["key"]
-        revised = world.a.api("PATCH", f"/strategies/{key}", "alpha", json={"title": "Organise a tenants' union, building by building"})
+        revised = world.a.api(
+            "PATCH",
+            f"/strategies/{key}",
+            "alpha",
+            json={"title": "Organise a tenants' union, building by building"},
+        )
         assert revised.status_code == 200, revised.text
         world.published["strategy"] = made.json()["id"]
     return world.published["strategy"]
@@ -376,7 +411,10 @@ def test_every_page_passes_axe_and_is_photographed(
     ]
     for name, url in pages:
         response = page.goto(url)
-        assert response is not None and response.status in (200, 404), (url, response and response.status)
+        assert response is not None and response.status in (200, 404), (
+            url,
+            response and response.status,
+        )
         assert page.get_attribute("html", "lang") == language
         assert page.get_attribute("html", "dir") == ("rtl" if language == "ar" else "ltr")
         check(page, world, f"{language}-{name}" if name in MAIN else None)

@@ -179,4 +179,7 @@ async def test_editors_publish_but_do_not_manage(
 async def test_strangers_are_sent_to_sign_in(client: httpx.AsyncClient, alpha: str) -> None:
     answer = await client.get("/workspace/alpha/compose?kind=call", headers=HTML)
     assert answer.status_code == 303
-    assert answer.headers["location"] == "/workspace/signin?next=/workspace/alpha/compose%3Fkind%3Dcall"
+    assert (
+        answer.headers["location"]
+        == "/workspace/signin?next=/workspace/alpha/compose%3Fkind%3Dcall"
+    )
