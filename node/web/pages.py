@@ -6,15 +6,16 @@ from __future__ import annotations
 import html
 import re
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from node.activitypub.render_actors import summary_html
 from node.federation import profiles
-from node.solidarity import public_reading
+from node.solidarity import membership, public_reading
 from node.storage.actors import LocalActor
-from node.web import rendering
+from node.web import rendering, sessions
 from node.web.app_state import runtime
 
 TAG_RE = re.compile(r"<[^>]+>")
@@ -80,6 +81,11 @@ async def profile(request: Request) -> Response:
 
 
 async def interact(request: Request) -> Response:
-    return await rendering.page(
-        request, "interact.html", {"uri": request.query_params.get("uri", "")}
-    )
+    """Where a fediverse server sends a member to act on `uri`: their workspace's follow form."""
+    uri = request.query_params.get("uri", "")
+    found = await sessions.current(request)
+    if uri and found is not None:
+        org = await membership.organisation_of(runtime(request), found[0].member)
+        target = urlencode({"target": uri})
+        return RedirectResponse(f"/workspace/{org.username}/follows?{target}", status_code=303)
+    return await rendering.page(request, "interact.html", {"uri": uri})

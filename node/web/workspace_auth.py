@@ -16,8 +16,10 @@ from node.web.web_keys import web_state
 
 
 def safe_next(target: str) -> str | None:
-    """Only a path of this node's workspace (never another site) is followed after sign-in."""
-    if target.startswith("/workspace/") and not target.startswith("//") and "\\" not in target:
+    """Only a path of this node's workspace or interaction page (never another site) is
+    followed after sign-in."""
+    local = target.startswith(("/workspace/", "/authorize_interaction?"))
+    if local and "//" not in target.split("?")[0] and "\\" not in target:
         return target
     return None
 
