@@ -82,12 +82,13 @@ def draw(
 
 
 def _edge(start: tuple[int, int], end: tuple[int, int], inferred: bool) -> str:
+    """Down from the parent's dot, then across to the child's: clear of every label."""
     (x1, y1), (x2, y2) = start, end
-    middle = (x1 + x2) // 2
+    bend = min(10, max(y2 - y1 - RADIUS, 0))
     dash = ' stroke-dasharray="5 4"' if inferred else ""
     return (
-        f'<path class="edge" d="M{x1},{y1} C{middle},{y1} {middle},{y2} {x2 - RADIUS},{y2}" '
-        f'fill="none"{dash}/>'
+        f'<path class="edge" d="M{x1},{y1 + RADIUS} L{x1},{y2 - bend} '
+        f'Q{x1},{y2} {x1 + bend},{y2} L{x2 - RADIUS},{y2}" fill="none"{dash}/>'
     )
 
 
