@@ -26,6 +26,7 @@ from node.web import (
     workspace_auth,
     workspace_network,
     workspace_publishing,
+    workspace_reading,
 )
 
 STATIC = Path(__file__).parent / "static"
@@ -117,6 +118,11 @@ def workspace_routes() -> list[BaseRoute]:
             workspace_network.decide_amplification,
             methods=["POST"],
         ),
+        Route(ws + "/timeline", workspace_reading.show_timeline),
+        Route(ws + "/calls/{key}/pledge", workspace_reading.pledge, methods=["POST"]),
+        Route(ws + "/calls/{key}/amplify", workspace_reading.amplify, methods=["POST"]),
+        Route(ws + "/profile", workspace_reading.show_profile, methods=["GET"]),
+        Route(ws + "/profile", workspace_reading.update_profile, methods=["POST"]),
         Route(ws + "/notifications", workspace_admin.show_notifications),
         Route(ws + "/notifications/seen", workspace_admin.mark_seen, methods=["POST"]),
         Route(ws + "/notifications/feed", workspace_admin.renew_feed, methods=["POST"]),

@@ -336,3 +336,81 @@ async def test_the_follow_box_redirects_to_the_visitors_server(
             real_client, "/@alpha/follow", {"account": "x@127.0.0.1:9"}, from_page="/@alpha"
         )
     assert last.status_code == 429
+
+
+async def test_timeline_pledge_and_amplify_by_hand(ana: httpx.AsyncClient, node: Runtime) -> None:
+    beta = await organisations.create_organisation(node.db, node.clock, node.urls, "beta", "Beta")
+    alpha = await organisations.get(node.db, "alpha")
+    await following.follow(node, alpha, "beta@node.test")
+    deadline = (node.clock.now() + timedelta(days=2)).isoformat()
+    body = {"title": "Stand with us", "content": "x", "deadline": deadline}
+    call = await publishing.publish(node, beta, validation.call(body, node.clock.now()))
+    key = call.key or ""
+    page = await ana.get("/workspace/alpha/timeline", headers=HTML)
+    assert "Stand with us" in page.text and f"/calls/{key}/pledge" in page.text
+    pledged = await post_form(
+        ana,
+        f"/workspace/alpha/calls/{key}/pledge",
+        {"content": "We will be there"},
+        from_page="/workspace/alpha/timeline",
+    )
+    assert pledged.status_code == 303
+    async with node.db.transaction() as session:
+        [answer] = await objects.replies_to(session, call.iri)
+    assert answer.content.is_pledge and answer.actor_iri == node.urls.actor("alpha")
+    amplified = await post_form(
+        ana, f"/workspace/alpha/calls/{key}/amplify", {}, from_page="/workspace/alpha/timeline"
+    )
+    assert amplified.status_code == 303
+    async with node.db.transaction() as session:
+        [row] = await amplifications.of_object(session, call.iri)
+    assert row.state == "sent" and row.actor_id == alpha.id
+    again = await post_form(
+        ana, f"/workspace/alpha/calls/{key}/amplify", {}, from_page="/workspace/alpha/timeline"
+    )
+    assert again.status_code == 400 and "already amplified" in again.text
+    found = await ana.get("/workspace/alpha/timeline?q=stand", headers=HTML)
+    assert "Stand with us" in found.text
+
+
+async def test_owners_change_the_profile(ana: httpx.AsyncClient, node: Runtime) -> None:
+    saved = await post_form(
+        ana,
+        "/workspace/alpha/profile",
+        {
+            "display_name": "Alpha Now",
+            "summary": "New words.",
+            "max_hops": "3",
+            "manually_approves_followers": "1",
+        },
+    )
+    assert saved.status_code == 303
+    org = await organisations.get(node.db, "alpha")
+    assert (org.display_name, org.summary, org.max_hops) == ("Alpha Now", "New words.", 3)
+    assert org.manually_approves_followers
+
+
+async def test_every_form_refuses_a_post_without_its_token(
+    ana: httpx.AsyncClient, node: Runtime
+) -> None:
+    from node.web.routes import public_page_routes, workspace_routes
+
+    values = {
+        "org": "alpha",
+        "kind": "call",
+        "key": "k",
+        "id": "1",
+        "decision": "approve",
+        "secret": "s",
+        "name": "alpha",
+    }
+    posts = [
+        route.path
+        for route in [*public_page_routes(), *workspace_routes()]
+        if "POST" in (getattr(route, "methods", None) or ())
+    ]
+    assert len(posts) >= 25
+    for path in posts:
+        concrete = re.sub(r"\{(\w+)(:\w+)?\}", lambda m: values[m.group(1)], path)
+        answer = await ana.post(concrete, data={"title": "x"}, headers=HTML)
+        assert answer.status_code == 403, (concrete, answer.status_code)
