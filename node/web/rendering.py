@@ -21,6 +21,17 @@ if TYPE_CHECKING:
     from starlette.templating import Jinja2Templates
 
 TEMPLATES = Path(__file__).parent / "templates"
+# Pages need no script at all; they may not be framed (the workspace's forms must not be
+# clickjacked); addresses inside the workspace are not told to other sites.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' https: data:; style-src 'self'; "
+        "script-src 'none'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
 
 
 def templates(request: Request) -> Jinja2Templates:
@@ -87,7 +98,11 @@ def render_with(
         name,
         common | context,
         status_code=status,
-        headers={"Vary": "Accept, Accept-Language, Cookie", "Content-Language": language.code},
+        headers={
+            "Vary": "Accept, Accept-Language, Cookie",
+            "Content-Language": language.code,
+            **SECURITY_HEADERS,
+        },
     )
     csrf.attach(request, response)
     return response

@@ -68,7 +68,9 @@ async def signin(request: Request) -> Response:
 async def welcome(request: Request) -> Response:
     member = await membership.by_link(runtime(request), request.path_params["secret"])
     context = {"email": member.email, "error": ""}
-    return await rendering.page(request, "ws_welcome.html", context)
+    response = await rendering.page(request, "ws_welcome.html", context)
+    response.headers["Cache-Control"] = "no-store"  # the address is a secret
+    return response
 
 
 async def set_password(request: Request) -> Response:

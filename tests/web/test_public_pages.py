@@ -240,3 +240,11 @@ async def test_the_language_switcher_remembers(client: httpx.AsyncClient, alpha:
         "/language", data={"csrf": token.group(1), "lang": "es", "next": "https://evil.example/"}
     )
     assert away.headers["location"] == "/"
+
+
+async def test_pages_run_no_script_and_refuse_frames(client: httpx.AsyncClient, alpha: str) -> None:
+    page = await client.get("/@alpha", headers=HTML)
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'none'" in policy and "frame-ancestors 'none'" in policy
+    assert page.headers["x-frame-options"] == "DENY"
+    assert "<script" not in page.text

@@ -204,7 +204,9 @@ def sign_in_with_link(context: BrowserContext, world: World, who: str) -> Page:
 @pytest.fixture(scope="module")
 def ana(world: World) -> Iterator[BrowserContext]:
     """alpha's owner, signed in through the link `member add` printed."""
-    context = world.browser.new_context(locale="en-GB", viewport={"width": 1100, "height": 800})
+    context = world.browser.new_context(
+        locale="en-GB", viewport={"width": 1100, "height": 800}, bypass_csp=True
+    )
     page = context.new_page()
     page.goto(world.links["ana"])
     check(page, world, "en-welcome-set-password")
@@ -322,7 +324,7 @@ def test_the_cascade_through_two_other_nodes_is_drawn(world: World) -> None:
     running = [world.a.running, world.b.running, world.c.running]
     wait_until(both_amplified, "gamma and delta to amplify alpha's call", running, TIMEOUT)
     world.published["cascade"] = iri
-    context = world.browser.new_context(viewport={"width": 1100, "height": 900})
+    context = world.browser.new_context(viewport={"width": 1100, "height": 900}, bypass_csp=True)
     page = context.new_page()
     page.goto(iri)
     actors = page.locator("svg.cascade g.step").evaluate_all(
