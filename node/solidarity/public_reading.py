@@ -45,10 +45,22 @@ async def open_calls(node: Runtime, org: LocalActor, limit: int = 20) -> list[St
     return sorted(page.items, key=by_urgency_then_deadline)
 
 
-async def home(node: Runtime) -> list[OrganisationCalls]:
+async def home(node: Runtime, per_org: int = 20) -> list[OrganisationCalls]:
+    """Every organisation with its open public calls, in one query for all of them."""
     async with node.db.transaction() as session:
         orgs = await actors.list_organisations(session)
-    return [OrganisationCalls(org, await open_calls(node, org)) for org in orgs]
+        page = await search.listed(
+            session, Filters(), open_at=node.clock.now(), limit=search.MAX_LIMIT * 5
+        )
+    calls: dict[int, list[StoredObject]] = {}
+    for call in page.items:
+        calls.setdefault(call.local_actor_id or 0, []).append(call)
+    return [
+        OrganisationCalls(
+            org, sorted(calls.get(org.id, []), key=by_urgency_then_deadline)[:per_org]
+        )
+        for org in orgs
+    ]
 
 
 async def library(

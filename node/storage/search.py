@@ -311,8 +311,10 @@ async def listed(
     limit: int = DEFAULT_LIMIT,
 ) -> Page:
     """Public strategies and calls published on this node (never unlisted, followers-only or
-    direct), newest first or best first with `text`; `open_at`: only calls still open then."""
-    check_limit(limit)
+    direct), newest first or best first with `text`; `open_at`: only calls still open then.
+    `limit` may go past MAX_LIMIT here: these listings are the node's own, not a reader's."""
+    if limit < 1:
+        raise InvalidInput("'limit' must be at least 1")
     terms = words(text or "")
     clauses = [
         *_filters(filters),
