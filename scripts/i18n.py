@@ -18,12 +18,17 @@ ROOT = Path(__file__).resolve().parents[1]
 WEB = ROOT / "node" / "web"
 LOCALES = WEB / "locales"
 LANGUAGES = ("es", "fr", "pt", "ar")
+HEADER = (
+    "# {language} translations of the Solidarity Node interface.\n"
+    "# Distributed under the same licence as Solidarity Node (AGPL-3.0-or-later).\n#"
+)
 METHODS = [("templates/**.html", "jinja2")]
 OPTIONS = {"templates/**.html": {"extensions": "jinja2.ext.i18n", "trim_blocks": "true"}}
 
 
 def extract() -> Catalog:
-    catalog = Catalog(project="Solidarity Node", msgid_bugs_address="", fuzzy=False)
+    catalog = Catalog(project="Solidarity Node", version="1", msgid_bugs_address="", fuzzy=False)
+    catalog.header_comment = HEADER.format(language="Template for the")
     for filename, lineno, message, comments, context in extract_from_dir(
         str(WEB), METHODS, OPTIONS, keywords={"_": None, "gettext": None, "ngettext": (1, 2)}
     ):
@@ -44,6 +49,11 @@ def main() -> None:
         else:
             catalog = Catalog(locale=code, project="Solidarity Node", fuzzy=False)
         catalog.update(template, no_fuzzy_matching=True)
+        catalog.header_comment = HEADER.format(language=catalog.locale.english_name)
+        catalog.version = "1"
+        catalog.msgid_bugs_address = ""
+        catalog.last_translator = "Solidarity Node contributors"
+        catalog.language_team = catalog.locale.english_name
         with path.open("wb") as out:
             write_po(
                 out, catalog, omit_header=False, sort_output=True, width=100, ignore_obsolete=True
