@@ -15,9 +15,12 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from jinja2 import Environment
 from starlette.requests import Request
+
+if TYPE_CHECKING:  # Jinja2 and Babel load with the first page, not when the node starts
+    from jinja2 import Environment
 
 LOCALES = Path(__file__).parent / "locales"
 COOKIE = "sn_lang"
