@@ -124,12 +124,16 @@ def answer(stored: StoredObject, labels: dict[str, str]) -> dict[str, Any]:
 
 async def cascade_drawing(request: Request, call: StoredObject) -> dict[str, Any] | None:
     """The SVG of the call's cascade and its steps as rows, when it has travelled at all."""
-    node = runtime(request)
-    tree = await public_reading.cascade_tree(node, call)
+    return await drawing(request, await public_reading.cascade_tree(runtime(request), call))
+
+
+async def drawing(request: Request, tree: dict[str, Any]) -> dict[str, Any] | None:
+    """A cascade tree as SVG and rows (with each step's reach, when known)."""
     ordered = cascade_svg.steps(tree)
     if len(ordered) < 2:
         return None
-    names = await public_reading.actor_labels(node, {s.actor for s in ordered})
+    names = await public_reading.actor_labels(runtime(request), {s.actor for s in ordered})
+    reach = {str(n["id"]): n.get("reach") for n in tree.get("nodes", [])}
     code = i18n.choose(request).code
 
     def duration(seconds: float) -> str:
@@ -138,7 +142,12 @@ async def cascade_drawing(request: Request, call: StoredObject) -> dict[str, Any
     return {
         "svg": cascade_svg.draw(ordered, names, duration),
         "steps": [
-            {"name": names.get(s.actor, s.actor), "hop": s.hop, "after": duration(s.seconds)}
+            {
+                "name": names.get(s.actor, s.actor),
+                "hop": s.hop,
+                "after": duration(s.seconds),
+                "reach": reach.get(s.id),
+            }
             for s in ordered
         ],
     }

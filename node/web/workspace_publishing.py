@@ -13,9 +13,9 @@ from starlette.responses import RedirectResponse, Response
 
 from node.errors import InvalidInput, SolidarityError
 from node.publication import Kind
-from node.solidarity import overview, publishing, responses, validation
+from node.solidarity import cascade, overview, publishing, responses, validation
 from node.solidarity.content import render_markdown
-from node.web import forms, rendering
+from node.web import forms, publications, rendering
 from node.web.app_state import runtime
 from node.web.i18n import LANGUAGES
 from node.web.sessions import Workspace, members_only
@@ -189,5 +189,8 @@ async def show_responses(request: Request, ws: Workspace) -> Response:
     node = runtime(request)
     stored = await publishing.owned(node, ws.org, kind, key)
     found = await responses.of(node, ws.org, kind, key)
-    context = {"item": stored, "kind": kind.value, "responses": found}
+    travelled = None
+    if kind is Kind.CALL:  # for members, reach is looked up (at most hourly per amplifier)
+        travelled = await publications.drawing(request, await cascade.tree(node, stored))
+    context = {"item": stored, "kind": kind.value, "responses": found, "cascade": travelled}
     return await rendering.page(request, "ws_responses.html", context)

@@ -414,3 +414,22 @@ async def test_every_form_refuses_a_post_without_its_token(
         concrete = re.sub(r"\{(\w+)(:\w+)?\}", lambda m: values[m.group(1)], path)
         answer = await ana.post(concrete, data={"title": "x"}, headers=HTML)
         assert answer.status_code == 403, (concrete, answer.status_code)
+
+
+async def test_a_calls_responses_show_its_cascade_with_reach(
+    ana: httpx.AsyncClient, node: Runtime
+) -> None:
+    beta = await organisations.create_organisation(node.db, node.clock, node.urls, "beta", "Beta")
+    await allies.add(node, beta, "alpha@node.test", allies.Policy("auto"))
+    alpha = await organisations.get(node.db, "alpha")
+    deadline = (node.clock.now() + timedelta(days=2)).isoformat()
+    body = {"title": "Travel far", "content": "x", "deadline": deadline}
+    call = await publishing.publish(node, alpha, validation.call(body, node.clock.now()))
+    page = await ana.get(f"/workspace/alpha/call/{call.key}/responses", headers=HTML)
+    assert page.status_code == 200
+    assert 'data-actor="https://node.test/orgs/beta"' in page.text
+    reach_header = '<th scope="col">Reach</th>'
+    assert reach_header in page.text
+    public = await ana.get(call.iri, headers=HTML)
+    assert 'data-actor="https://node.test/orgs/beta"' in public.text
+    assert reach_header not in public.text
