@@ -158,6 +158,14 @@ class Urls:
     def tag(self, name: str) -> str:
         return f"{self.base}/tags/{quote(name.lower())}"
 
+    # the web workspace (members sign in there; the node sends no email)
+    def workspace(self, path: str = "") -> str:
+        return f"{self.base}/workspace{path}"
+
+    def signin_link(self, secret: str) -> str:
+        """The one-time link with which a member sets their password."""
+        return self.workspace(f"/welcome/{secret}")
+
     # parsing
     def is_local(self, iri: str) -> bool:
         return origin_of(iri) == self.base

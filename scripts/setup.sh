@@ -23,6 +23,7 @@ if [ "${1:-}" = "test" ]; then
   done
   if command -v npm >/dev/null 2>&1; then
     (cd tests/interop/peer && npm ci --no-audit --no-fund --loglevel=error)
+    (cd tests && npm ci --no-audit --no-fund --loglevel=error)  # axe-core, for the browser tests
   else
     echo "npm not found: interop tests will be skipped (they are mandatory with CI=true)" >&2
   fi

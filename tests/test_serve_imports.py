@@ -21,8 +21,10 @@ from node.urls import Urls
 
 # loaded only when used: to migrate (Alembic, which brings Mako), to read JSON-LD (pyld, which
 # brings lxml), to publish (markdown-it, langcodes, pycountry), for HTML (nh3, Jinja2), for
-# host-meta (ElementTree)
+# host-meta (ElementTree); for pages in other languages (Babel), to sign in (argon2)
 ONLY_WHEN_USED = (
+    "babel",
+    "argon2",
     "alembic",
     "mako",
     "pyld",

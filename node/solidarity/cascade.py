@@ -37,14 +37,17 @@ async def known_call(node: Runtime, key: str) -> StoredObject:
     return stored
 
 
-async def tree(node: Runtime, call: StoredObject) -> dict[str, Any]:
+async def tree(node: Runtime, call: StoredObject, *, look_up_reach: bool = True) -> dict[str, Any]:
+    """The tree's nodes; without look_up_reach, reach is what was stored (no fetching)."""
     async with node.db.transaction() as session:
         entries = await cascade.of_object(session, call.iri)
     root = next((e for e in entries if e.type == "Create"), None)
     root_id = root.activity_iri if root else call.iri
     parents = await boost_parents(node, entries, root_id)
     hops = {e.activity_iri: e.hop for e in entries if e.hop is not None}
-    reach = await reaches(node, entries)
+    reach = (
+        await reaches(node, entries) if look_up_reach else {e.actor_iri: e.reach for e in entries}
+    )
     nodes = [] if root else [root_json(call)]
     for entry in entries:
         via = entry.via_iri or parents.get(entry.activity_iri)

@@ -295,3 +295,66 @@ async def _labels_of(session: AsyncSession, ids: Sequence[int]) -> dict[int, lis
     for object_id, label, text in rows:
         found.setdefault(object_id, []).append((label, text))
     return found
+
+
+# listings for the web pages: the node's public publications, an organisation's own ---------
+
+
+async def listed(
+    session: AsyncSession,
+    filters: Filters,
+    *,
+    text: str | None = None,
+    actor_id: int | None = None,
+    open_at: datetime | None = None,
+    cursor: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> Page:
+    """Public strategies and calls published on this node (never unlisted, followers-only or
+    direct), newest first or best first with `text`; `open_at`: only calls still open then.
+    `limit` may go past MAX_LIMIT here: these listings are the node's own, not a reader's."""
+    if limit < 1:
+        raise InvalidInput("'limit' must be at least 1")
+    terms = words(text or "")
+    clauses = [
+        *_filters(filters),
+        ObjectRow.local_actor_id.is_not(None),
+        ObjectRow.visibility == Visibility.PUBLIC,
+    ]
+    if actor_id is not None:
+        clauses.append(ObjectRow.local_actor_id == actor_id)
+    if open_at is not None:
+        clauses += [ObjectRow.kind == Kind.CALL, ObjectRow.deadline > open_at]
+    if not terms:
+        stmt = select(ObjectRow, literal(None, Double)).where(*clauses)
+        if cursor is not None:
+            stmt = stmt.where(_after(decode_cursor(cursor, ranked=False), None))
+        stmt = stmt.order_by(ObjectRow.published.desc(), ObjectRow.id.desc())
+        return await _page(session, stmt, limit)
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    match, score = (_sqlite_match if sqlite else _postgres_match)(terms)
+    ranked = select(ObjectRow, score).where(match, *clauses)
+    if sqlite:
+        ranked = ranked.join(FTS_TABLE, FTS_TABLE.c.rowid == ObjectRow.id)
+    if cursor is not None:
+        ranked = ranked.where(_after(decode_cursor(cursor, ranked=True), score))
+    ranked = ranked.order_by(score.desc(), ObjectRow.published.desc(), ObjectRow.id.desc())
+    return await _page(session, ranked, limit)
+
+
+async def own(
+    session: AsyncSession, actor_id: int, *, open_at: datetime | None = None, limit: int = 50
+) -> tuple[StoredObject, ...]:
+    """An organisation's own strategies and calls, whatever their audience, newest first."""
+    clauses = [*_filters(Filters()), ObjectRow.local_actor_id == actor_id]
+    if open_at is not None:
+        clauses += [ObjectRow.kind == Kind.CALL, ObjectRow.deadline > open_at]
+    stmt = select(ObjectRow, literal(None, Double)).where(*clauses)
+    stmt = stmt.order_by(ObjectRow.published.desc(), ObjectRow.id.desc())
+    return (await _page(session, stmt, limit)).items
+
+
+async def labels_of(session: AsyncSession, stored: StoredObject) -> StoredObject:
+    """The object again with its regions and themes (views made without them lack them)."""
+    found = await _labels_of(session, [stored.id])
+    return to_view(await session.get_one(ObjectRow, stored.id), found.get(stored.id, []))

@@ -321,3 +321,52 @@ class SignedObjectRow(Base):
     owner_iri: Mapped[str] = mapped_column(String(2048))
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
     verified_at: Mapped[datetime]
+
+# the web workspace: members, their sessions, failed sign-ins -------------------------------
+
+
+class MemberRow(Base):
+    """A person who works for one organisation in the web workspace (owner or editor).
+
+    The password is an argon2 hash, set at first sign-in through a one-time link whose
+    SHA-256 alone is kept; `failed_signins` and `locked_until` carry the account's lock-out."""
+
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str | None] = mapped_column(String(200), default=None)
+    link_hash: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    link_expires_at: Mapped[datetime | None] = mapped_column(default=None)
+    failed_signins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(default=None)
+    notifications_seen_at: Mapped[datetime | None] = mapped_column(default=None)
+    feed_generation: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    last_signin_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class MemberSessionRow(Base):
+    """A signed-in browser: only the SHA-256 of the session token is kept."""
+
+    __tablename__ = "member_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
+class SigninFailureRow(Base):
+    """A failed sign-in from one address: counted in a window to throttle that address."""
+
+    __tablename__ = "signin_failures"
+    __table_args__ = (Index("ix_signin_failures_address_at", "address", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.errors import Unauthorized
@@ -46,3 +47,30 @@ async def authenticate(session: AsyncSession, token: str, now: datetime) -> Loca
         raise Unauthorized("the token's organisation was deleted")
     token_row.last_used_at = now
     return to_view(actor_row)
+
+
+# listing and revoking, for the web workspace's token page (web issue) -----------------------
+# A separate part: the hostile-input issue adds listing, revocation and expiry here in parallel;
+# these two functions are what the workspace needs and can give way to those at the merge.
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    id: int
+    label: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+async def list_of(session: AsyncSession, actor_id: int) -> list[TokenInfo]:
+    rows = await session.scalars(
+        select(TokenRow).where(TokenRow.actor_id == actor_id).order_by(TokenRow.id)
+    )
+    return [TokenInfo(r.id, r.label, r.created_at, r.last_used_at) for r in rows]
+
+
+async def revoke(session: AsyncSession, actor_id: int, token_id: int) -> bool:
+    result = await session.execute(
+        delete(TokenRow).where(TokenRow.id == token_id, TokenRow.actor_id == actor_id)
+    )
+    return bool(getattr(result, "rowcount", 0))

@@ -1,51 +1,28 @@
-"""HTML pages for people: the node's home, organisation profiles, the interaction page."""
+"""HTML pages for people: the node's home (organisations and their open calls), organisation
+profiles (with the follow box and feeds), the interaction page, and error pages."""
 
 from __future__ import annotations
 
 import html
 import re
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+from urllib.parse import urlencode
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
-from node import __version__
 from node.activitypub.render_actors import summary_html
 from node.federation import profiles
-from node.solidarity import organisations
+from node.solidarity import membership, public_reading
 from node.storage.actors import LocalActor
+from node.web import rendering, sessions
 from node.web.app_state import runtime
 
-if TYPE_CHECKING:
-    from starlette.templating import Jinja2Templates
-
-TEMPLATES = Path(__file__).parent / "templates"
 TAG_RE = re.compile(r"<[^>]+>")
 
 
-def templates(request: Request) -> Jinja2Templates:
-    """The app's templates, made at the first page: Jinja2 is not loaded until a page is shown."""
-    from starlette.templating import Jinja2Templates
-
-    found = getattr(request.app.state, "templates", None)
-    if found is None:
-        found = request.app.state.templates = Jinja2Templates(directory=str(TEMPLATES))
-    assert isinstance(found, Jinja2Templates)
-    return found
-
-
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
-    node = runtime(request)
-    common = {
-        "node_name": node.settings.node_name,
-        "node_description": node.settings.node_description,
-        "base_url": node.urls.base,
-        "version": __version__,
-    }
-    return templates(request).TemplateResponse(
-        request, name, common | context, status_code=status, headers={"Vary": "Accept"}
-    )
+    return rendering.page_now(request, name, context, status)
 
 
 def error_page(request: Request, status: int, heading: str, message: str) -> Response:
@@ -57,6 +34,7 @@ def org_context(request: Request, actor: LocalActor, counts: tuple[int, int]) ->
     urls = runtime(request).urls
     summary = summary_html(actor.summary)
     return {
+        "name": actor.username,
         "display_name": actor.display_name or actor.username,
         "handle": "@" + urls.acct(actor.username).removeprefix("acct:"),
         "actor": urls.actor(actor.username),
@@ -71,35 +49,43 @@ def org_context(request: Request, actor: LocalActor, counts: tuple[int, int]) ->
 
 
 async def home(request: Request) -> Response:
-    orgs = await organisations.list_all(runtime(request).db)
-    return render(
-        request, "home.html", {"organisations": [org_context(request, o, (0, 0)) for o in orgs]}
-    )
+    found = await public_reading.home(runtime(request))
+    organisations = [
+        {"org": org_context(request, entry.org, (0, 0)), "calls": entry.calls} for entry in found
+    ]
+    return await rendering.page(request, "home.html", {"organisations": organisations})
 
 
-async def profile(request: Request) -> Response:
+async def profile_page(
+    request: Request, name: str, follow: dict[str, str] | None = None, status: int = 200
+) -> Response:
+    """The profile; `follow` carries what the follow box was given and what went wrong."""
     node = runtime(request)
-    name = request.path_params["name"]
     try:
         actor = await profiles.organisation(node, name)
     except profiles.Deleted:
         return error_page(request, 410, "Gone", f"The organisation {name} left this node.")
     counts = await profiles.follow_counts(node, actor)
     listed = await profiles.publications(node, actor)
-    now = node.clock.now()
-    items = [
-        {
-            "url": p.iri,
-            "fields": p.fields,
-            "deadline": p.fields.deadline.strftime("%d %b %Y") if p.fields.deadline else None,
-            "expired": p.fields.is_expired(now),
-            "pinned": p.pinned_at is not None,
-        }
-        for p in listed
-    ]
-    context = {"org": org_context(request, actor, counts), "publications": items}
-    return render(request, "profile.html", context)
+    context = {
+        "org": org_context(request, actor, counts),
+        "publications": listed,
+        "open_calls": await public_reading.open_calls(node, actor),
+        "follow": follow or {},
+    }
+    return await rendering.page(request, "profile.html", context, status)
+
+
+async def profile(request: Request) -> Response:
+    return await profile_page(request, request.path_params["name"])
 
 
 async def interact(request: Request) -> Response:
-    return render(request, "interact.html", {"uri": request.query_params.get("uri", "")})
+    """Where a fediverse server sends a member to act on `uri`: their workspace's follow form."""
+    uri = request.query_params.get("uri", "")
+    found = await sessions.current(request)
+    if uri and found is not None:
+        org = await membership.organisation_of(runtime(request), found[0].member)
+        target = urlencode({"target": uri})
+        return RedirectResponse(f"/workspace/{org.username}/follows?{target}", status_code=303)
+    return await rendering.page(request, "interact.html", {"uri": uri})

@@ -3,7 +3,7 @@ non-public ones), the HTML page for people; and their replies/likes/shares colle
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -12,9 +12,10 @@ from node.activitypub.screening import Incoming
 from node.errors import NotFound
 from node.federation import serving
 from node.federation.serving import Withdrawn
-from node.solidarity import organisations
+from node.publication import Kind
+from node.solidarity import organisations, public_reading
 from node.storage.objects import StoredObject
-from node.web import pages
+from node.web import cascade_svg, i18n, pages, rendering
 from node.web.app_state import runtime
 from node.web.json_responses import activity_json
 from node.web.negotiation import wants_activity_json
@@ -70,15 +71,13 @@ async def collection(request: Request) -> Response:
     return activity_json(await serving.collection(node, visible, which, paged))
 
 
-def when(moment: datetime | None) -> str:
-    return f"{moment.day} {moment:%B %Y, %H:%M} UTC" if moment else ""
-
-
 async def page(request: Request, stored: StoredObject) -> Response:
     node = runtime(request)
+    stored = await public_reading.with_labels(node, stored)
     counted = await serving.counts(node, stored.iri)
     name = node.urls.actor_name(stored.actor_iri) or ""
     author = await organisations.get(node.db, name)
+    replies, pledges = await public_reading.responses(node, stored)
     fields = stored.fields
     pub = {
         "iri": stored.iri,
@@ -86,17 +85,72 @@ async def page(request: Request, stored: StoredObject) -> Response:
         "author_name": author.display_name or name,
         "author_handle": "@" + node.urls.acct(name).removeprefix("acct:"),
         "author_profile": node.urls.profile(name),
-        "deadline": when(fields.deadline),
-        "deadline_iso": fields.deadline.isoformat() if fields.deadline else "",
+        "author_feed": node.urls.profile(name) + "/feed.atom",
+        "author_calendar": node.urls.profile(name) + "/calls.ics",
         "expired": fields.is_expired(node.clock.now()),
-        "published": when(stored.published),
-        "published_iso": stored.published.isoformat(),
-        "updated": when(stored.updated_at),
+        "published": stored.published,
+        "updated": stored.updated_at,
         "replies": len(counted.replies),
         "likes": counted.likes,
         "shares": counted.shares,
     }
-    return pages.render(request, "publication.html", {"pub": pub, "fields": fields})
+    labels = await public_reading.actor_labels(node, {r.actor_iri for r in replies + pledges})
+    context: dict[str, Any] = {
+        "pub": pub,
+        "fields": fields,
+        "answers": [answer(r, labels) for r in replies],
+        "pledges": [answer(r, labels) for r in pledges],
+        "versions": [],
+        "cascade": None,
+    }
+    if stored.kind is Kind.STRATEGY:
+        context["versions"] = await public_reading.versions(node, stored)
+    else:
+        context["cascade"] = await cascade_drawing(request, stored)
+    return await rendering.page(request, "publication.html", context)
+
+
+def answer(stored: StoredObject, labels: dict[str, str]) -> dict[str, Any]:
+    content = stored.document.get("content")
+    return {
+        "iri": stored.iri,
+        "author": labels.get(stored.actor_iri, stored.actor_iri),
+        "author_iri": stored.actor_iri,
+        "content_html": content if isinstance(content, str) else "",
+        "language": stored.fields.language,
+        "published": stored.published,
+    }
+
+
+async def cascade_drawing(request: Request, call: StoredObject) -> dict[str, Any] | None:
+    """The SVG of the call's cascade and its steps as rows, when it has travelled at all."""
+    return await drawing(request, await public_reading.cascade_tree(runtime(request), call))
+
+
+async def drawing(request: Request, tree: dict[str, Any]) -> dict[str, Any] | None:
+    """A cascade tree as SVG and rows (with each step's reach, when known)."""
+    ordered = cascade_svg.steps(tree)
+    if len(ordered) < 2:
+        return None
+    names = await public_reading.actor_labels(runtime(request), {s.actor for s in ordered})
+    reach = {str(n["id"]): n.get("reach") for n in tree.get("nodes", [])}
+    code = i18n.choose(request).code
+
+    def duration(seconds: float) -> str:
+        return i18n.duration(seconds, code)
+
+    return {
+        "svg": cascade_svg.draw(ordered, names, duration),
+        "steps": [
+            {
+                "name": names.get(s.actor, s.actor),
+                "hop": s.hop,
+                "after": duration(s.seconds),
+                "reach": reach.get(s.id),
+            }
+            for s in ordered
+        ],
+    }
 
 
 def rendered_body(stored: StoredObject) -> str:

@@ -14,11 +14,20 @@ from node.web import (
     api_cascade,
     api_publishing,
     api_reading,
+    feeds,
+    follow_box,
     inbox_endpoint,
+    language,
+    library,
     openapi,
     pages,
     publications,
     wellknown,
+    workspace_admin,
+    workspace_auth,
+    workspace_network,
+    workspace_publishing,
+    workspace_reading,
 )
 
 STATIC = Path(__file__).parent / "static"
@@ -75,9 +84,75 @@ def actor_routes() -> list[BaseRoute]:
         ]
     return found
 
+# the web issue: public pages and feeds, and the members' workspace -------------------------
+
+
+def public_page_routes() -> list[BaseRoute]:
+    return [
+        Route("/@{name}/follow", follow_box.follow, methods=["POST"]),
+        Route("/@{name}/feed.atom", feeds.organisation_feed),
+        Route("/@{name}/calls.ics", feeds.calendar),
+        Route("/feed.atom", feeds.node_feed),
+        Route("/library", library.library),
+        Route("/language", language.choose, methods=["POST"]),
+    ]
+
+
+def workspace_routes() -> list[BaseRoute]:
+    ws = "/workspace/{org}"
+    item = ws + "/{kind}/{key}"
+    return [
+        Route("/workspace", workspace_auth.entry),
+        Route("/workspace/signin", workspace_auth.show_signin, methods=["GET"]),
+        Route("/workspace/signin", workspace_auth.signin, methods=["POST"]),
+        Route("/workspace/signout", workspace_auth.signout, methods=["POST"]),
+        Route("/workspace/signout/everywhere", workspace_auth.signout, methods=["POST"]),
+        Route("/workspace/welcome/{secret}", workspace_auth.welcome, methods=["GET"]),
+        Route("/workspace/welcome/{secret}", workspace_auth.set_password, methods=["POST"]),
+        Route("/workspace/feeds/{member:int}/{secret}.atom", workspace_admin.notifications_feed),
+        Route(ws, workspace_publishing.dashboard),
+        Route(ws + "/compose", workspace_publishing.compose, methods=["GET"]),
+        Route(ws + "/compose", workspace_publishing.submit, methods=["POST"]),
+        Route(item + "/edit", workspace_publishing.edit, methods=["GET"]),
+        Route(item + "/edit", workspace_publishing.submit, methods=["POST"]),
+        Route(item + "/pin", workspace_publishing.pin, methods=["POST"]),
+        Route(item + "/withdraw", workspace_publishing.confirm_withdraw, methods=["GET"]),
+        Route(item + "/withdraw", workspace_publishing.withdraw, methods=["POST"]),
+        Route(item + "/responses", workspace_publishing.show_responses),
+        Route(ws + "/follows", workspace_network.show_follows, methods=["GET"]),
+        Route(ws + "/follows", workspace_network.follow, methods=["POST"]),
+        Route(ws + "/follows/{key}/unfollow", workspace_network.unfollow, methods=["POST"]),
+        Route(ws + "/followers/decide", workspace_network.decide_follower, methods=["POST"]),
+        Route(ws + "/allies", workspace_network.show_allies, methods=["GET"]),
+        Route(ws + "/allies", workspace_network.add_ally, methods=["POST"]),
+        Route(ws + "/allies/{id:int}/remove", workspace_network.remove_ally, methods=["POST"]),
+        Route(ws + "/amplifications", workspace_network.show_amplifications),
+        Route(
+            ws + "/amplifications/{id:int}/{decision}",
+            workspace_network.decide_amplification,
+            methods=["POST"],
+        ),
+        Route(ws + "/timeline", workspace_reading.show_timeline),
+        Route(ws + "/calls/{key}/pledge", workspace_reading.pledge, methods=["POST"]),
+        Route(ws + "/calls/{key}/amplify", workspace_reading.amplify, methods=["POST"]),
+        Route(ws + "/profile", workspace_reading.show_profile, methods=["GET"]),
+        Route(ws + "/profile", workspace_reading.update_profile, methods=["POST"]),
+        Route(ws + "/notifications", workspace_admin.show_notifications),
+        Route(ws + "/notifications/seen", workspace_admin.mark_seen, methods=["POST"]),
+        Route(ws + "/notifications/feed", workspace_admin.renew_feed, methods=["POST"]),
+        Route(ws + "/tokens", workspace_admin.show_tokens, methods=["GET"]),
+        Route(ws + "/tokens", workspace_admin.create_token, methods=["POST"]),
+        Route(ws + "/tokens/{id:int}/revoke", workspace_admin.revoke_token, methods=["POST"]),
+        Route(ws + "/members", workspace_admin.show_members, methods=["GET"]),
+        Route(ws + "/members", workspace_admin.add_member, methods=["POST"]),
+        Route(ws + "/members/{id:int}/remove", workspace_admin.remove_member, methods=["POST"]),
+    ]
+
 
 def routes() -> list[BaseRoute]:
     return [
+        *public_page_routes(),
+        *workspace_routes(),
         Route("/", pages.home),
         Route("/.well-known/webfinger", wellknown.webfinger),
         Route("/.well-known/host-meta", wellknown.host_meta),

@@ -1,0 +1,196 @@
+"""The workspace's publishing pages: the dashboard (open calls with their responses and reach,
+everything published), composing a call or strategy in Markdown with a preview, editing, pinning,
+withdrawing, and the responses to each publication. Every change goes through
+solidarity.publishing, so followers hear of it exactly as through the API."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from node.errors import InvalidInput, SolidarityError
+from node.publication import Kind
+from node.solidarity import cascade, overview, publishing, responses, validation
+from node.solidarity.content import render_markdown
+from node.web import forms, publications, rendering
+from node.web.app_state import runtime
+from node.web.i18n import LANGUAGES
+from node.web.sessions import Workspace, members_only
+
+KINDS = {"call": Kind.CALL, "strategy": Kind.STRATEGY}
+SEPARATORS = re.compile(r"[,\n]")
+NO_ZONE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
+
+
+def kind_of(request: Request) -> Kind:
+    kind = KINDS.get(request.path_params.get("kind") or request.query_params.get("kind", "call"))
+    if kind is None:
+        raise InvalidInput("kind must be call or strategy")
+    return kind
+
+
+@members_only()
+async def dashboard(request: Request, ws: Workspace) -> Response:
+    node = runtime(request)
+    context = {
+        "calls": await overview.open_calls(node, ws.org),
+        "publications": await overview.publications(node, ws.org),
+        "done": request.query_params.get("done", ""),
+        "done_url": request.query_params.get("url", ""),
+    }
+    return await rendering.page(request, "ws_dashboard.html", context)
+
+
+def labels(text: str) -> list[str]:
+    return [part.strip() for part in SEPARATORS.split(text) if part.strip()]
+
+
+def body_from(form: forms.Form, kind: Kind, editing: bool) -> dict[str, Any]:
+    """The API's body, from the compose form's fields."""
+    body: dict[str, Any] = {
+        "title": form.text("title"),
+        "content": form.get("content"),
+        "language": form.text("language") or "en",
+        "themes": [t.lstrip("#") for t in labels(form.get("themes"))],
+        "regions": labels(form.get("regions")),
+    }
+    if not editing:
+        body["visibility"] = form.text("visibility") or "public"
+    if kind is Kind.STRATEGY:
+        return body | {"summary": form.text("summary")}
+    deadline = form.text("deadline")
+    hops = form.text("max_hops")
+    return body | {
+        "urgency": form.text("urgency") or "normal",
+        "deadline": deadline + "Z" if NO_ZONE.match(deadline) else deadline,
+        "actions": form.lines("actions"),
+        "max_hops": int(hops) if hops.isdigit() and len(hops) < 4 else hops or 6,
+    }
+
+
+def values_from(source: dict[str, Any]) -> dict[str, str]:
+    """The form's fields, from a stored publication's source (for editing)."""
+    deadline = str(source.get("deadline") or "")[:16]
+    return {
+        "title": source.get("title") or "",
+        "summary": source.get("summary") or "",
+        "content": source.get("content") or "",
+        "language": source.get("language") or "en",
+        "themes": ", ".join(source.get("themes") or []),
+        "regions": ", ".join(source.get("regions") or []),
+        "actions": "\n".join(source.get("actions") or []),
+        "urgency": source.get("urgency") or "normal",
+        "deadline": deadline,
+        "max_hops": str(source.get("max_hops") or 6),
+        "visibility": source.get("visibility") or "public",
+    }
+
+
+async def compose_page(
+    request: Request,
+    kind: Kind,
+    values: dict[str, str],
+    *,
+    key: str | None = None,
+    preview: str | None = None,
+    error: str = "",
+    status: int = 200,
+) -> Response:
+    context = {
+        "kind": kind.value,
+        "key": key,
+        "values": values,
+        "preview": preview,
+        "error": error,
+        "content_languages": list(LANGUAGES.values()),
+    }
+    return await rendering.page(request, "ws_compose.html", context, status)
+
+
+@members_only()
+async def compose(request: Request, ws: Workspace) -> Response:
+    return await compose_page(request, kind_of(request), {"language": "en", "max_hops": "6"})
+
+
+async def preview_of(request: Request, kind: Kind, body: dict[str, Any]) -> str:
+    """The Markdown as it will read (mentions are linked only when published)."""
+    node = runtime(request)
+    draft = (
+        validation.call(body, node.clock.now()) if kind is Kind.CALL else validation.strategy(body)
+    )
+
+    async def no_lookup(handle: str) -> str | None:
+        return None
+
+    return (await render_markdown(draft.content, no_lookup, node.urls)).html
+
+
+@members_only()
+async def submit(request: Request, ws: Workspace) -> Response:
+    form = await forms.read(request)
+    kind, node = kind_of(request), runtime(request)
+    key = request.path_params.get("key")
+    body = body_from(form, kind, editing=key is not None)
+    values = {name: value for name, value in form.pairs if name != "csrf"}
+    try:
+        if form.get("action") == "preview":
+            html = await preview_of(request, kind, body)
+            return await compose_page(request, kind, values, key=key, preview=html)
+        if key is None:
+            now = node.clock.now()
+            draft = validation.call(body, now) if kind is Kind.CALL else validation.strategy(body)
+            stored = await publishing.publish(node, ws.org, draft)
+            done = "published"
+        else:
+            stored = await publishing.revise(node, ws.org, kind, key, body)
+            done = "revised"
+    except SolidarityError as exc:
+        return await compose_page(request, kind, values, key=key, error=str(exc), status=400)
+    return RedirectResponse(f"{ws.path}?done={done}&url={stored.iri}", status_code=303)
+
+
+@members_only()
+async def edit(request: Request, ws: Workspace) -> Response:
+    kind, key = kind_of(request), request.path_params["key"]
+    stored = await publishing.owned(runtime(request), ws.org, kind, key)
+    return await compose_page(request, kind, values_from(stored.source or {}), key=key)
+
+
+@members_only()
+async def pin(request: Request, ws: Workspace) -> Response:
+    form = await forms.read(request)
+    kind, key = kind_of(request), request.path_params["key"]
+    await publishing.pin(runtime(request), ws.org, kind, key, form.get("pinned") == "1")
+    return RedirectResponse(f"{ws.path}?done=pinned", status_code=303)
+
+
+@members_only()
+async def confirm_withdraw(request: Request, ws: Workspace) -> Response:
+    kind, key = kind_of(request), request.path_params["key"]
+    stored = await publishing.owned(runtime(request), ws.org, kind, key)
+    return await rendering.page(request, "ws_withdraw.html", {"item": stored, "kind": kind.value})
+
+
+@members_only()
+async def withdraw(request: Request, ws: Workspace) -> Response:
+    await forms.read(request)
+    await publishing.withdraw(
+        runtime(request), ws.org, kind_of(request), request.path_params["key"]
+    )
+    return RedirectResponse(f"{ws.path}?done=withdrawn", status_code=303)
+
+
+@members_only()
+async def show_responses(request: Request, ws: Workspace) -> Response:
+    kind, key = kind_of(request), request.path_params["key"]
+    node = runtime(request)
+    stored = await publishing.owned(node, ws.org, kind, key)
+    found = await responses.of(node, ws.org, kind, key)
+    travelled = None
+    if kind is Kind.CALL:  # for members, reach is looked up (at most hourly per amplifier)
+        travelled = await publications.drawing(request, await cascade.tree(node, stored))
+    context = {"item": stored, "kind": kind.value, "responses": found, "cascade": travelled}
+    return await rendering.page(request, "ws_responses.html", context)
