@@ -12,7 +12,7 @@ from node.activitypub.screening import Incoming
 from node.errors import NotFound
 from node.federation import serving
 from node.federation.serving import Withdrawn
-from node.solidarity import organisations
+from node.solidarity import attachments, organisations
 from node.storage.objects import StoredObject
 from node.web import pages
 from node.web.app_state import runtime
@@ -96,7 +96,9 @@ async def page(request: Request, stored: StoredObject) -> Response:
         "likes": counted.likes,
         "shares": counted.shares,
     }
-    return pages.render(request, "publication.html", {"pub": pub, "fields": fields})
+    shown = await attachments.of_publication(node, stored)
+    context = {"pub": pub, "fields": fields, "attachments": shown}
+    return pages.render(request, "publication.html", context)
 
 
 def rendered_body(stored: StoredObject) -> str:

@@ -11,9 +11,11 @@ from node.web import (
     actors,
     api,
     api_cascade,
+    api_media,
     api_publishing,
     api_reading,
     inbox_endpoint,
+    media_files,
     openapi,
     pages,
     publications,
@@ -61,6 +63,17 @@ def cascade_api_routes() -> list[BaseRoute]:
     ]
 
 
+def media_routes() -> list[BaseRoute]:
+    """Uploads (API) and media files (local uploads, copies of other servers' pictures)."""
+    return [
+        Route("/api/v1/media", api_media.upload, methods=["POST"]),
+        Route("/api/v1/media/{id}", api_media.show, methods=["GET"]),
+        Route("/api/v1/media/{id}", api_media.describe, methods=["PATCH"]),
+        Route("/media/copies/{key}", media_files.remote_copy, methods=["GET"]),
+        Route("/media/{name}", media_files.local_file, methods=["GET"]),
+    ]
+
+
 def routes() -> list[BaseRoute]:
     return [
         Route("/", pages.home),
@@ -90,5 +103,6 @@ def routes() -> list[BaseRoute]:
         Route("/api/v1/search", api_reading.search_objects, methods=["GET"]),
         *publishing_api_routes(),
         *cascade_api_routes(),
+        *media_routes(),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
