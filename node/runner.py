@@ -17,7 +17,7 @@ from node.federation.inbox_queue import InboxQueue
 from node.federation.runtime import Runtime, make_runtime
 from node.solidarity.arrivals import CascadeArrivals
 from node.solidarity.attachments import PruneQueue
-from node.workers import Worker
+from node.workers import Queue, Worker
 
 log = logging.getLogger("node.runner")
 
@@ -30,7 +30,7 @@ def build_worker(node: Runtime) -> Worker:
     """
     shared = node.http if node.custom_transport else None
     inbox = InboxQueue(node, relayed.dispatcher(CascadeArrivals()))
-    queues = [inbox, DeliveryQueue(node, http=shared), PruneQueue(node)]
+    queues: list[Queue] = [inbox, DeliveryQueue(node, http=shared), PruneQueue(node)]
     return Worker(queues, node.clock)
 
 

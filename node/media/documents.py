@@ -42,6 +42,8 @@ def process_pdf(data: bytes, limits: MediaLimits) -> bytes:
             raise InvalidInput(f"the PDF has {pages} pages; 1 to {MAX_PAGES} are accepted")
         writer = PdfWriter(clone_from=reader)
         strip(writer)
+        # what was cut off stays in the file unless orphaned objects are left out
+        writer.compress_identical_objects(remove_duplicates=False, remove_unreferenced=True)
         out = io.BytesIO()
         writer.write(out)
     except InvalidInput:

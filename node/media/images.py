@@ -191,8 +191,10 @@ def blurhash_of(image: Image.Image) -> str:
 
     tiny = image.convert("RGB")
     tiny.thumbnail(BLURHASH_BOX, Image.Resampling.BILINEAR)
-    width = tiny.width
-    flat = list(tiny.getdata())
-    rows = [[list(flat[y * width + x]) for x in range(width)] for y in range(tiny.height)]
+    width, raw = tiny.width, tiny.tobytes()
+    rows = [
+        [list(raw[(y * width + x) * 3 : (y * width + x) * 3 + 3]) for x in range(width)]
+        for y in range(tiny.height)
+    ]
     found = blurhash.encode(rows, *BLURHASH_COMPONENTS)
     return str(found)
