@@ -43,6 +43,7 @@ class MediaLimits:
     max_frames: int = 400  # of an animated GIF or WebP
     description_chars: int = 1_500
     unattached_hours: float = 24.0  # uploads never attached are removed after this
+    accel_redirect: str | None = None  # e.g. "/_media/": nginx sends the file (X-Accel-Redirect)
 
 
 @dataclass(frozen=True)
@@ -206,6 +207,11 @@ def media_settings(env: Mapping[str, str], table: object) -> dict[str, Any]:
         ),
         max_pixels=count(env, raw, "SN_MEDIA_MAX_PIXELS", "max_pixels", MediaLimits.max_pixels),
     )
+    accel = env.get("SN_MEDIA_ACCEL_REDIRECT") or raw.get("accel_redirect")
+    if accel:
+        if not (isinstance(accel, str) and accel.startswith("/") and accel.endswith("/")):
+            raise ConfigError("[media] accel_redirect must be a path like /_media/")
+        limits = replace(limits, accel_redirect=accel)
     if limits.max_pixels < limits.stored_pixels:
         limits = replace(limits, stored_pixels=limits.max_pixels)
     directory = env.get("SN_MEDIA_DIR") or raw.get("directory")

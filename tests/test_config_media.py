@@ -27,3 +27,10 @@ def test_config_and_environment(tmp_path: Path) -> None:
     assert settings.media_path == Path("/srv/m")
     with pytest.raises(ConfigError, match="SN_MEDIA_MAX_PIXELS"):
         settings_from_mapping(tmp_path, BASE, {"SN_MEDIA_MAX_PIXELS": "many"})
+
+
+def test_nginx_may_send_the_files(tmp_path: Path) -> None:
+    settings = settings_from_mapping(tmp_path, BASE | {"media": {"accel_redirect": "/_media/"}}, {})
+    assert settings.media.accel_redirect == "/_media/"
+    with pytest.raises(ConfigError, match="accel_redirect"):
+        settings_from_mapping(tmp_path, BASE, {"SN_MEDIA_ACCEL_REDIRECT": "media"})

@@ -76,6 +76,12 @@ async def local_file(request: Request) -> Response:
 
 
 async def send(node: Runtime, name: str, media_type: str, headers: dict[str, str]) -> Response:
+    """The file, sent by nginx when it is set up for it (X-Accel-Redirect to an internal
+    location over the media folder), else by the node."""
+    accel = node.settings.media.accel_redirect
+    if accel:
+        headers = headers | {"X-Accel-Redirect": accel + name}
+        return Response(b"", media_type=media_type, headers=headers)
     path = node.media_store.local_path(name)
     if path is not None:
         if not path.is_file():

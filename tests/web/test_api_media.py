@@ -310,3 +310,23 @@ async def test_uploads_never_attached_are_pruned_after_a_day(
 
 def test_media_live_under_the_data_directory(node: Runtime, tmp_path: Path) -> None:
     assert node.settings.media_path == tmp_path / "media"
+
+
+async def test_behind_nginx_the_node_checks_and_nginx_sends(
+    node: Runtime, client: httpx.AsyncClient, token: str
+) -> None:
+    from dataclasses import replace
+
+    photo = (await upload(client, token, png())).json()
+    await client.post(
+        "/api/v1/calls", json=call_body(node, media_ids=[photo["id"]]), headers=bearer(token)
+    )
+    node.settings = replace(
+        node.settings, media=replace(node.settings.media, accel_redirect="/_media/")
+    )
+    served = await client.get(photo["url"])
+    name = photo["url"].rsplit("/", 1)[-1]
+    assert served.status_code == 200 and served.content == b""
+    assert served.headers["x-accel-redirect"] == f"/_media/{name}"
+    assert served.headers["content-type"] == "image/png"
+    assert served.headers["x-content-type-options"] == "nosniff"
