@@ -33,6 +33,20 @@ class FetchLimits:
 
 
 @dataclass(frozen=True)
+class MediaLimits:
+    """Uploads and copies of remote media; the defaults are Mastodon's (4.2 and later)."""
+
+    image_max_bytes: int = 16 * 1024 * 1024
+    document_max_bytes: int = 16 * 1024 * 1024
+    max_pixels: int = 33_177_600  # larger pictures are refused (7680x4320)
+    stored_pixels: int = 8_294_400  # larger ones are scaled down to this (3840x2160)
+    max_frames: int = 400  # of an animated GIF or WebP
+    description_chars: int = 1_500
+    unattached_hours: float = 24.0  # uploads never attached are removed after this
+    accel_redirect: str | None = None  # e.g. "/_media/": nginx sends the file (X-Accel-Redirect)
+
+
+@dataclass(frozen=True)
 class Settings:
     data_dir: Path
     base_url: str
@@ -46,6 +60,14 @@ class Settings:
     delivery_lease_seconds: float = 60.0
     inbox_queue_limit: int = 10_000
     fetch: FetchLimits = field(default_factory=FetchLimits)
+    media: MediaLimits = field(default_factory=MediaLimits)
+    media_dir: Path | None = None
+
+    @property
+    def media_path(self) -> Path:
+        """Where media files live: DATA_DIR/media unless `[media] directory` says otherwise
+        (under the data directory, a backup of it carries them)."""
+        return self.media_dir or self.data_dir / "media"
 
     @property
     def host(self) -> str:
@@ -138,6 +160,7 @@ def settings_from_mapping(
         ),
         inbox_queue_limit=count(env, raw, "SN_INBOX_QUEUE_LIMIT", "inbox_queue_limit", 10_000),
     )
+    settings = replace(settings, **media_settings(env, raw.get("media")))
     extras = {k: raw[k] for k in ("node_name", "node_description") if isinstance(raw.get(k), str)}
     return replace(settings, **extras)
 
@@ -166,6 +189,33 @@ def count(
     if number < 1:
         raise ConfigError(f"{env_name} / {key} must be at least 1")
     return number
+
+
+def media_settings(env: Mapping[str, str], table: object) -> dict[str, Any]:
+    """The `[media]` table of config.toml, with SN_MEDIA_* overrides."""
+    raw: Mapping[str, Any] = table if isinstance(table, Mapping) else {}
+    limits = MediaLimits(
+        image_max_bytes=count(
+            env, raw, "SN_MEDIA_IMAGE_MAX_BYTES", "image_max_bytes", MediaLimits.image_max_bytes
+        ),
+        document_max_bytes=count(
+            env,
+            raw,
+            "SN_MEDIA_DOCUMENT_MAX_BYTES",
+            "document_max_bytes",
+            MediaLimits.document_max_bytes,
+        ),
+        max_pixels=count(env, raw, "SN_MEDIA_MAX_PIXELS", "max_pixels", MediaLimits.max_pixels),
+    )
+    accel = env.get("SN_MEDIA_ACCEL_REDIRECT") or raw.get("accel_redirect")
+    if accel:
+        if not (isinstance(accel, str) and accel.startswith("/") and accel.endswith("/")):
+            raise ConfigError("[media] accel_redirect must be a path like /_media/")
+        limits = replace(limits, accel_redirect=accel)
+    if limits.max_pixels < limits.stored_pixels:
+        limits = replace(limits, stored_pixels=limits.max_pixels)
+    directory = env.get("SN_MEDIA_DIR") or raw.get("directory")
+    return {"media": limits, "media_dir": Path(str(directory)) if directory else None}
 
 
 def write_config(settings: Settings) -> Path:

@@ -5,6 +5,7 @@ and sent on the wire, so a value read back from either is one of them. Fields is
 strategy, call or response says; a draft, a stored row's view, a received object's view, a
 rendered publication and a timeline item each hold one instead of re-declaring its fields;
 Content adds what is kept of any content object (its type, text and what it answers).
+MediaKind and Attachment are the words and value of a picture or document beside one.
 """
 
 from __future__ import annotations
@@ -94,3 +95,31 @@ class Content:
     body_text: str = ""
     in_reply_to: str | None = None
     is_pledge: bool = False
+
+
+class MediaKind(StrEnum):
+    """What a media attachment is: a picture, or a document (a PDF toolkit, a leaflet)."""
+
+    IMAGE = "image"
+    DOCUMENT = "document"
+
+    @property
+    def as_type(self) -> str:
+        """Its AS2 type, as Mastodon reads attachments: Image or Document."""
+        return "Image" if self is MediaKind.IMAGE else "Document"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A picture or document beside a publication, local or received: where it is, what it
+    is, and its description (alt text). `preview` is a URL on this node (a local file, or a
+    copy of a remote one) that pages may show; `url` may be another server's."""
+
+    kind: MediaKind
+    media_type: str
+    url: str
+    description: str = ""
+    width: int | None = None
+    height: int | None = None
+    blurhash: str | None = None
+    preview: str | None = None

@@ -1,4 +1,5 @@
-"""Assembling and running the worker: the inbox queue, then deliveries.
+"""Assembling and running the worker: the inbox queue, then deliveries, then pruning uploads
+never attached.
 
 build_worker() wires the queues to a node's Runtime; run_worker() is `solidarity-node
 worker`: it starts the node (database check, signing key), runs until cancelled, and then
@@ -15,7 +16,8 @@ from node.federation.delivery_queue import DeliveryQueue
 from node.federation.inbox_queue import InboxQueue
 from node.federation.runtime import Runtime, make_runtime
 from node.solidarity.arrivals import CascadeArrivals
-from node.workers import Worker
+from node.solidarity.attachments import PruneQueue
+from node.workers import Queue, Worker
 
 log = logging.getLogger("node.runner")
 
@@ -28,7 +30,8 @@ def build_worker(node: Runtime) -> Worker:
     """
     shared = node.http if node.custom_transport else None
     inbox = InboxQueue(node, relayed.dispatcher(CascadeArrivals()))
-    return Worker([inbox, DeliveryQueue(node, http=shared)], node.clock)
+    queues: list[Queue] = [inbox, DeliveryQueue(node, http=shared), PruneQueue(node)]
+    return Worker(queues, node.clock)
 
 
 async def close_worker(worker: Worker) -> None:

@@ -4,9 +4,10 @@ that read hosts and origins out of any URL, so that every layer computes them al
 Layout: /actor (instance actor), /users/{name} (organisation actors and their collections;
 organisations created before that layout keep /orgs/{name}: an actor's id never changes),
 /@{name} (profile pages), /inbox (shared inbox), /activities/{key}, /strategies/{key} and
-/calls/{key} (with /replies, /likes, /shares). /users/, /orgs/ and /@ all name an organisation:
-`canonical_actor` turns any of them into its id. Nothing else builds local URLs. An origin is
-scheme, host and port; an authority is host[:port], the key for pools and host health.
+/calls/{key} (with /replies, /likes, /shares), /media/{file} and /media/copies/{key}. /users/,
+/orgs/ and /@ all name an organisation: `canonical_actor` turns any of them into its id. Nothing
+else builds local URLs. An origin is scheme, host and port; an authority is host[:port], the key
+for pools and host health.
 """
 
 from __future__ import annotations
@@ -139,6 +140,13 @@ class Urls:
     def publication(self, kind: str, key: str) -> str:
         """A strategy (/strategies/KEY) or a call (/calls/KEY): id and page alike."""
         return f"{self.base}/{PUBLICATION_PATHS[kind]}/{key}"
+
+    # media: local uploads by their file name, copies of other servers' media by key
+    def media(self, file_name: str) -> str:
+        return f"{self.base}/media/{file_name}"
+
+    def media_copy(self, key: str) -> str:
+        return f"{self.base}/media/copies/{key}"
 
     # discovery
     def acct(self, name: str) -> str:

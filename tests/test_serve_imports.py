@@ -21,7 +21,8 @@ from node.urls import Urls
 
 # loaded only when used: to migrate (Alembic, which brings Mako), to read JSON-LD (pyld, which
 # brings lxml), to publish (markdown-it, langcodes, pycountry), for HTML (nh3, Jinja2), for
-# host-meta (ElementTree); for pages in other languages (Babel), to sign in (argon2)
+# host-meta (ElementTree); for pages in other languages (Babel), to sign in (argon2); for media
+# (Pillow, pypdf, blurhash)
 ONLY_WHEN_USED = (
     "babel",
     "argon2",
@@ -35,6 +36,9 @@ ONLY_WHEN_USED = (
     "nh3",
     "jinja2",
     "xml.etree",
+    "PIL",
+    "pypdf",
+    "blurhash",
 )
 # each database's driver and SQLAlchemy dialect, loaded only for a node configured with it
 DIALECTS = {

@@ -213,10 +213,18 @@ class SafeClient:
         _check_id_origin(final, document)
         return FetchedDocument(str(final), document, content_type)
 
-    async def get(self, url: str, *, accept: str, auth: httpx.Auth | None = None) -> FetchedBody:
-        """GET any document (JRD, XRD, NodeInfo) under the same limits; unsigned unless `auth`."""
+    async def get(
+        self,
+        url: str,
+        *,
+        accept: str,
+        auth: httpx.Auth | None = None,
+        max_bytes: int | None = None,
+    ) -> FetchedBody:
+        """GET any document (JRD, XRD, NodeInfo, media) under the same limits, unsigned unless
+        `auth`; `max_bytes` replaces the size limit (media are larger than documents)."""
         async with self._exchange(url), self._open_get(url, accept, auth) as response:
-            body = await self._read_capped(response)
+            body = await self._read_capped(response, max_bytes)
         content_type = response.headers.get("content-type", "")
         return FetchedBody(str(response.url), response.status_code, content_type, body)
 
@@ -329,8 +337,8 @@ class SafeClient:
             raise FetchError(str(url), f"{url.host} resolved to {list(found)!r}")
         return [a for a in addresses if a is not None]
 
-    async def _read_capped(self, response: httpx.Response) -> bytes:
-        limit = self._limits.max_bytes
+    async def _read_capped(self, response: httpx.Response, limit: int | None = None) -> bytes:
+        limit = limit or self._limits.max_bytes
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             raise FetchTooLarge(str(response.url), f"declares {declared} bytes, limit {limit}")

@@ -1,21 +1,28 @@
 """Typed view of a received strategy, call or response, with its HTML made safe.
 
 Reads the `sn:` properties beside the standard ones; remote HTML (content, contentMap,
-summary) is sanitised here, once, before anything stores or shows it.
+summary) is sanitised here, once, before anything stores or shows it. Attachments are read
+as references (another server's URL, type and description), bounded in number and size.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from node.activitypub.objects import ObjectView, visibility
+from node.activitypub.objects import ObjectView, is_iri, visibility
 from node.activitypub.sanitize import html_to_text, sanitize_incoming
-from node.publication import Content, Fields, kind_of, urgency_of
+from node.publication import Attachment, Content, Fields, MediaKind, kind_of, urgency_of
 
 MAX_LIST = 50
 MAX_LABEL = 200
+MAX_ATTACHMENTS = 16
+MAX_DESCRIPTION = 1_500
+MAX_SIDE = 100_000
+BLURHASH_RE = re.compile(r"^[0-9A-Za-z#$%*+,\-.:;=?@\[\]^_{|}~]{6,100}$")
+MEDIA_TYPE_RE = re.compile(r"^[a-z0-9.+-]{1,40}/[a-z0-9.+-]{1,80}$")
 
 
 @dataclass(frozen=True)
@@ -24,6 +31,7 @@ class PublicationView:
 
     content: Content
     document: dict[str, Any]
+    attachments: tuple[Attachment, ...] = ()
 
     @classmethod
     def from_object(cls, obj: ObjectView, author_followers: str | None) -> PublicationView:
@@ -52,7 +60,56 @@ class PublicationView:
             in_reply_to=obj.in_reply_to,
             is_pledge=document.get("pledge") is True,
         )
-        return cls(content, document)
+        return cls(content, document, attachments_of(document.get("attachment")))
+
+
+def attachments_of(value: object) -> tuple[Attachment, ...]:
+    """The pictures and documents of a received object, as references: what Mastodon and
+    others send (Document or Image, mediaType, url, name, blurhash, width, height)."""
+    items = value if isinstance(value, list) else [value]
+    found = (_attachment(item) for item in items[:MAX_ATTACHMENTS] if isinstance(item, dict))
+    return tuple(item for item in found if item is not None)
+
+
+def _attachment(item: dict[str, Any]) -> Attachment | None:
+    if item.get("type") not in ("Document", "Image", "Video", "Audio", "Link"):
+        return None  # PropertyValue and the like are not media
+    url, media_type = _media_url(item.get("url") or item.get("href"))
+    given = item.get("mediaType")
+    media_type = (given if isinstance(given, str) else media_type or "").strip().lower()
+    if url is None:
+        return None
+    is_image = item.get("type") == "Image" or media_type.startswith("image/")
+    name = item.get("name") or item.get("summary")
+    return Attachment(
+        kind=MediaKind.IMAGE if is_image else MediaKind.DOCUMENT,
+        media_type=media_type if MEDIA_TYPE_RE.match(media_type) else "",
+        url=url,
+        description=html_to_text(name)[:MAX_DESCRIPTION] if isinstance(name, str) else "",
+        width=_side(item.get("width")),
+        height=_side(item.get("height")),
+        blurhash=_blurhash(item.get("blurhash")),
+    )
+
+
+def _media_url(value: object) -> tuple[str | None, str | None]:
+    """A URL as a string, a Link (href and its mediaType) or a list of either (the first)."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        media_type = value.get("mediaType")
+        href = value.get("href")
+        return (href if is_iri(href) else None), media_type if isinstance(media_type, str) else None
+    return (value if is_iri(value) else None), None  # type: ignore[return-value]
+
+
+def _side(value: object) -> int | None:
+    ok = isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_SIDE
+    return value if ok else None  # type: ignore[return-value]
+
+
+def _blurhash(value: object) -> str | None:
+    return value if isinstance(value, str) and BLURHASH_RE.match(value) else None
 
 
 def safe_document(document: dict[str, Any]) -> dict[str, Any]:

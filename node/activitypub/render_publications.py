@@ -2,7 +2,8 @@
 
 A strategy is an Article (Mastodon shows name, summary and a link, so the summary stands on
 its own); a call is a Note whose content states the ask, deadline, regions and actions in
-plain words, with the structured sn: properties beside. Addressing follows Mastodon's reading
+plain words, with the structured sn: properties beside; pictures and documents go in
+`attachment`, as Mastodon reads them. Addressing follows Mastodon's reading
 of visibility. Pure functions.
 """
 
@@ -16,7 +17,7 @@ from typing import Any
 
 from node.activitypub.render_collections import collection_ref
 from node.activitypub.vocabulary import CONTEXT, PUBLIC, SIGNED_CONTEXT, iso
-from node.publication import Fields, Kind, Urgency, Visibility
+from node.publication import Attachment, Fields, Kind, MediaKind, Urgency, Visibility
 
 URGENCY_WORDS = {
     Urgency.LOW: "Low urgency",
@@ -41,6 +42,7 @@ class Publication:
     mentions: tuple[str, ...] = ()
     tags: tuple[dict[str, str], ...] = ()
     counts: tuple[int, int, int] = (0, 0, 0)
+    attachments: tuple[Attachment, ...] = ()
 
     @property
     def is_call(self) -> bool:
@@ -122,6 +124,8 @@ def publication_to_as(pub: Publication) -> dict[str, Any]:
     }
     if pub.updated is not None:
         document["updated"] = iso(pub.updated)
+    if pub.attachments:
+        document["attachment"] = [attachment_to_as(item) for item in pub.attachments]
     if pub.is_call:
         # no content warning, said as Mastodon says it: Epicyon 1.3 cannot read a Note without
         # the key (its inbox fails on it and retries forever)
@@ -129,6 +133,20 @@ def publication_to_as(pub: Publication) -> dict[str, Any]:
     else:
         document |= {"name": fields.title, "summary": html.escape(fields.summary or "")}
     return document
+
+
+def attachment_to_as(item: Attachment) -> dict[str, Any]:
+    """An attachment as Mastodon reads one: Image or Document, its type and URL, the
+    description as `name` (the alt text), and for pictures their size and blurhash."""
+    found: dict[str, Any] = {
+        "type": item.kind.as_type,
+        "mediaType": item.media_type,
+        "url": item.url,
+        "name": item.description or None,
+    }
+    if item.kind is MediaKind.IMAGE:
+        found |= {"width": item.width, "height": item.height, "blurhash": item.blurhash}
+    return {name: value for name, value in found.items() if value is not None}
 
 
 def call_properties(fields: Fields) -> dict[str, Any]:

@@ -37,6 +37,7 @@ NODE_TERMS: Final[dict[str, Any]] = {
     "featured": {"@id": "toot:featured", "@type": "@id"},
     "discoverable": "toot:discoverable",
     "indexable": "toot:indexable",
+    "blurhash": "toot:blurhash",
     "schema": "http://schema.org#",
     "PropertyValue": "schema:PropertyValue",
     "value": "schema:value",

@@ -20,7 +20,7 @@ from node.errors import OriginMismatch
 from node.federation import following, proofs, relays, remote_actors
 from node.federation.arrivals import Arrivals
 from node.federation.runtime import Runtime
-from node.storage import cascade, follows, objects, reactions, signed_objects
+from node.storage import cascade, follows, objects, reactions, remote_media, signed_objects
 from node.storage import remote_actors as actor_rows
 from node.storage.objects import StoredObject
 from node.urls import same_origin
@@ -90,7 +90,7 @@ async def store_received(node: Runtime, obj: ObjectView, author_iri: str) -> Sto
         known = await objects.get(session, obj.iri)
         if known is not None:
             return known
-        return await objects.put(
+        stored = await objects.put(
             session,
             iri=obj.iri,
             actor_iri=author_iri,
@@ -99,6 +99,8 @@ async def store_received(node: Runtime, obj: ObjectView, author_iri: str) -> Sto
             published=parse_time(obj.published, now),
             now=now,
         )
+        await remote_media.replace(session, stored.id, view.attachments)
+        return stored
 
 
 async def on_update(node: Runtime, activity: ActivityView, arrivals: Arrivals) -> None:
@@ -129,6 +131,8 @@ async def on_update(node: Runtime, activity: ActivityView, arrivals: Arrivals) -
             published=stored.published,
             now=node.clock.now(),
         )
+        dropped = await remote_media.replace(session, stored.id, view.attachments)
+    await forget_copies(node, dropped)
 
 
 async def on_delete(node: Runtime, activity: ActivityView, arrivals: Arrivals) -> None:
@@ -148,7 +152,15 @@ async def on_delete(node: Runtime, activity: ActivityView, arrivals: Arrivals) -
             raise OriginMismatch(f"{activity.actor} cannot delete {target}")
         await objects.tombstone(session, target, tombstone(target, now, stored.type), now)
         await signed_objects.forget(session, target)
+        dropped = await remote_media.drop(session, stored.id)
+    await forget_copies(node, dropped)
     await arrivals.withdrawn(node, target)
+
+
+async def forget_copies(node: Runtime, files: list[str]) -> None:
+    """Copies of media an object no longer carries, deleted after their rows."""
+    for name in files:
+        await node.media_store.delete(name)
 
 
 async def on_reaction(node: Runtime, activity: ActivityView, arrivals: Arrivals) -> None:

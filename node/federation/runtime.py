@@ -20,11 +20,13 @@ from node.activitypub.signing_auth import SigningAuth
 from node.clock import Clock, SystemClock
 from node.config import Settings
 from node.errors import StorageError
+from node.media.processing import Processor
 from node.storage import actors
 from node.storage.caches import DomainBlocks, KeyCache, OpenInboxes
 from node.storage.db import Database
 from node.storage.inbox_items import Backlog
 from node.storage.inbox_writer import InboxWriter
+from node.storage.media_store import LocalMediaStore, MediaStore
 from node.urls import Urls
 
 if TYPE_CHECKING:
@@ -47,6 +49,8 @@ class Runtime:
     domain_blocks: DomainBlocks = field(init=False)
     keys: KeyCache = field(init=False)
     open_inboxes: OpenInboxes = field(init=False)
+    media_store: MediaStore = field(init=False)
+    media_processor: Processor = field(init=False)
 
     def __post_init__(self) -> None:
         self.inbox_backlog = Backlog(self.settings.inbox_queue_limit, self.clock)
@@ -54,6 +58,8 @@ class Runtime:
         self.domain_blocks = DomainBlocks(self.db.transaction, self.clock)
         self.keys = KeyCache()
         self.open_inboxes = OpenInboxes(self.db.transaction, self.clock)
+        self.media_store = LocalMediaStore(self.settings.media_path)
+        self.media_processor = Processor(self.settings.media)
 
     @property
     def fetcher(self) -> SafeClient:

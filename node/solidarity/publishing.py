@@ -4,7 +4,8 @@ withdraw (Delete, leaving a Tombstone), pin and unpin (Add/Remove on `featured`)
 Each use case stores its change, its outbox entry and its delivery rows in one transaction,
 then wakes the worker: nothing is published that followers are not told about. What needs the
 network (mentions resolved by WebFinger, addressees' actors) is done before that transaction.
-The author's Markdown and fields are kept (`source`) so a revision re-renders from them.
+The author's Markdown and fields are kept (`source`) so a revision re-renders from them,
+with the ids of the uploads it carries; a withdrawal releases them (attachments.py).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import secrets
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -26,12 +27,13 @@ from node.federation import proofs, relays, remote_actors, sending, serving
 from node.federation.following import resolve_target
 from node.federation.runtime import Runtime
 from node.publication import Content, Kind
-from node.solidarity import amplification, validation
+from node.solidarity import amplification, attachments, validation
 from node.solidarity.content import Rendered, render_markdown, tags
 from node.solidarity.validation import Draft
-from node.storage import objects, outbox
+from node.storage import objects, outbox, uploads
 from node.storage.actors import LocalActor
 from node.storage.objects import StoredObject
+from node.storage.uploads import StoredMedia
 
 
 def new_key() -> str:
@@ -78,9 +80,11 @@ def publication(
     published: datetime,
     updated: datetime | None = None,
     counted: tuple[int, int, int] = (0, 0, 0),
+    media: Sequence[StoredMedia] = (),
 ) -> Publication:
     urls = node.urls
     return Publication(
+        attachments=tuple(attachments.attachment(urls, item) for item in media),
         iri=iri,
         author=urls.actor(org.username),
         followers=urls.followers(org.username),
@@ -141,6 +145,16 @@ def signed(node: Runtime, org: LocalActor, pub: Publication) -> dict[str, Any]:
     return proofs.sign_as(node, org, render_publications.publication_to_as(pub))
 
 
+async def attach(
+    session: AsyncSession, org: LocalActor, stored: StoredObject, media: Sequence[StoredMedia]
+) -> None:
+    """In the publishing transaction: the uploads, checked again (one may have been pruned
+    since it was read), become the object's attachments."""
+    keys = [item.key for item in media]
+    found = attachments.check_set(keys, await uploads.owned(session, org.id, keys))
+    await uploads.attach(session, stored.id, found)
+
+
 def rendered_content(pub: Publication, rendered: Rendered) -> Content:
     kind = pub.fields.kind
     assert kind is not None
@@ -152,7 +166,8 @@ async def publish(node: Runtime, org: LocalActor, draft: Draft) -> StoredObject:
     iri = node.urls.publication(draft.kind, key)
     now = node.clock.now()
     rendered = await render(node, draft)
-    pub = publication(node, org, iri, draft, rendered, now)
+    media = await attachments.for_publication(node, org, draft.media_ids)
+    pub = publication(node, org, iri, draft, rendered, now, media=media)
     create = render_activities.wrap("Create", f"{iri}/activity", signed(node, org, pub))
     source = draft.as_source() | {"content_html": rendered.html}
     async with node.db.transaction() as session:
@@ -168,6 +183,7 @@ async def publish(node: Runtime, org: LocalActor, draft: Draft) -> StoredObject:
             source=source,
             extra_inboxes=to_relays,
         )
+        await attach(session, org, stored, media)
         if stored.kind is Kind.CALL:
             await amplification.on_published(session, node, create["id"], stored)
     node.wake_worker()
@@ -195,7 +211,8 @@ async def revise(
     draft = validation.revise(validation.from_source(kind, stored.source), changes, now)
     rendered = await render(node, draft)
     counted = await counts(node, stored.iri)
-    pub = publication(node, org, stored.iri, draft, rendered, stored.published, now, counted)
+    media = await attachments.for_publication(node, org, draft.media_ids)
+    pub = publication(node, org, stored.iri, draft, rendered, stored.published, now, counted, media)
     update = render_activities.wrap(
         "Update",
         f"{stored.iri}/updates/{uuid.uuid4().hex}",
@@ -218,6 +235,7 @@ async def revise(
             source=source,
             extra_inboxes=[*earlier, *to_relays],
         )
+        await attach(session, org, revised, media)
     node.wake_worker()
     return revised
 
@@ -247,7 +265,9 @@ async def withdraw(node: Runtime, org: LocalActor, kind: Kind, key: str) -> None
         to_relays = await relays.inboxes_in(session, stored.fields)
         await sending.queue(session, node, org, delete, extra_inboxes=to_relays)
         await amplification.drop_pending(session, node, stored.iri)
+        released = await uploads.release(session, stored.id)
     node.wake_worker()
+    await attachments.delete_files(node, released)
 
 
 async def pin(node: Runtime, org: LocalActor, kind: Kind, key: str, pinned: bool) -> StoredObject:

@@ -10,9 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from node.errors import InvalidInput
 from node.federation.runtime import Runtime
-from node.publication import Fields
+from node.publication import Attachment, Fields
+from node.solidarity import attachments
 from node.storage import search as queries
 from node.storage.actors import LocalActor
 from node.storage.objects import StoredObject
@@ -32,6 +35,7 @@ class Item:
     fields: Fields
     expired: bool
     published: datetime
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -50,8 +54,9 @@ def object_url(stored: StoredObject) -> str:
     return stored.iri
 
 
-def to_item(stored: StoredObject, now: datetime) -> Item:
+def to_item(stored: StoredObject, now: datetime, shown: tuple[Attachment, ...] = ()) -> Item:
     return Item(
+        attachments=shown,
         id=stored.iri,
         url=object_url(stored),
         type=stored.type,
@@ -66,9 +71,11 @@ def reader(node: Runtime, org: LocalActor) -> Reader:
     return Reader(actor_id=org.id, actor_iri=node.urls.actor(org.username))
 
 
-def _items(node: Runtime, page: Page) -> Items:
+async def _items(session: AsyncSession, node: Runtime, page: Page) -> Items:
     now = node.clock.now()
-    return Items(tuple(to_item(stored, now) for stored in page.items), page.next)
+    shown = await attachments.shown_with(session, node.urls, page.items)
+    found = (to_item(stored, now, shown.get(stored.id, ())) for stored in page.items)
+    return Items(tuple(found), page.next)
 
 
 async def timeline(
@@ -81,7 +88,7 @@ async def timeline(
     """Strategies and calls from the actors `org` follows (accepted), newest first."""
     async with node.db.transaction() as session:
         page = await queries.timeline(session, reader(node, org), filters, cursor, limit)
-    return _items(node, page)
+        return await _items(session, node, page)
 
 
 async def search(
@@ -99,4 +106,4 @@ async def search(
         raise InvalidInput(f"'q' is longer than {MAX_QUERY} characters")
     async with node.db.transaction() as session:
         page = await queries.search(session, reader(node, org), q, filters, cursor, limit)
-    return _items(node, page)
+        return await _items(session, node, page)

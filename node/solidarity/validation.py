@@ -22,6 +22,7 @@ THEME_RE = re.compile(r"^\w{1,50}$")
 LIMITS = {"title": 200, "summary": 500, "content": 50_000, "label": 100, "action": 500}
 MAX_ITEMS = 20
 MAX_HOPS_CAP = 20
+MAX_MEDIA = 4
 E = TypeVar("E", bound=StrEnum)
 
 
@@ -32,6 +33,7 @@ class Draft:
 
     fields: Fields
     content: str
+    media_ids: tuple[str, ...] = ()  # uploads to attach, in order (ids from POST /api/v1/media)
 
     @property
     def kind(self) -> Kind:
@@ -53,6 +55,7 @@ class Draft:
             "urgency": fields.urgency.value if fields.urgency else None,
             "deadline": fields.deadline.isoformat() if fields.deadline else None,
             "max_hops": fields.max_hops,
+            "media_ids": list(self.media_ids),
         }
 
 
@@ -144,6 +147,17 @@ def max_hops(body: Mapping[str, Any]) -> int:
     return value
 
 
+def media_ids(body: Mapping[str, Any]) -> tuple[str, ...]:
+    """The uploads to attach; how many of which kind is checked against the uploads."""
+    value = body.get("media_ids", [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise InvalidInput("'media_ids' must be a list of media ids (from POST /api/v1/media)")
+    found = tuple(dict.fromkeys(value))
+    if len(found) > MAX_MEDIA:
+        raise InvalidInput(f"'media_ids' has {len(found)} entries; at most {MAX_MEDIA}")
+    return found
+
+
 def strategy(body: Mapping[str, Any]) -> Draft:
     fields = Fields(
         kind=Kind.STRATEGY,
@@ -154,7 +168,8 @@ def strategy(body: Mapping[str, Any]) -> Draft:
         themes=themes(body),
         regions=tuple(region(r) for r in text_list(body, "regions", LIMITS["label"])),
     )
-    return Draft(fields, text(body, "content", required=True, limit=LIMITS["content"]))
+    content = text(body, "content", required=True, limit=LIMITS["content"])
+    return Draft(fields, content, media_ids(body))
 
 
 def call(body: Mapping[str, Any], now: datetime) -> Draft:
@@ -170,7 +185,8 @@ def call(body: Mapping[str, Any], now: datetime) -> Draft:
         deadline=deadline(body, now),
         max_hops=max_hops(body),
     )
-    return Draft(fields, text(body, "content", required=True, limit=LIMITS["content"]))
+    content = text(body, "content", required=True, limit=LIMITS["content"])
+    return Draft(fields, content, media_ids(body))
 
 
 def revise(draft: Draft, changes: Mapping[str, Any], now: datetime) -> Draft:
@@ -195,4 +211,4 @@ def from_source(kind: Kind, source: Mapping[str, Any]) -> Draft:
         themes=tuple(source.get("themes", [])),
         actions=tuple(source.get("actions", [])),
     )
-    return Draft(fields, source["content"])
+    return Draft(fields, source["content"], tuple(source.get("media_ids", [])))

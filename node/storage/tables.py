@@ -370,3 +370,63 @@ class SigninFailureRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     address: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime]
+
+# --- media (pictures and documents) -----------------------------------------------------
+
+
+class MediaRow(Base):
+    """A local upload: a picture or document made anew without metadata, in the media store.
+
+    `file` and `thumbnail_file` name it in the store; rows without attachments are pruned."""
+
+    __tablename__ = "media"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    media_type: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(Text, default="")
+    width: Mapped[int | None] = mapped_column(Integer, default=None)
+    height: Mapped[int | None] = mapped_column(Integer, default=None)
+    blurhash: Mapped[str | None] = mapped_column(String(128), default=None)
+    size: Mapped[int] = mapped_column(Integer)
+    file: Mapped[str] = mapped_column(String(255))
+    thumbnail_file: Mapped[str | None] = mapped_column(String(255), default=None)
+    thumbnail_type: Mapped[str | None] = mapped_column(String(64), default=None)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class MediaAttachmentRow(Base):
+    """A local upload attached to a local publication, in the order the author gave."""
+
+    __tablename__ = "media_attachments"
+    __table_args__ = (UniqueConstraint("object_id", "media_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    object_id: Mapped[int] = mapped_column(ForeignKey("objects.id", ondelete="CASCADE"), index=True)
+    media_id: Mapped[int] = mapped_column(ForeignKey("media.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class RemoteMediaRow(Base):
+    """An attachment of a received object, kept as a reference (`ap_` fields as sent); `copy_file`
+    names a copy fetched through the safe fetcher, made anew like an upload, once a page asked."""
+
+    __tablename__ = "remote_media"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    object_id: Mapped[int] = mapped_column(ForeignKey("objects.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    ap_kind: Mapped[str] = mapped_column(String(16))
+    ap_url: Mapped[str] = mapped_column(String(2048))
+    ap_media_type: Mapped[str | None] = mapped_column(String(128), default=None)
+    ap_name: Mapped[str] = mapped_column(Text, default="")
+    ap_width: Mapped[int | None] = mapped_column(Integer, default=None)
+    ap_height: Mapped[int | None] = mapped_column(Integer, default=None)
+    ap_blurhash: Mapped[str | None] = mapped_column(String(128), default=None)
+    copy_file: Mapped[str | None] = mapped_column(String(255), default=None)
+    copy_type: Mapped[str | None] = mapped_column(String(64), default=None)
+    failed_at: Mapped[datetime | None] = mapped_column(default=None)
+    failure: Mapped[str | None] = mapped_column(Text, default=None)

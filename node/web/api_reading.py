@@ -18,6 +18,7 @@ from node.solidarity import timeline
 from node.solidarity.timeline import Item, Items
 from node.storage.search import DEFAULT_LIMIT, MAX_LIMIT, Filters
 from node.web import auth
+from node.web.api_media import attachment_json
 from node.web.api_publishing import fields_json
 from node.web.app_state import runtime
 from node.web.json_responses import json_response
@@ -70,6 +71,7 @@ def item_json(item: Item) -> dict[str, Any]:
         "kind": item.fields.kind or "",
         "expired": item.expired,
         "published": item.published.isoformat(),
+        "media": [attachment_json(shown) for shown in item.attachments],
     }
 
 

@@ -20,6 +20,27 @@ STRINGS = {"type": "array", "items": STRING, "maxItems": 20}
 VISIBILITY = {"enum": [visibility.value for visibility in Visibility]}
 URGENCY = {"enum": [urgency.value for urgency in Urgency]}
 ERROR = {"type": "object", "properties": {"error": STRING}, "required": ["error"]}
+MEDIA_IDS = {
+    "type": "array",
+    "items": STRING,
+    "maxItems": 4,
+    "description": "uploads (POST /api/v1/media): at most 4 pictures, or 1 document and 3",
+}
+UPLOAD = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {
+                    "file": {"type": "string", "format": "binary"},
+                    "description": {"type": "string", "maxLength": 1500},
+                },
+            }
+        }
+    },
+}
 
 SCHEMAS: dict[str, Any] = {
     "Error": ERROR,
@@ -36,6 +57,7 @@ SCHEMAS: dict[str, Any] = {
             "regions": STRINGS,
             "language": {"type": "string", "description": "BCP 47 tag"},
             "visibility": VISIBILITY,
+            "media_ids": MEDIA_IDS,
         },
     },
     "Call": {
@@ -52,6 +74,7 @@ SCHEMAS: dict[str, Any] = {
             "language": STRING,
             "max_hops": {"type": "integer", "minimum": 0, "maximum": 20},
             "visibility": VISIBILITY,
+            "media_ids": MEDIA_IDS,
         },
     },
     "Ally": {
@@ -79,6 +102,10 @@ SCHEMAS: dict[str, Any] = {
         },
     },
     "Pledge": {"type": "object", "properties": {"content": STRING}, "required": ["content"]},
+    "MediaDescription": {
+        "type": "object",
+        "properties": {"description": {"type": "string", "maxLength": 1500}},
+    },
 }
 
 # (method, path, summary, request schema or None, success status)
@@ -119,6 +146,9 @@ OPERATIONS: list[tuple[str, str, str, str | None, int]] = [
     ),
     ("post", "/api/v1/calls/{key}/amplify", "Amplify a known public call by hand", None, 201),
     ("get", "/api/v1/calls/{key}/cascade", "The call's cascade tree as known here", None, 200),
+    ("post", "/api/v1/media", "Upload a picture or PDF (multipart: file, description)", None, 201),
+    ("get", "/api/v1/media/{id}", "An upload of the organisation", None, 200),
+    ("patch", "/api/v1/media/{id}", "Edit an upload's description", "MediaDescription", 200),
 ]
 for kind, schema in (("strategies", "Strategy"), ("calls", "Call")):
     OPERATIONS += [
@@ -170,6 +200,7 @@ def document() -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for method, path, summary, request, status in OPERATIONS:
         paths.setdefault(path, {})[method] = operation(summary, request, status, path)
+    paths["/api/v1/media"]["post"]["requestBody"] = UPLOAD
     return {
         "openapi": "3.1.0",
         "info": {"title": "Solidarity Node API", "version": __version__},

@@ -13,7 +13,7 @@ from node.errors import NotFound
 from node.federation import serving
 from node.federation.serving import Withdrawn
 from node.publication import Kind
-from node.solidarity import organisations, public_reading
+from node.solidarity import attachments, organisations, public_reading
 from node.storage.objects import StoredObject
 from node.web import cascade_svg, i18n, pages, rendering
 from node.web.app_state import runtime
@@ -102,6 +102,7 @@ async def page(request: Request, stored: StoredObject) -> Response:
         "pledges": [answer(r, labels) for r in pledges],
         "versions": [],
         "cascade": None,
+        "attachments": await attachments.of_publication(node, stored),
     }
     if stored.kind is Kind.STRATEGY:
         context["versions"] = await public_reading.versions(node, stored)

@@ -12,6 +12,7 @@ from node.web import (
     actors,
     api,
     api_cascade,
+    api_media,
     api_publishing,
     api_reading,
     feeds,
@@ -19,6 +20,7 @@ from node.web import (
     inbox_endpoint,
     language,
     library,
+    media_files,
     openapi,
     pages,
     publications,
@@ -149,6 +151,17 @@ def workspace_routes() -> list[BaseRoute]:
     ]
 
 
+def media_routes() -> list[BaseRoute]:
+    """Uploads (API) and media files (local uploads, copies of other servers' pictures)."""
+    return [
+        Route("/api/v1/media", api_media.upload, methods=["POST"]),
+        Route("/api/v1/media/{id}", api_media.show, methods=["GET"]),
+        Route("/api/v1/media/{id}", api_media.describe, methods=["PATCH"]),
+        Route("/media/copies/{key}", media_files.remote_copy, methods=["GET"]),
+        Route("/media/{name}", media_files.local_file, methods=["GET"]),
+    ]
+
+
 def routes() -> list[BaseRoute]:
     return [
         *public_page_routes(),
@@ -178,5 +191,6 @@ def routes() -> list[BaseRoute]:
         Route("/api/v1/search", api_reading.search_objects, methods=["GET"]),
         *publishing_api_routes(),
         *cascade_api_routes(),
+        *media_routes(),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]

@@ -37,6 +37,7 @@ ITEM_KEYS = {
     "visibility",
     "max_hops",
     "actions",
+    "media",
 }
 
 
@@ -137,6 +138,7 @@ async def test_timeline_items_and_expired_calls(
         "visibility": "public",
         "max_hops": None,
         "actions": [],
+        "media": [],
     }
     assert third["summary"] == "How we did it" and third["themes"] == ["Housing"]
     assert isinstance(node.clock, FrozenClock)

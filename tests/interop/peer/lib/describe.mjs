@@ -100,6 +100,7 @@ async function describeContent(object, loaders) {
     documentLoader: loaders.documentLoader, contextLoader: loaders.contextLoader, suppressError: true,
   };
   const tags = await collect(object.getTags(options));
+  const attachments = await collect(object.getAttachments(options));
   const described = {
     updated: text(object.updated),
     to: object.toIds.map(href),
@@ -112,6 +113,7 @@ async function describeContent(object, loaders) {
     sensitive: object.sensitive,
     inReplyTo: href(object.replyTargetId),
     tags: tags.map((t) => ({ type: t.constructor.name, name: text(t.name), href: href(t.href ?? t.id) })),
+    attachments: attachments.map(describeAttachment),
   };
   if (object instanceof Activity) {
     return { ...described, actor: href(object.actorId), object: href(object.objectId) };
@@ -122,6 +124,18 @@ async function describeContent(object, loaders) {
     likes: await totalOf((o) => object.getLikes(o), options),
     shares: await totalOf((o) => object.getShares(o), options),
     deleted: text(object.deleted ?? null),
+  };
+}
+
+/** A picture or document beside a post, as Fedify's vocabulary read it. */
+function describeAttachment(a) {
+  return {
+    type: a.constructor.name,
+    mediaType: a.mediaType ?? null,
+    url: href(a.url),
+    name: text(a.name),
+    width: a.width ?? null,
+    height: a.height ?? null,
   };
 }
 
