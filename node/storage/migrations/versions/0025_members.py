@@ -1,7 +1,7 @@
 """The web workspace: members of organisations, their sessions, and failed sign-ins by address.
 
 Revision ID: 0025
-Revises: 0009
+Revises: 0020
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0025"
-down_revision = "0009"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 

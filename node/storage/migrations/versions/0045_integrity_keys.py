@@ -2,7 +2,7 @@
 those that exist), remote actors' assertion keys, and received objects kept as signed.
 
 Revision ID: 0045
-Revises: 0009
+Revises: 0040
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 revision = "0045"
-down_revision = "0009"
+down_revision = "0040"
 branch_labels = None
 depends_on = None
 
