@@ -322,6 +322,7 @@ class SignedObjectRow(Base):
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
     verified_at: Mapped[datetime]
 
+
 # the web workspace: members, their sessions, failed sign-ins -------------------------------
 
 
@@ -370,6 +371,7 @@ class SigninFailureRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     address: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime]
+
 
 # --- media (pictures and documents) -----------------------------------------------------
 

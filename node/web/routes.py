@@ -86,6 +86,7 @@ def actor_routes() -> list[BaseRoute]:
         ]
     return found
 
+
 # the web issue: public pages and feeds, and the members' workspace -------------------------
 
 
