@@ -16,9 +16,6 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy.engine import make_url
-from support.ci import require
-from support.postgres import drop_database, pg_execute, postgres_admin_url
-from support.router import HostRouter
 
 from node.app import create_app
 from node.clock import FrozenClock
@@ -28,6 +25,10 @@ from node.federation.runtime import Runtime, make_runtime
 from node.solidarity import organisations
 from node.storage.db import Database
 from node.storage.migrate import migrate
+from tests.support.actors import RemoteHost, hosted
+from tests.support.ci import require
+from tests.support.postgres import drop_database, pg_execute, postgres_admin_url
+from tests.support.router import HostRouter
 
 BASE_URL = "https://node.test"
 START = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -94,6 +95,12 @@ def settings(tmp_path: Path, db_url: str) -> Settings:
 def router() -> HostRouter:
     """Routes the node's outgoing requests to in-process apps; nothing reaches the network."""
     return HostRouter()
+
+
+@pytest.fixture
+def remote(router: HostRouter) -> RemoteHost:
+    """A remote host at https://remote.test/ (through the router) to send from and fetch from."""
+    return hosted(router, "remote.test")
 
 
 @pytest.fixture

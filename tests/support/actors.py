@@ -21,7 +21,7 @@ from starlette.routing import Route
 from node.activitypub.keys import KeyPair, generate_key_pair, load_private_key
 from node.activitypub.signatures import sign_request
 from node.activitypub.vocabulary import CONTEXT, PUBLIC
-from support.router import HostRouter
+from tests.support.router import HostRouter
 
 
 @dataclass

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from support.network import Network
-
 from node.solidarity import organisations
 from node.storage import actors, deliveries, remote_actors
+from tests.support.network import Network
 
 
 async def test_follow_is_accepted_and_listed_on_both_sides(network: Network) -> None:

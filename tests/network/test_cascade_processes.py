@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from support.cascade_tree import (
+from node.storage import amplifications
+from tests.support.cascade_tree import (
     HOPS,
     ORGS,
     PARENTS,
@@ -18,9 +19,7 @@ from support.cascade_tree import (
     set_up,
     tree,
 )
-from support.processes import LoopbackNode, loopback_nodes
-
-from node.storage import amplifications
+from tests.support.processes import LoopbackNode, loopback_nodes
 
 
 def test_a_call_cascades_across_seven_processes(tmp_path: Path) -> None:

@@ -7,9 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from support.network import Member, Network
-
 from node.storage import amplifications, cascade
+from tests.support.network import Member, Network
 
 CALL = {
     "title": "Strike fund for dock workers",

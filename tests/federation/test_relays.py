@@ -11,8 +11,6 @@ from typing import Any
 
 import httpx
 import pytest
-from support.actors import FakeActor, RemoteHost, hosted, post_signed
-from support.router import HostRouter
 
 from node.activitypub.vocabulary import CONTEXT, PUBLIC
 from node.errors import InvalidInput, NotFound
@@ -22,6 +20,8 @@ from node.runner import build_worker
 from node.solidarity import allies, organisations, publishing, validation
 from node.storage import amplifications, inbox_items, objects
 from node.storage.relays import ACCEPTED, LITEPUB, MASTODON, PENDING
+from tests.support.actors import FakeActor, RemoteHost, hosted, post_signed
+from tests.support.router import HostRouter
 
 SHARED = "https://node.test/inbox"
 RELAY_INBOX = "https://relay.test/inbox"

@@ -16,11 +16,11 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from support.processes import LoopbackNode, loopback_nodes, wait_until
 
 from node.storage import remote_actors
 from node.storage.deliveries import DELIVERED, PENDING
 from node.storage.tables import DeliveryRow
+from tests.support.processes import LoopbackNode, loopback_nodes, wait_until
 
 FEDERATION_TIMEOUT = 30.0
 NEW_NAME = "Alpha Collective (renamed while beta was down)"

@@ -12,8 +12,6 @@ from typing import Any
 
 import httpx
 import pytest
-from support.actors import FakeActor, RemoteHost, hosted, post_signed, signed_headers
-from support.router import HostRouter
 
 from node.activitypub.keys import generate_key_pair
 from node.activitypub.vocabulary import PUBLIC
@@ -22,6 +20,8 @@ from node.federation.runtime import Runtime
 from node.runner import build_worker
 from node.storage import actors, follows, inbox_items, objects, reactions
 from node.storage.caches import ORGANISATIONS_REFRESH
+from tests.support.actors import FakeActor, RemoteHost, hosted, post_signed, signed_headers
+from tests.support.router import HostRouter
 
 INBOX = "https://node.test/orgs/alpha/inbox"
 SHARED = "https://node.test/inbox"

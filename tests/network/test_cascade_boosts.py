@@ -9,11 +9,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from support.actors import FakeActor, RemoteHost, post_signed
-from support.network import Member, Network
-from test_cascade_in_process import ally, nodes, publish, sent, tree
-
 from node.activitypub.vocabulary import CONTEXT
+from tests.network.test_cascade_in_process import ally, nodes, publish, sent, tree
+from tests.support.actors import FakeActor, RemoteHost, post_signed
+from tests.support.network import Member, Network
 
 CAPTURE = Path(__file__).parent.parent / "payloads" / "mastodon" / "announce.json"
 CAPTURED_ACTOR = "http://mastodon.example.org/users/admin"

@@ -8,8 +8,6 @@ import asyncio
 
 import httpx
 from sqlalchemy import event
-from support.actors import FakeActor, RemoteHost, create_note, post_signed
-from support.dblocks import until, writes_held
 
 from node.clock import FrozenClock
 from node.federation.runtime import Runtime
@@ -17,6 +15,8 @@ from node.solidarity import moderation
 from node.storage import hosts, inbox_items
 from node.storage.caches import BLOCKS_REFRESH
 from node.storage.db import Database
+from tests.support.actors import FakeActor, RemoteHost, create_note, post_signed
+from tests.support.dblocks import until, writes_held
 
 SHARED = "https://node.test/inbox"
 

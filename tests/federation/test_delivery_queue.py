@@ -15,7 +15,6 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import select, update
-from support.sinks import Sink, serve_sink
 
 from node.activitypub import audience
 from node.activitypub.delivery import MAX_ATTEMPTS
@@ -35,6 +34,7 @@ from node.storage.hosts import FAILURE_DAYS_LIMIT, PROBE_INTERVAL
 from node.storage.remote_actors import RemoteActor
 from node.storage.tables import DeliveryRow, FollowRow
 from node.workers import Worker
+from tests.support.sinks import Sink, serve_sink
 
 FOLLOWERS = "https://node.test/orgs/alpha/followers"
 

@@ -10,8 +10,6 @@ import httpx
 import pytest
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
-from support.actors import RemoteHost, as2, post_signed
-from support.router import HostRouter
 
 from node.activitypub.vocabulary import PUBLIC
 from node.clock import FrozenClock
@@ -21,6 +19,8 @@ from node.federation.runtime import Runtime
 from node.solidarity.arrivals import CascadeArrivals
 from node.storage import inbox_items
 from node.storage.tables import InboxItemRow
+from tests.support.actors import RemoteHost, as2, post_signed
+from tests.support.router import HostRouter
 
 SHARED = "https://node.test/inbox"
 SLOW = "https://remote.test/notes/slow"

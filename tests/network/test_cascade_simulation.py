@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import os
 
-from support.keypool import shared_keys
-from support.network import Network
-from support.simulation import MAX_HOPS, ORG, build, distances, run_cascade
-
 from node.storage import amplifications, cascade
+from tests.support.keypool import shared_keys
+from tests.support.network import Network
+from tests.support.simulation import MAX_HOPS, ORG, build, distances, run_cascade
 
 SIZE = int(os.environ.get("SN_SIMULATION_NODES", "200"))
 

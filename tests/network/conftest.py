@@ -4,9 +4,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from support.network import Network
 
 from node.clock import FrozenClock
+from tests.support.network import Network
 
 
 @pytest.fixture

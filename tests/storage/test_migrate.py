@@ -13,8 +13,6 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, inspect, text
 from sqlalchemy.engine import make_url
-from support.ci import require
-from support.postgres import drop_database, pg_execute, postgres_admin_url
 
 from node.errors import StorageError
 from node.storage import objects
@@ -27,6 +25,8 @@ from node.storage.migrate import (
     migrate,
 )
 from node.storage.tables import Base
+from tests.support.ci import require
+from tests.support.postgres import drop_database, pg_execute, postgres_admin_url
 
 
 def _diff(connection: Connection) -> list[object]:

@@ -23,8 +23,6 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from support.actors import FakeActor, RemoteHost, post_signed
-from support.router import HostRouter
 
 from node.activitypub.keys import generate_key_pair
 from node.activitypub.sanitize import CLASS_NAMES, CLASS_PREFIXES
@@ -32,6 +30,8 @@ from node.federation.runtime import Runtime
 from node.runner import build_worker
 from node.solidarity import organisations
 from node.storage import inbox_items, objects
+from tests.support.actors import FakeActor, RemoteHost, post_signed
+from tests.support.router import HostRouter
 
 PAYLOADS = Path(__file__).parents[1] / "payloads"
 INBOX = "https://node.test/orgs/alpha/inbox"

@@ -39,14 +39,14 @@ from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from support.actors import FakeActor
-from support.processes import LoopbackNode, loopback_nodes, wait_until
 
 from node.activitypub.keys import RSA_KEY_BITS, KeyPair, PublicKey, load_public_key
 from node.activitypub.signatures import parse_signature, sign_request, verify_signature
 from node.errors import SignatureError
 from node.storage import deliveries
 from node.storage.deliveries import DeliveryCounts
+from tests.support.actors import FakeActor
+from tests.support.processes import LoopbackNode, loopback_nodes, wait_until
 
 FOLLOWERS = 200
 SINK_HOSTS = 4

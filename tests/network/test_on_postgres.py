@@ -10,22 +10,24 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
-from support.ci import require
-from support.network import Member, Network
-from support.postgres import drop_database, pg_execute, postgres_admin_url
-from test_cascade_in_process import (
-    test_a_chain_amplifies_hop_by_hop_and_the_origin_sees_the_tree as chain,
-)
-from test_cascade_in_process import (
-    test_a_diamond_amplifies_once_and_a_cycle_never_returns as diamond,
-)
-from test_follows_in_process import test_manual_approval as manual_approval
-from test_publishing_in_process import (
-    test_replies_likes_announces_and_pledges_come_back as responses,
-)
-from test_publishing_in_process import test_revise_pin_and_withdraw as revise_pin_withdraw
 
 from node.clock import FrozenClock
+from tests.network.test_cascade_in_process import (
+    test_a_chain_amplifies_hop_by_hop_and_the_origin_sees_the_tree as chain,
+)
+from tests.network.test_cascade_in_process import (
+    test_a_diamond_amplifies_once_and_a_cycle_never_returns as diamond,
+)
+from tests.network.test_follows_in_process import test_manual_approval as manual_approval
+from tests.network.test_publishing_in_process import (
+    test_replies_likes_announces_and_pledges_come_back as responses,
+)
+from tests.network.test_publishing_in_process import (
+    test_revise_pin_and_withdraw as revise_pin_withdraw,
+)
+from tests.support.ci import require
+from tests.support.network import Member, Network
+from tests.support.postgres import drop_database, pg_execute, postgres_admin_url
 
 pytestmark = pytest.mark.postgres
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from support.network import Member, Network
-
 from node.activitypub.keys import load_private_key
 from node.activitypub.signatures import sign_request
 from node.activitypub.vocabulary import PUBLIC
 from node.storage import objects
+from tests.support.network import Member, Network
 
 CALL = {
     "title": "Court hearing in Warsaw: fill the room",

@@ -10,7 +10,6 @@ from typing import Any
 
 import httpx
 import pytest
-from support.actors import RemoteHost, create_note, post_signed
 
 from node.clock import FrozenClock
 from node.config import Settings, settings_from_mapping
@@ -18,6 +17,7 @@ from node.errors import ConfigError
 from node.federation.runtime import Runtime
 from node.runner import build_worker
 from node.storage import inbox_items
+from tests.support.actors import RemoteHost, create_note, post_signed
 
 SHARED = "https://node.test/inbox"
 LIMIT = 3
