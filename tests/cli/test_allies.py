@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.cli.test_node_commands import cli
+from tests.support.cli import cli
 
 
 def test_ally_add_list_remove(tmp_path: Path) -> None:

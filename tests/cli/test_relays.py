@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.cli.test_node_commands import cli
+from tests.support.cli import cli
 
 
 def test_relay_errors_are_one_line_and_exit_1(tmp_path: Path) -> None:

@@ -1,189 +1,31 @@
-"""Sending and the delivery queue, end to end: real uvicorn sinks on loopback ports verify
-every signature; workers are driven by run_until_idle() and the clock is frozen.
+"""The delivery queue, end to end: each answer's state, retries with backoff, hanging hosts,
+host health, several workers and crashes; real uvicorn sinks on loopback ports verify every
+signature, workers are driven by run_until_idle() and the clock is frozen.
 """
 
 from __future__ import annotations
 
 import asyncio
-import random
-import uuid
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-import httpx
-import pytest
-from sqlalchemy import select, update
+from sqlalchemy import update
 
-from node.activitypub import audience
 from node.activitypub.delivery import MAX_ATTEMPTS
-from node.activitypub.keys import load_public_key
 from node.activitypub.vocabulary import PUBLIC
 from node.clock import FrozenClock
 from node.config import FetchLimits
 from node.federation import sending
 from node.federation.delivery_queue import DeliveryQueue
 from node.federation.runtime import Runtime, make_runtime
-from node.runner import build_worker, close_worker
-from node.storage import actors, hosts, remote_actors
 from node.storage import deliveries as rows
+from node.storage import hosts
 from node.storage.actors import LocalActor
-from node.storage.follows import ACCEPTED
 from node.storage.hosts import FAILURE_DAYS_LIMIT, PROBE_INTERVAL
-from node.storage.remote_actors import RemoteActor
-from node.storage.tables import DeliveryRow, FollowRow
-from node.workers import Worker
-from tests.support.sinks import Sink, serve_sink
-
-FOLLOWERS = "https://node.test/orgs/alpha/followers"
-
-
-@pytest.fixture
-async def sender(node: Runtime, alpha: str) -> LocalActor:
-    async with node.db.transaction() as session:
-        return await actors.by_username(session, "alpha")
-
-
-@pytest.fixture
-async def sink(node: Runtime, sender: LocalActor, alpha: str) -> AsyncIterator[Sink]:
-    keys = {node.urls.key_id(alpha): load_public_key(sender.public_key_pem)}
-    async with serve_sink(Sink(keys, node.clock), ports=5) as running:
-        yield running
-
-
-@pytest.fixture
-async def queue(node: Runtime) -> AsyncIterator[DeliveryQueue]:
-    delivering = DeliveryQueue(node, rng=random.Random(5))
-    yield delivering
-    await delivering.aclose()
-
-
-def worker(node: Runtime, *queues: DeliveryQueue) -> Worker:
-    return Worker(list(queues), node.clock)
-
-
-def note(node: Runtime, **addressing: Any) -> dict[str, Any]:
-    key = uuid.uuid4().hex
-    return {
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": node.urls.activity(key),
-        "type": "Create",
-        "actor": "https://node.test/orgs/alpha",
-        "object": {"id": f"https://node.test/notes/{key}", "type": "Note", "content": "hi"},
-        **addressing,
-    }
-
-
-async def remember(node: Runtime, iri: str, inbox: str, shared: str | None = None) -> None:
-    actor = RemoteActor(
-        iri=iri,
-        type="Person",
-        key_id=f"{iri}#main-key",
-        public_key_pem=None,
-        username=iri.rsplit("/", 1)[-1],
-        name=None,
-        inbox=inbox,
-        shared_inbox=shared,
-        followers=None,
-        fetched_at=node.clock.now(),
-        gone=False,
-    )
-    async with node.db.transaction() as session:
-        await remote_actors.upsert(session, actor, {"id": iri})
-
-
-async def follow(node: Runtime, alpha: str, iri: str, inbox: str, shared: str | None) -> None:
-    await remember(node, iri, inbox, shared)
-    now = node.clock.now()
-    async with node.db.transaction() as session:
-        session.add(
-            FollowRow(
-                follower_iri=iri, target_iri=alpha, state=ACCEPTED, created_at=now, updated_at=now
-            )
-        )
-
-
-async def all_rows(node: Runtime) -> list[DeliveryRow]:
-    async with node.db.transaction() as session:
-        return list(await session.scalars(select(DeliveryRow).order_by(DeliveryRow.id)))
-
-
-async def counts(node: Runtime, iri: str | None = None) -> rows.DeliveryCounts:
-    async with node.db.transaction() as session:
-        return await rows.counts(session, iri)
-
-
-# --- fan-out --------------------------------------------------------------------------
-
-
-async def test_fifty_followers_on_five_hosts_get_five_signed_posts(
-    node: Runtime, alpha: str, sender: LocalActor, sink: Sink, queue: DeliveryQueue
-) -> None:
-    for n in range(50):
-        host = sink.hosts[n % 5]
-        await follow(
-            node,
-            alpha,
-            f"http://{host}/users/u{n}",
-            f"http://{host}/users/u{n}/inbox",
-            f"http://{host}/inbox",
-        )
-    woken: list[bool] = []
-    node.wake_worker = lambda: woken.append(True)
-    activity = note(node, to=[PUBLIC], cc=[FOLLOWERS], bcc=["http://secret.example/u"])
-
-    assert await sending.send(node, sender, activity) == 5
-    assert woken == [True]
-    await worker(node, queue).run_until_idle()
-
-    assert sorted(sink.per_url().items()) == sorted((sink.url(i), 1) for i in range(5))
-    assert all(got.verified for got in sink.received)
-    assert {got.body for got in sink.received} == {audience.serialise(activity).encode()}
-    assert b"secret.example" not in sink.received[0].body
-    assert await counts(node, activity["id"]) == rows.DeliveryCounts(delivered=5)
-    assert queue.stats == {"delivered": 5}
-
-
-async def test_addressed_actors_and_extra_inboxes_are_delivered_once_and_never_home(
-    node: Runtime, alpha: str, sender: LocalActor, sink: Sink, queue: DeliveryQueue
-) -> None:
-    bob, carol = f"http://{sink.hosts[0]}/users/bob", f"http://{sink.hosts[1]}/users/carol"
-    await remember(node, bob, f"{bob}/inbox", shared=sink.url(0))
-    await remember(node, carol, f"{carol}/inbox")
-    activity = note(
-        node,
-        to=[bob, "https://node.test/orgs/beta", "http://unknown.example/users/x"],
-        bto=[carol],
-    )
-    extra = [f"{bob}/inbox", "https://node.test/inbox"]
-    assert await sending.send(node, sender, activity, extra_inboxes=extra) == 2
-    assert await sending.send(node, sender, activity, extra_inboxes=extra) == 0
-    await worker(node, queue).run_until_idle()
-    assert sink.per_url() == {f"{bob}/inbox": 1, f"{carol}/inbox": 1}
-    assert all(b"bto" not in got.body for got in sink.received)
-
-
-async def test_blocked_domains_get_nothing(
-    node: Runtime, alpha: str, sender: LocalActor, sink: Sink, queue: DeliveryQueue
-) -> None:
-    port = sink.hosts[0].split(":")[1]
-    await follow(
-        node, alpha, f"http://localhost:{port}/u/1", f"http://localhost:{port}/inbox", None
-    )
-    await follow(node, alpha, f"http://{sink.hosts[1]}/u/2", sink.url(1), None)
-    async with node.db.transaction() as session:
-        await hosts.block(session, "localhost", "test", node.clock.now())
-    first = note(node, to=[PUBLIC], cc=[FOLLOWERS])
-    assert await sending.send(node, sender, first) == 1  # dropped when queued
-    async with node.db.transaction() as session:  # queued before a block: dropped when due
-        await rows.enqueue(session, "urn:x:1", sender.id, "{}", [sink.url(2)], node.clock.now())
-        await hosts.block(session, "127.0.0.1", "test", node.clock.now())
-    await worker(node, queue).run_until_idle()
-    assert sink.received == []
-    assert await counts(node) == rows.DeliveryCounts(failed=2)
-    assert {row.last_error for row in await all_rows(node)} == {"domain blocked"}
-
+from node.storage.tables import DeliveryRow
+from tests.support.deliveries import FOLLOWERS, all_rows, counts, follow, note, remember, worker
+from tests.support.sinks import Sink
 
 # --- outcomes and retries -------------------------------------------------------------
 
@@ -390,28 +232,3 @@ async def test_a_live_worker_renews_the_leases_of_rows_it_holds(
             assert await rows.claim_due(session, later, 10, lease) == []
     finally:
         await queue.aclose()
-
-
-# --- assembling the worker ------------------------------------------------------------------
-
-
-async def test_the_worker_runs_the_inbox_then_deliveries_on_the_nodes_transport(
-    node: Runtime, settings: Any, clock: FrozenClock, sender: LocalActor
-) -> None:
-    assert [queue.name for queue in build_worker(node).queues] == ["inbox", "deliveries"]
-    seen: list[str] = []
-
-    def accept(request: httpx.Request) -> httpx.Response:
-        seen.append(str(request.url))
-        return httpx.Response(202)
-
-    in_process = make_runtime(settings, clock=clock, transport=httpx.MockTransport(accept))
-    await remember(node, "https://remote.example/u", "https://remote.example/u/inbox")
-    try:
-        await sending.send(in_process, sender, note(node, to=["https://remote.example/u"]))
-        running = build_worker(in_process)
-        await running.run_until_idle()
-        await close_worker(running)
-    finally:
-        await in_process.close()
-    assert seen == ["https://remote.example/u/inbox"]  # routed by the node's own transport

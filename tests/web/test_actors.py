@@ -174,9 +174,3 @@ async def test_empty_collections_and_bad_pages(client: httpx.AsyncClient, alpha:
     assert (await client.get(alpha + "/outbox?page=abc")).status_code == 400
     assert (await client.get(alpha + "/outbox?page=0")).status_code == 400
     assert (await client.get(alpha + "/likes")).status_code == 404
-
-
-async def test_home_page_lists_organisations(client: httpx.AsyncClient, alpha: str) -> None:
-    response = await client.get("/", headers={"Accept": "text/html"})
-    assert response.status_code == 200
-    assert "Alpha Collective" in response.text and "@alpha@node.test" in response.text
