@@ -10,8 +10,8 @@ from typing import Any
 
 import httpx
 import pytest
-from support.actors import FakeActor, RemoteHost, hosted, post_signed
-from support.router import HostRouter
+from tests.support.actors import FakeActor, RemoteHost, hosted, post_signed
+from tests.support.router import HostRouter
 
 from node.activitypub.vocabulary import PUBLIC
 from node.federation import following

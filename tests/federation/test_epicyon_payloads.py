@@ -17,8 +17,8 @@ from typing import Any
 
 import httpx
 import pytest
-from support.actors import RemoteHost, hosted, post_signed
-from support.router import HostRouter
+from tests.support.actors import RemoteHost, hosted, post_signed
+from tests.support.router import HostRouter
 
 from node.federation import following
 from node.federation.runtime import Runtime

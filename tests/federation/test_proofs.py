@@ -12,8 +12,8 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from sqlalchemy import select
-from support.actors import FakeActor, RemoteHost, hosted, post_signed
-from support.router import HostRouter
+from tests.support.actors import FakeActor, RemoteHost, hosted, post_signed
+from tests.support.router import HostRouter
 
 from node.activitypub import integrity
 from node.activitypub.objects import ActivityView

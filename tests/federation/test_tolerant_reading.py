@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from support.actors import RemoteHost, hosted, post_signed
-from support.router import HostRouter
+from tests.support.actors import RemoteHost, hosted, post_signed
+from tests.support.router import HostRouter
 
 from node.activitypub.vocabulary import PUBLIC
 from node.federation import following

@@ -24,9 +24,9 @@ from typing import Any
 
 import httpx
 import pytest
-from support.ci import require
-from support.header_proxy import HeaderProxy, header_proxy
-from support.processes import (
+from tests.support.ci import require
+from tests.support.header_proxy import HeaderProxy, header_proxy
+from tests.support.processes import (
     NODE_SCRIPT,
     START_TIMEOUT,
     Process,

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from interop_harness import Json, LiveNode, PeerFactory
-from support.media_files import camera_jpeg, metadata_left, pdf_with_metadata, png
+from tests.support.media_files import camera_jpeg, metadata_left, pdf_with_metadata, png
 from test_fedify_publications import follower_of_alpha, parsed_object, received
 
 pytestmark = pytest.mark.interop

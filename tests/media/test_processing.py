@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 from PIL import Image
-from support.media_files import (
+from tests.support.media_files import (
     HTML,
     SECRETS,
     SVG,

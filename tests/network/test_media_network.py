@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from support.media_files import camera_jpeg, metadata_left
-from support.network import Member, Network
+from tests.support.media_files import camera_jpeg, metadata_left
+from tests.support.network import Member, Network
 
 from node.activitypub.keys import load_private_key
 from node.activitypub.signatures import sign_request

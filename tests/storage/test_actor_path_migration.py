@@ -14,8 +14,8 @@ import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from support.ci import require
-from support.postgres import drop_database, pg_execute, postgres_admin_url
+from tests.support.ci import require
+from tests.support.postgres import drop_database, pg_execute, postgres_admin_url
 
 from node.activitypub.keys import generate_key_pair
 from node.app import create_app

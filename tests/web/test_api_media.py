@@ -13,7 +13,7 @@ import httpx
 import pytest
 from PIL import Image
 from sqlalchemy import func, select
-from support.media_files import (
+from tests.support.media_files import (
     HTML,
     SVG,
     bomb_png,

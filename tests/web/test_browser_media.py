@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from support.media_files import camera_jpeg, pdf_with_metadata
+from tests.support.media_files import camera_jpeg, pdf_with_metadata
 from test_browser import SCRIPT, free_port, render
 
 ALT = "Hundreds outside the court, holding a banner"

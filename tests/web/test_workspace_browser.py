@@ -25,8 +25,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from support.ci import require
-from support.processes import LoopbackNode, loopback_nodes, wait_until
+from tests.support.ci import require
+from tests.support.processes import LoopbackNode, loopback_nodes, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "tests" / "node_modules" / "axe-core" / "axe.min.js"

@@ -16,8 +16,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route
-from support.servers import serve
-from support.workspace import HTML, post_form, signed_in_member
+from tests.support.servers import serve
+from tests.support.workspace import HTML, post_form, signed_in_member
 
 from node.app import create_app
 from node.clock import FrozenClock

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from support.workspace import HTML, PASSWORD, csrf_of, post_form, signed_in_member
+from tests.support.workspace import HTML, PASSWORD, csrf_of, post_form, signed_in_member
 
 from node.clock import FrozenClock
 from node.federation.runtime import Runtime
