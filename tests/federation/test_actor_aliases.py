@@ -10,8 +10,6 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.support.actors import FakeActor, RemoteHost, hosted, post_signed
-from tests.support.router import HostRouter
 
 from node.activitypub.vocabulary import PUBLIC
 from node.federation import following
@@ -19,6 +17,8 @@ from node.federation.runtime import Runtime
 from node.runner import build_worker
 from node.solidarity import allies, organisations
 from node.storage import follows, objects
+from tests.support.actors import FakeActor, RemoteHost, hosted, post_signed
+from tests.support.router import HostRouter
 
 BASE = "https://node.test"
 ALIASES = [f"{BASE}/@alpha", f"{BASE}/orgs/alpha", f"{BASE}/users/alpha/"]

@@ -17,14 +17,14 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.support.actors import RemoteHost, hosted, post_signed
-from tests.support.router import HostRouter
 
 from node.federation import following
 from node.federation.runtime import Runtime
 from node.runner import build_worker
 from node.solidarity import organisations
 from node.storage import follows
+from tests.support.actors import RemoteHost, hosted, post_signed
+from tests.support.router import HostRouter
 
 PAYLOADS = Path(__file__).parents[1] / "payloads" / "epicyon"
 EPICYON, NODE = "http://127.0.0.1:46393", "http://127.0.0.1:55633"

@@ -12,8 +12,6 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from sqlalchemy import select
-from tests.support.actors import FakeActor, RemoteHost, hosted, post_signed
-from tests.support.router import HostRouter
 
 from node.activitypub import integrity
 from node.activitypub.objects import ActivityView
@@ -25,6 +23,8 @@ from node.runner import build_worker
 from node.solidarity import allies, organisations, publishing, validation
 from node.storage import objects, signed_objects
 from node.storage.tables import DeliveryRow
+from tests.support.actors import FakeActor, RemoteHost, hosted, post_signed
+from tests.support.router import HostRouter
 
 SHARED = "https://node.test/inbox"
 SIGNED = ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/data-integrity/v1"]

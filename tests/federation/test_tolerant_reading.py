@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from tests.support.actors import RemoteHost, hosted, post_signed
-from tests.support.router import HostRouter
 
 from node.activitypub.vocabulary import PUBLIC
 from node.federation import following
@@ -15,6 +13,8 @@ from node.federation.runtime import Runtime
 from node.runner import build_worker
 from node.solidarity import organisations
 from node.storage import follows, objects
+from tests.support.actors import RemoteHost, hosted, post_signed
+from tests.support.router import HostRouter
 
 SHARED = "https://node.test/inbox"
 LICENSE = "https://creativecommons.org/licenses/by-nc/4.0/"

@@ -24,6 +24,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from tests.support.ci import require
 from tests.support.header_proxy import HeaderProxy, header_proxy
 from tests.support.processes import (

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import pytest
 from epicyon_harness import Epicyon, ProxiedNode, proxied_node, start_epicyon
+
 from tests.support.processes import wait_until
 
 pytestmark = pytest.mark.interop

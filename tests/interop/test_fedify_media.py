@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 from interop_harness import Json, LiveNode, PeerFactory
-from tests.support.media_files import camera_jpeg, metadata_left, pdf_with_metadata, png
 from test_fedify_publications import follower_of_alpha, parsed_object, received
+
+from tests.support.media_files import camera_jpeg, metadata_left, pdf_with_metadata, png
 
 pytestmark = pytest.mark.interop
 

@@ -8,6 +8,11 @@ from dataclasses import replace
 
 import pytest
 from PIL import Image
+
+from node.config import MediaLimits
+from node.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
+from node.media.processing import process
+from node.publication import MediaKind
 from tests.support.media_files import (
     HTML,
     SECRETS,
@@ -21,11 +26,6 @@ from tests.support.media_files import (
     png,
     truncated_jpeg,
 )
-
-from node.config import MediaLimits
-from node.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
-from node.media.processing import process
-from node.publication import MediaKind
 
 LIMITS = MediaLimits()
 

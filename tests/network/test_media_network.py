@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from tests.support.media_files import camera_jpeg, metadata_left
-from tests.support.network import Member, Network
 
 from node.activitypub.keys import load_private_key
 from node.activitypub.signatures import sign_request
 from node.clock import FrozenClock
 from node.storage import objects, remote_media
+from tests.support.media_files import camera_jpeg, metadata_left
+from tests.support.network import Member, Network
 
 
 @pytest.fixture

@@ -14,8 +14,6 @@ import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from tests.support.ci import require
-from tests.support.postgres import drop_database, pg_execute, postgres_admin_url
 
 from node.activitypub.keys import generate_key_pair
 from node.app import create_app
@@ -26,6 +24,8 @@ from node.federation.runtime import Runtime, make_runtime
 from node.solidarity import organisations
 from node.storage.db import Database
 from node.storage.migrate import migrate
+from tests.support.ci import require
+from tests.support.postgres import drop_database, pg_execute, postgres_admin_url
 
 BASE = "https://node.test"
 AS2 = {"Accept": "application/activity+json"}

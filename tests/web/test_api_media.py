@@ -13,6 +13,11 @@ import httpx
 import pytest
 from PIL import Image
 from sqlalchemy import func, select
+
+from node.federation.runtime import Runtime
+from node.runner import build_worker
+from node.solidarity import organisations
+from node.storage.tables import MediaAttachmentRow, MediaRow
 from tests.support.media_files import (
     HTML,
     SVG,
@@ -23,11 +28,6 @@ from tests.support.media_files import (
     png,
     truncated_jpeg,
 )
-
-from node.federation.runtime import Runtime
-from node.runner import build_worker
-from node.solidarity import organisations
-from node.storage.tables import MediaAttachmentRow, MediaRow
 
 CALL = {"title": "Fill the court room", "content": "Come on **Monday**.", "urgency": "high"}
 

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.support.media_files import camera_jpeg, pdf_with_metadata
 from test_browser import SCRIPT, free_port, render
+
+from tests.support.media_files import camera_jpeg, pdf_with_metadata
 
 ALT = "Hundreds outside the court, holding a banner"
 

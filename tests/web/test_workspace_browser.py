@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
 from tests.support.ci import require
 from tests.support.processes import LoopbackNode, loopback_nodes, wait_until
 

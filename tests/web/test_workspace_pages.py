@@ -16,8 +16,6 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route
-from tests.support.servers import serve
-from tests.support.workspace import HTML, post_form, signed_in_member
 
 from node.app import create_app
 from node.clock import FrozenClock
@@ -29,6 +27,8 @@ from node.publication import Content, Fields, Kind, Visibility
 from node.solidarity import allies, organisations, publishing, validation
 from node.storage import amplifications, follows, objects
 from node.storage.tables import DeliveryRow
+from tests.support.servers import serve
+from tests.support.workspace import HTML, post_form, signed_in_member
 
 BASE = "https://node.test"
 

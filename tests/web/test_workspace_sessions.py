@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from tests.support.workspace import HTML, PASSWORD, csrf_of, post_form, signed_in_member
 
 from node.clock import FrozenClock
 from node.federation.runtime import Runtime
 from node.solidarity import membership, organisations
+from tests.support.workspace import HTML, PASSWORD, csrf_of, post_form, signed_in_member
 
 
 @pytest.fixture
