@@ -16,8 +16,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import pytest
-from epicyon_harness import Epicyon, ProxiedNode, proxied_node, start_epicyon
 
+from tests.interop.epicyon_harness import Epicyon, ProxiedNode, proxied_node, start_epicyon
 from tests.support.processes import wait_until
 
 pytestmark = pytest.mark.interop

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from interop_harness import Json, LiveNode, PeerFactory
-from test_fedify_publications import follower_of_alpha, parsed_object, received
 
+from tests.interop.interop_harness import Json, LiveNode, PeerFactory
+from tests.interop.test_fedify_publications import follower_of_alpha, parsed_object, received
 from tests.support.media_files import camera_jpeg, metadata_left, pdf_with_metadata, png
 
 pytestmark = pytest.mark.interop

@@ -14,12 +14,12 @@ from typing import Any
 
 import httpx
 import pytest
-from interop_harness import FedifyPeer, Json, LiveNode, PeerFactory
-from node_state import read_database
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.activitypub import integrity
 from node.storage import actors
+from tests.interop.interop_harness import FedifyPeer, Json, LiveNode, PeerFactory
+from tests.interop.node_state import read_database
 
 pytestmark = pytest.mark.interop
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from test_browser import SCRIPT, free_port, render
 
 from tests.support.media_files import camera_jpeg, pdf_with_metadata
+from tests.web.test_browser import SCRIPT, free_port, render
 
 ALT = "Hundreds outside the court, holding a banner"
 

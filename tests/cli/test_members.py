@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from test_cli import cli
+from tests.support.cli import cli
 
 LINK = re.compile(r"^https://node\.example/workspace/welcome/[A-Za-z0-9_-]{40,}$")
 
