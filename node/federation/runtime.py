@@ -20,6 +20,7 @@ from node.activitypub.signing_auth import SigningAuth
 from node.clock import Clock, SystemClock
 from node.config import Settings
 from node.errors import StorageError
+from node.metrics import Metrics
 from node.storage import actors
 from node.storage.caches import DomainBlocks, KeyCache, OpenInboxes
 from node.storage.db import Database
@@ -47,8 +48,10 @@ class Runtime:
     domain_blocks: DomainBlocks = field(init=False)
     keys: KeyCache = field(init=False)
     open_inboxes: OpenInboxes = field(init=False)
+    metrics: Metrics = field(init=False)  # this process's Prometheus metrics
 
     def __post_init__(self) -> None:
+        self.metrics = Metrics(self.settings.metrics_host_labels)
         self.inbox_backlog = Backlog(self.settings.inbox_queue_limit, self.clock)
         self.inbox_writer = InboxWriter(self.db.engine)
         self.domain_blocks = DomainBlocks(self.db.transaction, self.clock)

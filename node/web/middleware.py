@@ -15,6 +15,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from node import errors
+from node.logs import REQUEST_ID
 from node.web import pages
 from node.web.json_responses import json_error
 from node.web.negotiation import HTML_TYPES
@@ -58,7 +59,11 @@ class RequestIdMiddleware:
                 message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        token = REQUEST_ID.set(request_id)  # log records of this request carry its id
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            REQUEST_ID.reset(token)
 
 
 def status_of(exc: errors.SolidarityError) -> int:

@@ -13,6 +13,7 @@ from node.web import (
     api_cascade,
     api_publishing,
     api_reading,
+    health,
     inbox_endpoint,
     openapi,
     pages,
@@ -91,4 +92,5 @@ def routes() -> list[BaseRoute]:
         *publishing_api_routes(),
         *cascade_api_routes(),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
+        *health.routes(),  # /healthz, /readyz, /metrics
     ]
