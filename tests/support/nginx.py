@@ -128,7 +128,5 @@ def start_nginx(config: Path, logs: Path) -> Process:
     command = [nginx_binary(), "-p", str(folder), "-e", str(folder / "error.log")]
     command += ["-c", str(config), "-g", "daemon off;"]
     process = Process.start("nginx", command, node_env(), logs, logs)
-    wait_until(
-        (folder / "nginx.pid").exists, "nginx to start", process, START_TIMEOUT
-    )
+    wait_until((folder / "nginx.pid").exists, "nginx to start", process, START_TIMEOUT)
     return process
