@@ -204,7 +204,8 @@ def scaleout_rows(workdir: Path, figures: dict[str, Any]) -> list[Row]:
     for workers, run in found.items():
         note = (
             f"{run['deliveries']:,} to {scaleout.HOSTS} hosts, {run['end_to_end_s']:.1f} s "
-            f"end to end, {run['duplicates']} twice"
+            f"end to end, {run['worker_cpu_ms_per_delivery']:.2f} ms worker CPU each, "
+            f"{run['duplicates']} twice"
         )
         target = "-" if workers == "1" else ">= 1.0"
         ratio = run["rate"] / one

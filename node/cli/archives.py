@@ -143,7 +143,7 @@ def check_empty(data_dir: Path) -> None:
 
 async def restore_backup(archive: Path, data_dir: Path, database_url: str | None) -> Restored:
     """Restore into `data_dir` (empty or absent); a PostgreSQL backup into an empty database
-    (`database_url`, else SN_DATABASE_URL, else the backed-up configuration's)."""
+    (`database_url`, else the one the backed-up configuration names)."""
     with tempfile.TemporaryDirectory(prefix=".restore-", dir=data_dir.parent) as work:
         manifest, files = await asyncio.to_thread(unpack, archive, data_dir, Path(work))
         raw = tomllib.loads(files[CONFIG_FILE].read_text(encoding="utf-8"))
@@ -197,7 +197,7 @@ def _target_url(dialect: str, raw: dict[str, Any], data_dir: Path, given: str | 
         else:
             raw["database_url"] = url
         return url
-    chosen = given or os.environ.get("SN_DATABASE_URL") or raw.get("database_url")
+    chosen = given or raw.get("database_url")
     if not isinstance(chosen, str) or is_sqlite(chosen):
         raise StorageError("a PostgreSQL backup needs --database-url postgresql+asyncpg://…")
     raw["database_url"] = validate_database_url(chosen)

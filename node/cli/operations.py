@@ -130,8 +130,9 @@ def backup(ctx: click.Context, data_dir: Path | None, file: Path, force: bool) -
 @click.option(
     "--database-url",
     default=None,
-    help="An empty PostgreSQL database for a PostgreSQL backup (default: SN_DATABASE_URL, "
-    "else the backed-up config's).",
+    envvar="SN_DATABASE_URL",
+    help="An empty PostgreSQL database for a PostgreSQL backup (env SN_DATABASE_URL; "
+    "default: the one the backed-up config.toml names).",
 )
 @click.pass_context
 def restore(
