@@ -9,6 +9,7 @@ test is about delivery, not about follows). Every wait polls with a deadline.
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
@@ -19,9 +20,14 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from node.clock import SystemClock
+from node.config import load_settings
+from node.solidarity import organisations
 from node.storage import deliveries, follows, remote_actors
+from node.storage.db import Database
 from node.storage.deliveries import DeliveryCounts
 from node.storage.remote_actors import RemoteActor
+from node.urls import Urls
 from support.processes import (
     NODE_SCRIPT,
     START_TIMEOUT,
@@ -130,11 +136,23 @@ def ready(url: str) -> bool:
 
 
 def set_up(node: LoopbackNode, database_url: str, inboxes: list[str], lease: int) -> None:
-    """init on PostgreSQL, the organisation and its token, and one follower per inbox."""
+    """`init` on PostgreSQL, the organisation and its token, one follower per inbox."""
     node.env["SN_DELIVERY_LEASE_SECONDS"] = str(lease)
     node.init(database_url)
-    node.add_org(ORG, "Origin")
+    node.tokens[ORG] = asyncio.run(add_org(node.data_dir))  # in process: two CLI starts less
     node.query(lambda session: add_followers(session, node.actor(ORG), inboxes))
+
+
+async def add_org(data_dir: Path) -> str:
+    """What `org create` and `token create` do; returns the token."""
+    settings = load_settings(data_dir, {})
+    db = Database(settings.database_url)
+    try:
+        clock, urls = SystemClock(), Urls(settings.base_url)
+        await organisations.create_organisation(db, clock, urls, ORG, "Origin")
+        return await organisations.create_token(db, clock, ORG)
+    finally:
+        await db.close()
 
 
 async def add_followers(session: AsyncSession, target: str, inboxes: list[str]) -> None:
