@@ -2,13 +2,15 @@
 /metrics (Prometheus text, queue figures read from the database at scrape time).
 
 /healthz also names the Host header it received, so `solidarity-node check` can tell that a
-proxy passes it through unchanged. `worker_app` serves the same three routes for `worker`.
-Neither /readyz nor /metrics says why the database failed (that goes to the log).
+proxy passes it through unchanged. /metrics answers only clients with loopback or private
+addresses. `worker_app` serves the same three routes for `worker`. Neither /readyz nor /metrics
+says why the database failed (that goes to the log).
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 
 from starlette.applications import Starlette
@@ -38,10 +40,23 @@ async def readyz(request: Request) -> Response:
 
 
 async def metrics(request: Request) -> Response:
+    if not from_inside(request):
+        return JSONResponse({"error": "not found"}, status_code=404)
     node = runtime(request)
     await refresh_queues(node)
     body = await asyncio.to_thread(node.metrics.render)
     return Response(body, media_type=CONTENT_TYPE)
+
+
+def from_inside(request: Request) -> bool:
+    """Whether the client (as the trusted proxy reported it) has a loopback or private address:
+    the hosts the node delivers to say whom it federates with, which is nobody else's business."""
+    client = request.client.host if request.client else ""
+    try:
+        address = ipaddress.ip_address(client)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private
 
 
 async def database_answers(node: Runtime) -> bool:

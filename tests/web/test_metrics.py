@@ -126,3 +126,15 @@ def test_cascade_hops_are_a_histogram_by_direction() -> None:
         == 2
     )
     assert samples[("sn_cascade_hops_sum", frozenset({("direction", "sent")}))] == 2
+
+
+async def test_metrics_are_not_for_the_public(node: Runtime) -> None:
+    """Whom the node delivers to is nobody else's business: a public client gets 404."""
+    from node.app import create_app
+
+    app = create_app(node.settings, runtime=node)
+    for client, status in ((("1.2.3.4", 1), 404), (("10.1.2.3", 1), 200)):
+        transport = httpx.ASGITransport(app=app, client=client)
+        async with httpx.AsyncClient(transport=transport, base_url="https://node.test") as http:
+            assert (await http.get("/metrics")).status_code == status
+            assert (await http.get("/healthz")).status_code == 200
