@@ -51,7 +51,8 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = given if given.isalnum() and len(given) <= 64 else secrets.token_hex(8)
+        sane = given.isascii() and given.isalnum() and len(given) <= 64
+        request_id = given if sane else secrets.token_hex(8)
         scope.setdefault("state", {})["request_id"] = request_id
 
         async def send_with_id(message: Message) -> None:

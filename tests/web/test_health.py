@@ -62,3 +62,12 @@ async def test_each_request_logs_a_json_line_with_its_request_id(
     }
     assert "secret" not in json.dumps(line) and "127.0.0.1" not in json.dumps(line)
     assert line["level"] == "info" and line["logger"] == "node.access"
+
+
+@pytest.mark.parametrize("given", ["caf\u00e9", "a b", "x" * 65, "id\r\nX-Evil: 1"])
+async def test_a_request_id_not_short_ascii_alphanumerics_is_replaced(
+    client: httpx.AsyncClient, given: str
+) -> None:
+    response = await client.get("/healthz", headers=[(b"X-Request-Id", given.encode("latin-1"))])
+    assert response.headers["x-request-id"] != given
+    assert len(response.headers["x-request-id"]) == 16
