@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import cascade, dedup, fanout, inbox, loadgen
+from bench import cascade, dedup, fanout, inbox, loadgen, scaleout
 from bench import jsonld as jsonld_bench
 
 REPO = Path(__file__).resolve().parent.parent
@@ -190,6 +190,33 @@ def cascade_rows(figures: dict[str, Any]) -> list[Row]:
     ]
 
 
+def scaleout_rows(workdir: Path, figures: dict[str, Any]) -> list[Row]:
+    """Delivery throughput by number of worker processes, against one worker's (PostgreSQL)."""
+    admin = inbox.postgres_admin_url()
+    if not admin:
+        note = "set SN_BENCH_POSTGRES_URL"
+        return [Row("scaleout: deliveries, PostgreSQL", "-", "not measured", "-", "-", "-", note)]
+    os.environ["SN_TEST_POSTGRES_URL"] = admin  # where tests/support makes its databases
+    found = scaleout.measure(workdir)
+    figures["scaleout"] = found
+    one = found["1"]["rate"]
+    rows = []
+    for workers, run in found.items():
+        note = (
+            f"{run['deliveries']:,} to {scaleout.HOSTS} hosts, {run['end_to_end_s']:.1f} s "
+            f"end to end, {run['worker_cpu_ms_per_delivery']:.2f} ms worker CPU each, "
+            f"{run['duplicates']} twice"
+        )
+        target = "-" if workers == "1" else ">= 1.0"
+        ratio = run["rate"] / one
+        met = "-" if workers == "1" else ("yes" if ratio >= 1.0 else "no")
+        name = f"scaleout: deliveries, PostgreSQL, {workers} worker(s)"
+        rows.append(
+            Row(name, fmt_rate(one), fmt_rate(run["rate"]), f"{ratio:.2f}", target, met, note)
+        )
+    return rows
+
+
 def timed_row(benchmark: str, seconds: float, target: float, note: str) -> Row:
     met = "yes" if seconds < target else "no"
     return Row(benchmark, "-", f"{seconds:.2f} s", "-", f"< {target:.0f} s", met, note)
@@ -229,8 +256,9 @@ GROUPS: dict[str, Group] = {
     "dedup": lambda workdir, figures: [dedup_row(workdir, figures)],
     "jsonld": lambda _workdir, figures: [jsonld_row(figures)],
     "cascade": lambda _workdir, figures: cascade_rows(figures),
+    "scaleout": scaleout_rows,
 }
-EVERY = ("inbox", "fanout", "dedup", "jsonld", "cascade")
+EVERY = ("inbox", "fanout", "dedup", "jsonld", "cascade", "scaleout")
 
 
 def selected(argv: list[str] | None) -> list[str]:

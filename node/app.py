@@ -16,12 +16,14 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 
+from node import logs
 from node.clock import Clock
 from node.config import Settings, settings_from_environment
 from node.errors import SolidarityError
 from node.federation.runtime import Runtime, make_runtime
 from node.runner import build_worker, close_worker
 from node.web import middleware
+from node.web.observability import ObservedRequests
 from node.web.routes import routes
 
 
@@ -60,7 +62,10 @@ def create_app(
 
     app = Starlette(
         routes=routes(),
-        middleware=[Middleware(middleware.RequestIdMiddleware)],
+        middleware=[
+            Middleware(middleware.RequestIdMiddleware),
+            Middleware(ObservedRequests),
+        ],
         exception_handlers={
             SolidarityError: middleware.solidarity_error,
             HTTPException: middleware.http_error,
@@ -74,5 +79,8 @@ def create_app(
 
 def create_app_from_environment() -> Starlette:
     """uvicorn's factory for `serve --workers N`: each process serves the node in SN_DATA_DIR
-    and runs its own in-process worker (rows are leased, so the workers share the queues)."""
-    return create_app(settings_from_environment(), run_worker=True)
+    and, unless serve_worker is off, runs its own in-process worker (rows are leased, so the
+    workers share the queues). It sets up the process's logging, as `serve` does for one."""
+    settings = settings_from_environment()
+    logs.configure(settings.log_format, settings.log_level)
+    return create_app(settings, run_worker=settings.serve_worker)

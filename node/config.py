@@ -62,6 +62,11 @@ class Settings:
     fetch: FetchLimits = field(default_factory=FetchLimits)
     media: MediaLimits = field(default_factory=MediaLimits)
     media_dir: Path | None = None
+    # operations (deploy/, docs/admin.md)
+    log_format: str = "text"
+    log_level: str = "info"
+    serve_worker: bool = True
+    metrics_host_labels: int = 20
 
     @property
     def media_path(self) -> Path:
@@ -162,7 +167,44 @@ def settings_from_mapping(
     )
     settings = replace(settings, **media_settings(env, raw.get("media")))
     extras = {k: raw[k] for k in ("node_name", "node_description") if isinstance(raw.get(k), str)}
-    return replace(settings, **extras)
+    return replace(settings, **(extras | operations(env, raw)))
+
+
+# --- operations: logs, the worker in `serve`, metrics, the node's name from the environment ---
+
+LOG_FORMATS = ("text", "json")
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+def operations(env: Mapping[str, str], raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings an admin sets per process or per container (all have SN_* variables)."""
+    found: dict[str, Any] = {
+        "log_format": choice(env, raw, "SN_LOG_FORMAT", "log_format", LOG_FORMATS, "text"),
+        "log_level": choice(env, raw, "SN_LOG_LEVEL", "log_level", LOG_LEVELS, "info"),
+        "metrics_host_labels": count(env, raw, "SN_METRICS_HOST_LABELS", "metrics_host_labels", 20),
+    }
+    serve_worker = raw.get("serve_worker", True)
+    if "SN_SERVE_WORKER" in env:
+        serve_worker = parse_bool("SN_SERVE_WORKER", env["SN_SERVE_WORKER"])
+    found["serve_worker"] = bool(serve_worker)
+    for key, name in (("node_name", "SN_NODE_NAME"), ("node_description", "SN_NODE_DESCRIPTION")):
+        if env.get(name):
+            found[key] = env[name]
+    return found
+
+
+def choice(
+    env: Mapping[str, str],
+    raw: Mapping[str, Any],
+    env_name: str,
+    key: str,
+    allowed: tuple[str, ...],
+    default: str,
+) -> str:
+    value = str(env.get(env_name, raw.get(key, default))).strip().lower()
+    if value not in allowed:
+        raise ConfigError(f"{env_name} / {key} must be one of {', '.join(allowed)}, not {value!r}")
+    return value
 
 
 def seconds(

@@ -8,7 +8,10 @@ releases what it holds.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from node.config import Settings
 from node.federation import relayed
@@ -41,17 +44,24 @@ async def close_worker(worker: Worker) -> None:
             await queue.aclose()
 
 
-async def run_worker(settings: Settings) -> None:
-    """`solidarity-node worker`: work the queues until cancelled."""
+async def run_worker(
+    settings: Settings, beside: Callable[[Runtime], Coroutine[Any, Any, None]] | None = None
+) -> None:
+    """`solidarity-node worker`: work the queues until cancelled; `beside` (the worker's
+    health and metrics server) runs as long as the worker does."""
     node = make_runtime(settings)
     try:
         await node.start()
         worker = build_worker(node)
         node.wake_worker = worker.notify
         log.info("worker started: %s", ", ".join(queue.name for queue in worker.queues))
+        side = asyncio.create_task(beside(node)) if beside is not None else None
         try:
             await worker.run_forever()
         finally:
+            if side is not None:
+                side.cancel()
+                await asyncio.gather(side, return_exceptions=True)
             await close_worker(worker)
     finally:
         await node.close()

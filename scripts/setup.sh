@@ -21,6 +21,18 @@ if [ "${1:-}" = "test" ]; then
       cp "$peer/requirements.txt" "$peer/.venv/installed.txt"
     fi
   done
+
+  # deploy/ tests need Debian's nginx and systemd-analyze (they skip without, fail with CI=true)
+  missing=()
+  [ -x /usr/sbin/nginx ] || missing+=(nginx)
+  command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
+  if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+      apt-get update -qq && scripts/apt-install-quietly.sh "${missing[@]}"
+    else
+      echo "${missing[*]} not installed: the deploy/ tests will be skipped" >&2
+    fi
+  fi
   if command -v npm >/dev/null 2>&1; then
     (cd tests/interop/peer && npm ci --no-audit --no-fund --loglevel=error)
     (cd tests && npm ci --no-audit --no-fund --loglevel=error)  # axe-core, for the browser tests

@@ -9,6 +9,7 @@ from node.cli import (
     allies,
     members,  # the web workspace's members
     node_commands,
+    operations,  # migrate, check, backup, restore, db copy
     orgs,
     publishing,
     relays,
@@ -21,6 +22,7 @@ __all__ = [
     "main",
     "members",
     "node_commands",
+    "operations",
     "orgs",
     "publishing",
     "relays",

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import click
 
+from node import logs
 from node.cli.base import (
     check_writable,
     data_dir_option,
@@ -111,17 +112,27 @@ def init(
 
 @main.command()
 @data_dir_option
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    help="Serve /healthz, /readyz and /metrics on this port (none by default).",
+)
+@click.option("--metrics-host", default="127.0.0.1", show_default=True, help="Its address.")
 @click.pass_context
-def worker(ctx: click.Context, data_dir: Path | None) -> None:
-    """Run the delivery and inbox worker alone (several may run against PostgreSQL)."""
-    from node.runner import run_worker
+def worker(
+    ctx: click.Context, data_dir: Path | None, metrics_port: int | None, metrics_host: str
+) -> None:
+    """Run the delivery and inbox worker alone (several may run against PostgreSQL).
+
+    SIGTERM or SIGINT stops it cleanly: the rows it holds go back to the queue."""
+    from node.cli.worker_process import run_worker_process
 
     settings = settings_for(ctx, data_dir)
+    logs.configure(settings.log_format, settings.log_level)
     run(with_db(settings, lambda db: asyncio.sleep(0)))
-    try:
-        run(run_worker(settings))
-    except KeyboardInterrupt:
-        click.echo("Worker stopped.")
+    run(run_worker_process(settings, metrics_host, metrics_port))
+    click.echo("Worker stopped.")
 
 
 def serve_app(
@@ -136,6 +147,7 @@ def serve_app(
 
     from node.app import create_app
 
+    logs.configure(settings.log_format, settings.log_level)
     run(with_db(settings, lambda db: asyncio.sleep(0)))
     if (tls_cert is None) != (tls_key is None):
         raise click.UsageError("--tls-cert and --tls-key go together")
@@ -145,13 +157,16 @@ def serve_app(
         "ssl_certfile": str(tls_cert) if tls_cert else None,
         "ssl_keyfile": str(tls_key) if tls_key else None,
         "server_header": False,
-        "log_level": "info",
+        "log_level": settings.log_level,
+        "log_config": None,  # node.logs formats every record; the access lines are the node's
+        "access_log": False,
     }
     if workers == 1:
-        uvicorn.run(create_app(settings, run_worker=True), **options)
+        uvicorn.run(create_app(settings, run_worker=settings.serve_worker), **options)
         return
     # uvicorn starts the processes and imports the app by name in each
     os.environ["SN_DATA_DIR"] = str(settings.data_dir)
+    os.environ["SN_SERVE_WORKER"] = "1" if settings.serve_worker else "0"
     factory = "node.app:create_app_from_environment"
     uvicorn.run(factory, factory=True, workers=workers, **options)
 
@@ -169,6 +184,11 @@ def serve_app(
     type=click.IntRange(1, 64),
     help="Server processes, each with its own queue worker (PostgreSQL recommended for >1).",
 )
+@click.option(
+    "--no-worker",
+    is_flag=True,
+    help="Leave the queues to `worker` processes (env SN_SERVE_WORKER=0).",
+)
 @click.pass_context
 def serve(
     ctx: click.Context,
@@ -178,9 +198,13 @@ def serve(
     tls_cert: Path | None,
     tls_key: Path | None,
     workers: int,
+    no_worker: bool,
 ) -> None:
     """Serve the web pages, the API and ActivityPub."""
-    serve_app(settings_for(ctx, data_dir), host, port, tls_cert, tls_key, workers)
+    settings = settings_for(ctx, data_dir)
+    if no_worker:
+        settings = replace(settings, serve_worker=False)
+    serve_app(settings, host, port, tls_cert, tls_key, workers)
 
 
 async def seed_demo(settings: Settings) -> None:

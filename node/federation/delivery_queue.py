@@ -251,6 +251,7 @@ class DeliveryQueue:
         now = self._node.clock.now()
         results = [self._result(item, now) for item in finished]
         self.stats.update(item.outcome.verdict.value for item in finished)
+        self._node.metrics.delivered((i.row.host, i.outcome.verdict.value) for i in finished)
         answered = {item.row.host for item in finished if item.outcome.host_answered}
         failing = {item.row.host for item in finished if item.outcome.verdict is Verdict.RETRY}
         async with self._node.db.transaction() as session:

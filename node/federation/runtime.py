@@ -21,6 +21,7 @@ from node.clock import Clock, SystemClock
 from node.config import Settings
 from node.errors import StorageError
 from node.media.processing import Processor
+from node.metrics import Metrics
 from node.storage import actors
 from node.storage.caches import DomainBlocks, KeyCache, OpenInboxes
 from node.storage.db import Database
@@ -51,8 +52,10 @@ class Runtime:
     open_inboxes: OpenInboxes = field(init=False)
     media_store: MediaStore = field(init=False)
     media_processor: Processor = field(init=False)
+    metrics: Metrics = field(init=False)  # this process's Prometheus metrics
 
     def __post_init__(self) -> None:
+        self.metrics = Metrics(self.settings.metrics_host_labels)
         self.inbox_backlog = Backlog(self.settings.inbox_queue_limit, self.clock)
         self.inbox_writer = InboxWriter(self.db.engine)
         self.domain_blocks = DomainBlocks(self.db.transaction, self.clock)

@@ -236,6 +236,7 @@ async def announce(
         at=now,
     )
     await sending.queue(session, node, org, document)
+    node.metrics.cascade_hop("sent", row.hop)
     return Arrival(row.announce_iri, org_iri, row.hop)
 
 
@@ -312,6 +313,7 @@ async def on_announce(
     via, hop = cascade_marks(dict(document))
     incoming = hop if hop is not None else (0 if actor_iri == call.actor_iri else 1)
     seen = Seen("Announce", via, hop, node.clock.now())
+    node.metrics.cascade_hop("received", incoming)
     await arrive(node, call, Arrival(activity_iri, actor_iri, incoming), seen)
 
 

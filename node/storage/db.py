@@ -82,7 +82,7 @@ class Database:
         if revision != head:
             raise StorageError(
                 f"database is at migration {revision or 'none'}, the code needs "
-                f"{head}; run 'solidarity-node init' to migrate"
+                f"{head}; run 'solidarity-node migrate'"
             )
 
     async def close(self) -> None:

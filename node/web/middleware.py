@@ -15,6 +15,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from node import errors
+from node.logs import REQUEST_ID
 from node.web import pages
 from node.web.json_responses import json_error
 from node.web.negotiation import HTML_TYPES
@@ -50,7 +51,8 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = given if given.isalnum() and len(given) <= 64 else secrets.token_hex(8)
+        sane = given.isascii() and given.isalnum() and len(given) <= 64
+        request_id = given if sane else secrets.token_hex(8)
         scope.setdefault("state", {})["request_id"] = request_id
 
         async def send_with_id(message: Message) -> None:
@@ -58,7 +60,11 @@ class RequestIdMiddleware:
                 message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        token = REQUEST_ID.set(request_id)  # log records of this request carry its id
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            REQUEST_ID.reset(token)
 
 
 def status_of(exc: errors.SolidarityError) -> int:

@@ -17,6 +17,7 @@ from node.web import (
     api_reading,
     feeds,
     follow_box,
+    health,
     inbox_endpoint,
     language,
     library,
@@ -194,4 +195,5 @@ def routes() -> list[BaseRoute]:
         *cascade_api_routes(),
         *media_routes(),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
+        *health.routes(),  # /healthz, /readyz, /metrics
     ]

@@ -63,7 +63,7 @@ async def test_older_database_is_upgraded_in_place(tmp_path: Path) -> None:
                 ),
                 {"t": now},
             )
-        with pytest.raises(StorageError, match="run 'solidarity-node init'"):
+        with pytest.raises(StorageError, match="run 'solidarity-node migrate'"):
             await db.check()
         await migrate(db)
         await db.check()
