@@ -11,12 +11,11 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from node.activitypub.vocabulary import PUBLIC
 from node.errors import JsonLdError
 from node.publication import Visibility
-from node.urls import same_origin
+from node.urls import same_origin, split
 
 ACTOR_TYPES = frozenset({"Person", "Organization", "Group", "Service", "Application"})
 PUBLIC_FORMS = frozenset({PUBLIC, "as:Public", "Public"})
@@ -31,8 +30,8 @@ def is_iri(value: object) -> bool:
 @functools.lru_cache(maxsize=4096)
 def _is_web_iri(value: str) -> bool:
     """Memoised: the same actors, collections and PUBLIC recur in nearly every activity."""
-    parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
+    parts = split(value)
+    return parts is not None and parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def require_iri(document: dict[str, Any], field: str, where: str) -> str:

@@ -45,6 +45,8 @@ def parse_json_object(body: bytes, what: str) -> dict[str, Any]:
         document = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InvalidInput(f"the body is not JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise InvalidInput("the body is JSON nested too deeply") from exc
     if not isinstance(document, dict):
         raise InvalidInput(f"the body must be a JSON object ({what})")
     return document

@@ -71,7 +71,7 @@ PAGERS: dict[str, Pager] = {
 def parse_page(raw: str | None) -> int | None:
     if raw is None:
         return None
-    if not raw.isdigit() or not 1 <= int(raw) <= 1_000_000:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 1_000_000:
         raise InvalidInput(f"page must be a positive whole number, not {raw!r}")
     return int(raw)
 

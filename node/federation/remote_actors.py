@@ -8,7 +8,6 @@ is always the actor it came from. Every actor stored or marked gone here updates
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urldefrag
 
 from node.activitypub.objects import ACTOR_TYPES, ActorView, first_type, id_of
 from node.errors import FetchStatus, Gone, JsonLdError
@@ -76,7 +75,7 @@ async def actor_for_key(node: Runtime, key_id: str, *, refresh: bool = False) ->
     """The actor owning key_id, with that key's PEM; JsonLdError if the key has no owner."""
     if not refresh and (cached := await cached_key(node, key_id)) is not None:
         return cached
-    document_url = urldefrag(key_id).url
+    document_url = key_id.partition("#")[0]
     document = (await node.fetcher.get_json(document_url)).document
     if first_type(document) in ACTOR_TYPES and document.get("id") == document_url:
         view = ActorView.from_document(document, key_id)
