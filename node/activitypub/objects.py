@@ -21,6 +21,8 @@ ACTOR_TYPES = frozenset({"Person", "Organization", "Group", "Service", "Applicat
 PUBLIC_FORMS = frozenset({PUBLIC, "as:Public", "Public"})
 MAX_ID_LENGTH = 2048
 MAX_TYPE_LENGTH = 64
+MAX_ADDRESSED = 1000
+ADDRESS_FIELDS = ("to", "cc", "bto", "bcc", "audience")
 
 
 def is_iri(value: object) -> bool:
@@ -65,6 +67,24 @@ def iri_list(value: object) -> tuple[str, ...]:
     items = value if isinstance(value, list) else [value]
     found = (PUBLIC if i in PUBLIC_FORMS else id_of(i) for i in items)
     return tuple(dict.fromkeys(i for i in found if i))
+
+
+def addressed_iris(document: dict[str, Any]) -> tuple[str, ...]:
+    """Every IRI a document addresses (to, cc, bto, bcc, audience) or mentions (Mention tags),
+    the public collection included, once each and at most MAX_ADDRESSED of them."""
+    found: dict[str, None] = {}
+    tags = document.get("tag")
+    mentions = [
+        tag.get("href")
+        for tag in (tags if isinstance(tags, list) else [tags])
+        if isinstance(tag, dict) and tag.get("type") == "Mention"
+    ]
+    for values in (*(document.get(name) for name in ADDRESS_FIELDS), mentions):
+        for iri in iri_list(values):
+            found[iri] = None
+            if len(found) >= MAX_ADDRESSED:
+                return tuple(found)
+    return tuple(found)
 
 
 @dataclass(frozen=True)

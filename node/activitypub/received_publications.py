@@ -1,7 +1,10 @@
 """Typed view of a received strategy, call or response, with its HTML made safe.
 
 Reads the `sn:` properties beside the standard ones; remote HTML (content, contentMap,
-summary) is sanitised here, once, before anything stores or shows it.
+summary) is sanitised here, once, before anything stores or shows it, within one MarkupBudget
+per document (a text repeated in content and contentMap is sanitised once); of contentMap and
+summaryMap the first MAX_MAP_ENTRIES languages are kept. CPU-bound: callers on the event loop
+run it in a thread.
 """
 
 from __future__ import annotations
@@ -11,11 +14,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from node.activitypub.objects import ObjectView, visibility
-from node.activitypub.sanitize import html_to_text, sanitize_incoming
+from node.activitypub.sanitize import MarkupBudget, html_to_text, sanitize_incoming
 from node.publication import Content, Fields, kind_of, urgency_of
 
 MAX_LIST = 50
 MAX_LABEL = 200
+MAX_MAP_ENTRIES = 8
 
 
 @dataclass(frozen=True)
@@ -56,20 +60,30 @@ class PublicationView:
 
 
 def safe_document(document: dict[str, Any]) -> dict[str, Any]:
-    """A copy whose HTML fields passed the incoming sanitiser."""
-    safe = dict(document)
+    """A copy whose HTML fields passed the incoming sanitiser, without blind addressees."""
+    safe = {k: v for k, v in document.items() if k not in ("bto", "bcc")}
+    for name in ("contentMap", "summaryMap"):
+        if isinstance(safe.get(name), dict):
+            texts = [(k, v) for k, v in safe[name].items() if isinstance(v, str)]
+            safe[name] = dict(texts[:MAX_MAP_ENTRIES])
     content_map = safe.get("contentMap")
     if not isinstance(safe.get("content"), str) and isinstance(content_map, dict):
         # some servers send only contentMap (Pleroma once did); read its first text as content
-        safe["content"] = next((v for v in content_map.values() if isinstance(v, str)), "")
+        safe["content"] = next(iter(content_map.values()), "")
+    budget = MarkupBudget()
+    done: dict[str, str] = {}
+
+    def clean(text: str) -> str:
+        if text not in done:
+            done[text] = sanitize_incoming(text, budget)
+        return done[text]
+
     for name in ("content", "summary"):
         if isinstance(safe.get(name), str):
-            safe[name] = sanitize_incoming(safe[name])
+            safe[name] = clean(safe[name])
     for name in ("contentMap", "summaryMap"):
         if isinstance(safe.get(name), dict):
-            safe[name] = {
-                k: sanitize_incoming(v) for k, v in safe[name].items() if isinstance(v, str)
-            }
+            safe[name] = {k: clean(v) for k, v in safe[name].items()}
     return safe
 
 

@@ -1,26 +1,22 @@
 """An inbox POST, from screened bytes to a stored inbox item (or a refusal).
 
-Order: parse and shape (400) -> domain policy (403) -> signature policy, time window and body
-digest (401, no network) -> key lookup and verification, refetching the key once on failure
-(401) -> the key's owner must be the activity's actor, or a subscribed relay forwarding it
-(401) -> the activity id must be on the actor's origin (400) -> JSON-LD normalisation -> stored
-once per id, in a batch with other requests' items, before the 202. Effects run in the worker.
+Order: parse, shape and the document's bounds (400: values, depth, contexts) -> domain policy
+(403) -> signature policy, time window and body digest (401, no network) -> key lookup (within
+the key-fetch budget) and verification, refetching the key once on failure (401) -> the key's
+owner must be the activity's actor, or a subscribed relay forwarding it (401) -> the activity
+id must be on the actor's origin (400) -> JSON-LD normalisation (plain JSON on the loop, else
+pyld in its own thread, bounded: federation.normalizing) -> stored once per id, in a batch
+with other requests' items, before the 202. Effects run in the worker.
 """
 
 from __future__ import annotations
 
-from node.activitypub import signatures
+from node.activitypub import jsonld_bounds, signatures
+from node.activitypub.fetch import SafeClient
 from node.activitypub.keys import cached_public_key
 from node.activitypub.objects import ActivityView
 from node.activitypub.screening import Incoming, parse_activity
-from node.errors import (
-    FetchError,
-    Forbidden,
-    Gone,
-    JsonLdError,
-    OriginMismatch,
-    SignatureError,
-)
+from node.errors import Forbidden, OriginMismatch, SignatureError
 from node.federation import relays, remote_actors
 from node.federation.runtime import Runtime
 from node.storage import inbox_items
@@ -37,6 +33,7 @@ class Dropped(Exception):
 async def receive(node: Runtime, incoming: Incoming, recipient: str | None) -> bool:
     """Screen and store; True when the activity was new. Raises the errors the caller maps."""
     document, activity = parse_activity(incoming.body)
+    measured = jsonld_bounds.measure(document)
     try:
         signer = await authenticate(node, incoming, activity)
     except Dropped:
@@ -46,7 +43,7 @@ async def receive(node: Runtime, incoming: Incoming, recipient: str | None) -> b
         relayed_by = await forwarding_relay(node, signer.iri, activity)
     if not same_origin(activity.iri, activity.actor):
         raise OriginMismatch(f"activity {activity.iri} is not on its actor's origin")
-    normalized = node.jsonld.normalize(document)
+    normalized = await node.normalizer.normalize(node.jsonld, document, measured)
     item = inbox_items.NewItem(
         activity_iri=activity.iri,
         actor_iri=activity.actor,
@@ -114,12 +111,19 @@ async def verified_signer(
 async def lookup(
     node: Runtime, key_id: str, activity: ActivityView | None, *, refresh: bool
 ) -> RemoteActor:
+    """The key's actor: cached, else fetched within the key-fetch budget (key_fetches.py)."""
+    if not refresh and (cached := await remote_actors.cached_key(node, key_id)) is not None:
+        return cached
+
+    async def fetch(client: SafeClient) -> RemoteActor:
+        return await remote_actors.actor_for_key(node, key_id, refresh=True, client=client)
+
     try:
-        return await remote_actors.actor_for_key(node, key_id, refresh=refresh)
-    except (FetchError, Gone, JsonLdError) as exc:
+        return await node.key_fetches.fetch(key_id, fetch)
+    except SignatureError as exc:
         if activity and activity.type == "Delete" and activity.object_id == activity.actor:
             raise Dropped from exc  # the actor deleted itself; its key is gone with it
-        raise SignatureError(f"cannot get the key {key_id}: {exc}") from exc
+        raise
 
 
 def verify(

@@ -102,6 +102,7 @@ class ObjectRow(Base):
     deadline: Mapped[datetime | None] = mapped_column(default=None)
     max_hops: Mapped[int | None] = mapped_column(Integer, default=None)
     actions: Mapped[list[Any] | None] = mapped_column(JSON, default=None)
+    tail: Mapped[str | None] = mapped_column(String(255), index=True, default=None)
     in_reply_to: Mapped[str | None] = mapped_column(String(2048), index=True, default=None)
     is_pledge: Mapped[bool] = mapped_column(Boolean, default=False)
     source: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
@@ -303,3 +304,19 @@ class RelayRow(Base):
     state: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+# Hostile input (issue 11): who each object was addressed to --------------------------------
+
+
+class ObjectAddresseeRow(Base):
+    """A local organisation an object was addressed to (to/cc/bto/bcc, a mention, or a
+    followers collection it belonged to) when it was received or published: the stored fact
+    every read of non-public content checks."""
+
+    __tablename__ = "object_addressees"
+    __table_args__ = (UniqueConstraint("object_id", "actor_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    object_id: Mapped[int] = mapped_column(ForeignKey("objects.id", ondelete="CASCADE"))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), index=True)
