@@ -46,6 +46,16 @@ class Settings:
     delivery_lease_seconds: float = 60.0
     inbox_queue_limit: int = 10_000
     fetch: FetchLimits = field(default_factory=FetchLimits)
+    # hostile input (issue 11): per-host intake, retention
+    inbox_host_queue_limit: int | None = None  # None: a tenth of inbox_queue_limit
+    retention_days: int = 30
+
+    @property
+    def inbox_host_limit(self) -> int:
+        """How many activities of one remote host may wait for the worker."""
+        if self.inbox_host_queue_limit is not None:
+            return self.inbox_host_queue_limit
+        return max(1, self.inbox_queue_limit // 10)
 
     @property
     def host(self) -> str:
@@ -137,6 +147,10 @@ def settings_from_mapping(
             env, raw, "SN_DELIVERY_LEASE_SECONDS", "delivery_lease_seconds", 60.0
         ),
         inbox_queue_limit=count(env, raw, "SN_INBOX_QUEUE_LIMIT", "inbox_queue_limit", 10_000),
+        inbox_host_queue_limit=optional_count(
+            env, raw, "SN_INBOX_HOST_QUEUE_LIMIT", "inbox_host_queue_limit"
+        ),
+        retention_days=count(env, raw, "SN_RETENTION_DAYS", "retention_days", 30),
     )
     extras = {k: raw[k] for k in ("node_name", "node_description") if isinstance(raw.get(k), str)}
     return replace(settings, **extras)
@@ -166,6 +180,14 @@ def count(
     if number < 1:
         raise ConfigError(f"{env_name} / {key} must be at least 1")
     return number
+
+
+def optional_count(
+    env: Mapping[str, str], raw: Mapping[str, Any], env_name: str, key: str
+) -> int | None:
+    if env.get(env_name) is None and raw.get(key) is None:
+        return None
+    return count(env, raw, env_name, key, 1)
 
 
 def write_config(settings: Settings) -> Path:

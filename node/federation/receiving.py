@@ -1,12 +1,13 @@
 """An inbox POST, from screened bytes to a stored inbox item (or a refusal).
 
 Order: parse, shape and the document's bounds (400: values, depth, contexts) -> domain policy
-(403) -> signature policy, time window and body digest (401, no network) -> key lookup (within
-the key-fetch budget) and verification, refetching the key once on failure (401) -> the key's
-owner must be the activity's actor, or a subscribed relay forwarding it (401) -> the activity
-id must be on the actor's origin (400) -> JSON-LD normalisation (plain JSON on the loop, else
-pyld in its own thread, bounded: federation.normalizing) -> stored once per id, in a batch
-with other requests' items, before the 202. Effects run in the worker.
+(403) -> the backlog of the signer's host (503) -> signature policy, time window and body
+digest (401, no network) -> key lookup (within the key-fetch budget) and verification,
+refetching the key once on failure (401) -> the key's owner must be the activity's actor, or a
+subscribed relay forwarding it (401) -> the activity id must be on the actor's origin (400) ->
+JSON-LD normalisation (plain JSON on the loop, else pyld in its own thread, bounded:
+federation.normalizing) -> stored once per id, in a batch with other requests' items, before
+the 202. Effects run in the worker.
 """
 
 from __future__ import annotations
@@ -52,10 +53,11 @@ async def receive(node: Runtime, incoming: Incoming, recipient: str | None) -> b
         document=normalized,
         received_at=node.clock.now(),
         relayed_by=relayed_by,
+        host=host_of(signer.iri),
     )
     stored = await node.inbox_writer.store(item)  # returns once its batch committed
     if stored:
-        node.inbox_backlog.stored()
+        node.inbox_backlog.stored(item.host)
         node.wake_worker()
     return stored
 
@@ -78,6 +80,8 @@ async def authenticate(
     headers = {k.lower(): v for k, v in incoming.headers.items()}
     parsed = signatures.parse_signature(incoming.method, incoming.path_and_query, headers)
     await refuse_blocked(node, activity.actor if activity else parsed.key_id, parsed.key_id)
+    if activity is not None:  # an inbox POST: its sender's host has a backlog of its own
+        await node.inbox_backlog.admit(node.db.transaction, host_of(parsed.key_id))
     signatures.check_policy(parsed)
     signatures.check_time_window(parsed, headers, node.clock.now())
     signatures.check_body_digest(parsed, headers, incoming.body)

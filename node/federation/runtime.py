@@ -56,7 +56,10 @@ class Runtime:
     _peer_instances: PeerInstances | None = None
 
     def __post_init__(self) -> None:
-        self.inbox_backlog = Backlog(self.settings.inbox_queue_limit, self.clock)
+        settings = self.settings
+        self.inbox_backlog = Backlog(
+            settings.inbox_queue_limit, self.clock, settings.inbox_host_limit
+        )
         self.inbox_writer = InboxWriter(self.db.engine)
         self.domain_blocks = DomainBlocks(self.db.transaction, self.clock)
         self.keys = KeyCache()

@@ -177,6 +177,7 @@ class InboxItemRow(Base):
     received_at: Mapped[datetime]
     done_at: Mapped[datetime | None] = mapped_column(default=None)
     relayed_by: Mapped[str | None] = mapped_column(String(2048), default=None)
+    host: Mapped[str | None] = mapped_column(String(255), default=None)
 
 
 class DeliveryRow(Base):
