@@ -190,8 +190,25 @@ def optional_count(
     return count(env, raw, env_name, key, 1)
 
 
+def make_private_dir(folder: Path) -> None:
+    """Create the data directory readable by its owner alone (0700); one that exists is left
+    as the admin made it."""
+    if not folder.is_dir():
+        folder.mkdir(parents=True, mode=0o700)
+        folder.chmod(0o700)
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a file only its owner may read (0600), whatever the umask, new or not."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        os.fchmod(file.fileno(), 0o600)
+        file.write(text)
+
+
 def write_config(settings: Settings) -> Path:
-    """Write config.toml; the database URL is stored only when it differs from the default."""
+    """Write config.toml (0600, in a 0700 data directory); the database URL is stored only
+    when it differs from the default."""
     raw: dict[str, Any] = {
         "base_url": settings.base_url,
         "allow_private_addresses": settings.allow_private_addresses,
@@ -202,8 +219,8 @@ def write_config(settings: Settings) -> Path:
         raw["database_url"] = settings.database_url
     path = settings.data_dir / CONFIG_FILE
     try:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(tomli_w.dumps(raw), encoding="utf-8")
+        make_private_dir(settings.data_dir)
+        write_private(path, tomli_w.dumps(raw))
     except OSError as exc:
         raise ConfigError(f"data directory {settings.data_dir} is not writable: {exc}") from exc
     return path

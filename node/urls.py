@@ -168,5 +168,10 @@ class Urls:
         match = ORG_PATH_RE.match(parts.path) or PROFILE_PATH_RE.match(parts.path)
         return match.group("name") if match else None
 
+    def canonical_actor(self, iri: str) -> str | None:
+        """The actor IRI of an organisation that an actor or profile URL of this node names."""
+        name = self.actor_name(iri)
+        return None if name is None else self.actor(name)
+
     def is_instance_actor(self, iri: str) -> bool:
         return iri.rstrip("/") == self.instance_actor

@@ -30,7 +30,7 @@ async def resolve_target(node: Runtime, target: str) -> str:
     """An actor IRI from a handle (@name@host, name@host) or an actor URL."""
     text = target.strip()
     if is_iri(text):
-        return text
+        return node.urls.canonical_actor(text) or text
     if "@" not in text:
         raise InvalidInput(f"{target!r} is neither a handle like name@host nor an actor URL")
     local = text.removeprefix("@").removeprefix("acct:").split("@")
@@ -156,9 +156,11 @@ async def answer(
 
 
 async def on_follow(node: Runtime, activity: ActivityView) -> None:
-    target_iri = activity.object_id or ""
-    name = node.urls.actor_name(target_iri)
-    if name is None:
+    """A Follow of one of our organisations, by its actor or its profile URL (/@name): the
+    follow is kept under the actor's IRI, which is what deliveries to followers read."""
+    target_iri = node.urls.canonical_actor(activity.object_id or "")
+    name = node.urls.actor_name(target_iri or "")
+    if target_iri is None or name is None:
         return  # a Follow of something that is not one of our organisations: ignored
     await remote_actors.get_actor(node, activity.actor)  # its inbox, for the Accept
     async with node.db.transaction() as session:

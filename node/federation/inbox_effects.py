@@ -143,25 +143,28 @@ async def on_delete(node: Runtime, activity: ActivityView, arrivals: Arrivals) -
 
 
 async def on_reaction(node: Runtime, activity: ActivityView, arrivals: Arrivals) -> None:
-    """Like or Announce: stored once per activity id."""
+    """Like or Announce of something this node knows (an object it keeps, one of its actors):
+    stored once per activity id; of anything else, not kept at all."""
     if activity.object_id is None:
         return
     async with node.db.transaction() as session:
+        is_ours = node.urls.actor_name(activity.object_id) is not None
+        if not is_ours and await objects.get(session, activity.object_id) is None:
+            return
         await reactions.add(
             session,
             activity_iri=activity.iri,
             type=activity.type,
             actor_iri=activity.actor,
             object_iri=activity.object_id,
-            document=activity.document,
             now=node.clock.now(),
         )
 
 
 async def on_announce(node: Runtime, activity: ActivityView, arrivals: Arrivals) -> None:
     """A boost or cascade Announce: a reaction, and for a call a step of its cascade."""
-    await on_reaction(node, activity, arrivals)
     call = await announced_object(node, activity, arrivals)
+    await on_reaction(node, activity, arrivals)
     if call is not None:
         await arrivals.announced(node, activity.iri, activity.actor, activity.document, call)
 

@@ -36,6 +36,7 @@ class LocalActor:
     updated_at: datetime
     deleted_at: datetime | None
     max_hops: int = DEFAULT_MAX_HOPS  # how far this organisation passes calls on
+    hide_follows: bool = False  # followers and following collections show counts only
 
     @property
     def is_deleted(self) -> bool:
@@ -60,6 +61,7 @@ def to_view(row: ActorRow) -> LocalActor:
         updated_at=row.updated_at,
         deleted_at=row.deleted_at,
         max_hops=row.max_hops,
+        hide_follows=row.hide_follows,
     )
 
 
@@ -167,6 +169,7 @@ async def update_profile(
     manually_approves_followers: bool | None = None,
     keys: tuple[str, str] | None = None,
     max_hops: int | None = None,
+    hide_follows: bool | None = None,
 ) -> LocalActor:
     """Change what was given (keys as (private_pem, public_pem)); bumps updated_at."""
     row = await session.scalar(
@@ -184,6 +187,8 @@ async def update_profile(
         row.private_key_pem, row.public_key_pem = keys
     if max_hops is not None:
         row.max_hops = max_hops
+    if hide_follows is not None:
+        row.hide_follows = hide_follows
     row.updated_at = now
     await session.flush()
     return to_view(row)

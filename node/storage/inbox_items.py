@@ -156,12 +156,20 @@ async def renew(
 
 
 async def finish(session: AsyncSession, item_ids: Collection[int], now: datetime) -> None:
-    """Mark these items done (one statement for the lot)."""
+    """Mark these items done (one statement for the lot). Their effects hold what the node
+    needs of them, so the documents go: a done item keeps its id (repeats stay repeats) until
+    it is pruned."""
     if item_ids:
         await session.execute(
             update(_TABLE)
             .where(_TABLE.c.id.in_(list(item_ids)))
-            .values(state=DONE, done_at=now, locked_until=None, attempts=_TABLE.c.attempts + 1)
+            .values(
+                state=DONE,
+                done_at=now,
+                locked_until=None,
+                attempts=_TABLE.c.attempts + 1,
+                document={},
+            )
         )
 
 

@@ -146,6 +146,7 @@ async def put(
             key=key,
             tail=tail_of(iri),
             published=published,
+            stored_at=now,
         )
         session.add(row)
     else:

@@ -40,6 +40,7 @@ class ActorRow(Base):
     private_key_pem: Mapped[str] = mapped_column(Text)
     public_key_pem: Mapped[str] = mapped_column(Text)
     max_hops: Mapped[int] = mapped_column(Integer, default=6, server_default="6")
+    hide_follows: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     deleted_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -56,6 +57,7 @@ class TokenRow(Base):
     label: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime]
     last_used_at: Mapped[datetime | None] = mapped_column(default=None)
+    expires_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class FollowRow(Base):
@@ -103,6 +105,7 @@ class ObjectRow(Base):
     max_hops: Mapped[int | None] = mapped_column(Integer, default=None)
     actions: Mapped[list[Any] | None] = mapped_column(JSON, default=None)
     tail: Mapped[str | None] = mapped_column(String(255), index=True, default=None)
+    stored_at: Mapped[datetime | None] = mapped_column(index=True, default=None)
     in_reply_to: Mapped[str | None] = mapped_column(String(2048), index=True, default=None)
     is_pledge: Mapped[bool] = mapped_column(Boolean, default=False)
     source: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
@@ -238,7 +241,6 @@ class ReactionRow(Base):
     type: Mapped[str] = mapped_column(String(32))
     actor_iri: Mapped[str] = mapped_column(String(2048))
     object_iri: Mapped[str] = mapped_column(String(2048), index=True)
-    document: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime]
 
 

@@ -76,9 +76,20 @@ SCHEMAS: dict[str, Any] = {
                 "maximum": 20,
                 "description": "how far the organisation passes calls on at most (default 6)",
             },
+            "hide_follows": {
+                "type": "boolean",
+                "description": "followers and following collections show counts only",
+            },
         },
     },
     "Pledge": {"type": "object", "properties": {"content": STRING}, "required": ["content"]},
+    "Token": {
+        "type": "object",
+        "properties": {
+            "label": {"type": "string", "maxLength": 200},
+            "expires_in_days": {"type": "integer", "minimum": 1, "maximum": 3650},
+        },
+    },
 }
 
 # (method, path, summary, request schema or None, success status)
@@ -119,6 +130,9 @@ OPERATIONS: list[tuple[str, str, str, str | None, int]] = [
     ),
     ("post", "/api/v1/calls/{key}/amplify", "Amplify a known public call by hand", None, 201),
     ("get", "/api/v1/calls/{key}/cascade", "The call's cascade tree as known here", None, 200),
+    ("get", "/api/v1/tokens", "The organisation's API tokens (never their secrets)", None, 200),
+    ("post", "/api/v1/tokens", "A new token; its secret is in this answer only", "Token", 201),
+    ("delete", "/api/v1/tokens/{id}", "Revoke one of the organisation's tokens", None, 204),
 ]
 for kind, schema in (("strategies", "Strategy"), ("calls", "Call")):
     OPERATIONS += [

@@ -13,6 +13,7 @@ from node.web import (
     api_cascade,
     api_publishing,
     api_reading,
+    api_tokens,
     inbox_endpoint,
     openapi,
     pages,
@@ -61,6 +62,14 @@ def cascade_api_routes() -> list[BaseRoute]:
     ]
 
 
+def token_api_routes() -> list[BaseRoute]:
+    return [
+        Route("/api/v1/tokens", api_tokens.list_tokens, methods=["GET"]),
+        Route("/api/v1/tokens", api_tokens.create_token, methods=["POST"]),
+        Route("/api/v1/tokens/{id}", api_tokens.revoke_token, methods=["DELETE"]),
+    ]
+
+
 def routes() -> list[BaseRoute]:
     return [
         Route("/", pages.home),
@@ -90,5 +99,6 @@ def routes() -> list[BaseRoute]:
         Route("/api/v1/search", api_reading.search_objects, methods=["GET"]),
         *publishing_api_routes(),
         *cascade_api_routes(),
+        *token_api_routes(),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
