@@ -3,8 +3,9 @@ holds, how deep it nests, and what its contexts may ask of a JSON-LD processor.
 
 Pure and pyld-free (so the inbox checks it before fetching any key). One pass over the parsed
 JSON with an explicit stack: at most MAX_VALUES values (map entries and list items), at most
-MAX_DEPTH levels; every `@context`, at any depth, at most MAX_CONTEXT_ENTRIES entries and
-MAX_TERMS term definitions in all, none of them scoped (a term with its own `@context`) nor
+MAX_DEPTH levels (contexts are counted in terms, not values); every `@context`, at any depth,
+at most MAX_CONTEXT_ENTRIES entries and MAX_TERMS term definitions in all, each of them small,
+none of them scoped (a term with its own `@context`) nor
 using `@import`, `@propagate` or `@protected`: the constructs whose cost grows with the
 document (contexts re-applied per node) or that reach out for more. A refusal is a
 JsonLdError (400) saying which bound the document passed.
@@ -49,9 +50,11 @@ def measure(document: dict[str, Any]) -> Measure:
             raise JsonLdError(f"{_name(document)}: holds more than {MAX_VALUES} values")
         children = node.values() if isinstance(node, dict) else node
         if isinstance(node, dict) and "@context" in node:
+            values -= 1  # a context is counted in terms, not in values
             terms += _context_terms(node["@context"], document)
             if terms > MAX_TERMS:
                 raise JsonLdError(f"{_name(document)}: contexts define over {MAX_TERMS} terms")
+            children = [value for key, value in node.items() if key != "@context"]
         stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
     return Measure(values, terms)
 
@@ -83,8 +86,17 @@ def _check_definition(term: object, definition: object, document: dict[str, Any]
         unknown = set(definition) - DEFINITION_KEYS
         if unknown:
             raise JsonLdError(f"{name}: the term {term!r} uses {sorted(unknown)[0]}; not accepted")
+        if not all(_is_small(value) for value in definition.values()):
+            raise JsonLdError(f"{name}: the term {term!r} has a definition of no known kind")
     elif not (definition is None or isinstance(definition, str | bool | int | float)):
         raise JsonLdError(f"{name}: the term {term!r} has a definition of no known kind")
+
+
+def _is_small(value: object) -> bool:
+    """A definition's value: a string, number, boolean or null, or a short list of strings."""
+    if isinstance(value, list):
+        return len(value) <= 4 and all(isinstance(item, str) for item in value)
+    return value is None or isinstance(value, str | bool | int | float)
 
 
 def _name(document: dict[str, Any]) -> str:

@@ -64,7 +64,8 @@ def first_type(document: dict[str, Any]) -> str:
 
 
 def iri_list(value: object) -> tuple[str, ...]:
-    items = value if isinstance(value, list) else [value]
+    """The IRIs of an addressing value (at most MAX_ADDRESSED are read)."""
+    items = value[:MAX_ADDRESSED] if isinstance(value, list) else [value]
     found = (PUBLIC if i in PUBLIC_FORMS else id_of(i) for i in items)
     return tuple(dict.fromkeys(i for i in found if i))
 

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 MAX_PROCESSED_VALUES: Final = 200
 MAX_WAITING: Final = 8
-TIME_LIMIT: Final = 2.0  # seconds a pyld job may take, waiting included
+TIME_LIMIT: Final = 10.0  # seconds a pyld job may take, waiting included (a backstop)
 RETRY_AFTER: Final = 10
 
 
