@@ -204,10 +204,12 @@ def measure_kind(
     }
 
 
-def probe(url: str, stop: Any, found: Any) -> None:
+def probe(url: str, ready: Any, stop: Any, found: Any) -> None:
     """In a process of its own: GET the actor every 5 ms until told to stop."""
     latencies = []
     with httpx.Client(timeout=60) as client:
+        client.get(url, headers={"Accept": "application/activity+json"})  # connected, warm
+        ready.set()
         while not stop.is_set():
             started = time.perf_counter()
             answer = client.get(url, headers={"Accept": "application/activity+json"})
@@ -221,11 +223,13 @@ def probe(url: str, stop: Any, found: Any) -> None:
 def probe_while(node: ServedNode, requests: list[Any]) -> list[float]:
     """GET latencies (ms) of another process while these requests go in and are processed."""
     context = multiprocessing.get_context("spawn")
-    stop, found = context.Event(), context.Queue()
-    prober = context.Process(target=probe, args=(f"http://{node.host}/orgs/alpha", stop, found))
+    ready, stop, found = context.Event(), context.Event(), context.Queue()
+    url = f"http://{node.host}/orgs/alpha"
+    prober = context.Process(target=probe, args=(url, ready, stop, found))
     prober.start()
     try:
-        time.sleep(1.0)  # the prober's interpreter has started and asked once or more
+        if not ready.wait(60):
+            raise RuntimeError("the prober did not start")
         asyncio.run(send_all(node, requests))
     finally:
         stop.set()

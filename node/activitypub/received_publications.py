@@ -1,7 +1,8 @@
 """Typed view of a received strategy, call or response, with its HTML made safe.
 
 Reads the `sn:` properties beside the standard ones; remote HTML (content, contentMap,
-summary) is sanitised here, once, before anything stores or shows it, within one MarkupBudget
+summary) is sanitised here, once, before anything stores or shows it (and only the keys the
+node reads are kept, lists cut to what it reads), within one MarkupBudget
 per document (a text repeated in content and contentMap is sanitised once); of contentMap and
 summaryMap the first MAX_MAP_ENTRIES languages are kept. CPU-bound: callers on the event loop
 run it in a thread.
@@ -13,13 +14,23 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from node.activitypub.objects import ObjectView, visibility
+from node.activitypub.objects import MAX_ADDRESSED, ObjectView, visibility
 from node.activitypub.sanitize import MarkupBudget, html_to_text, sanitize_incoming
 from node.publication import Content, Fields, kind_of, urgency_of
 
 MAX_LIST = 50
 MAX_LABEL = 200
 MAX_MAP_ENTRIES = 8
+MAX_BODY_TEXT = 50_000  # of a received text, what search indexes
+MAX_KEPT_ITEMS = 100  # of a list the node keeps (tags, attachments); addressing: MAX_ADDRESSED
+# what the node keeps of a received object: what it reads, shows or passes on; the rest goes
+KEPT_KEYS = frozenset(
+    {"@context", "id", "type", "attributedTo", "to", "cc", "audience", "inReplyTo", "published"}
+    | {"updated", "url", "name", "title", "summary", "summaryMap", "content", "contentMap"}
+    | {"mediaType", "sensitive", "tag", "attachment", "replies", "likes", "shares", "kind"}
+    | {"urgency", "deadline", "regions", "themes", "actions", "maxHops", "pledge", "quoteUrl"}
+)
+ADDRESSING = ("to", "cc", "audience")
 
 
 @dataclass(frozen=True)
@@ -52,7 +63,7 @@ class PublicationView:
         content = Content(
             type=obj.type,
             fields=fields,
-            body_text=html_to_text(str(document.get("content") or "")),
+            body_text=html_to_text(str(document.get("content") or ""))[:MAX_BODY_TEXT],
             in_reply_to=obj.in_reply_to,
             is_pledge=document.get("pledge") is True,
         )
@@ -60,8 +71,12 @@ class PublicationView:
 
 
 def safe_document(document: dict[str, Any]) -> dict[str, Any]:
-    """A copy whose HTML fields passed the incoming sanitiser, without blind addressees."""
-    safe = {k: v for k, v in document.items() if k not in ("bto", "bcc")}
+    """What the node keeps of a received object: the keys it reads (KEPT_KEYS, so never the
+    blind addressees), lists cut to what it reads, and HTML fields through the sanitiser."""
+    safe = {k: v for k, v in document.items() if k in KEPT_KEYS}
+    for name, value in safe.items():
+        if isinstance(value, list):
+            safe[name] = value[: MAX_ADDRESSED if name in ADDRESSING else MAX_KEPT_ITEMS]
     for name in ("contentMap", "summaryMap"):
         if isinstance(safe.get(name), dict):
             texts = [(k, v) for k, v in safe[name].items() if isinstance(v, str)]
