@@ -5,7 +5,9 @@ node's other outgoing requests (API follows, the worker, WebFinger keep their ca
 connection pool of TOTAL connections, at most PER_ORIGIN fetches at once per origin (scheme,
 host and port: two servers on one address do not share), one fetch per key id at a time (others
 wait for it), a short DEADLINE, and a negative cache (a key id that failed, or an origin that
-did not answer, is not asked again for NEGATIVE_TTL). When the budget is spent the request is
+did not answer, is not asked again for NEGATIVE_TTL), and a cached key fetched again (after a
+signature it did not verify) at most once per REFRESH_EVERY, so bad signatures naming a known
+key cannot make the node fetch it again and again. When the budget is spent the request is
 refused at once (401), without waiting. Reasons given to the sender name what was wrong with
 its request, never what the network looked like (addresses, hosts, statuses): details go to
 the log.
@@ -42,6 +44,7 @@ DEADLINE = 5.0  # seconds for a whole key fetch, redirects and the owner's docum
 CONNECT_SECONDS = 3.0
 NEGATIVE_TTL = timedelta(seconds=60)
 NEGATIVE_LIMIT = 4096
+REFRESH_EVERY = timedelta(seconds=60)
 
 Fetch = Callable[[SafeClient], Awaitable[RemoteActor]]
 
@@ -64,6 +67,7 @@ class KeyFetches:
         self._running: dict[str, asyncio.Future[RemoteActor]] = {}
         self._per_origin: Counter[str] = Counter()
         self._failed: OrderedDict[str, datetime] = OrderedDict()  # key id or origin -> until
+        self._refreshed: OrderedDict[str, datetime] = OrderedDict()  # key id -> when
 
     @property
     def in_flight(self) -> int:
@@ -115,6 +119,18 @@ class KeyFetches:
             self._remember(key_id)
             log.info("key %s: %s", key_id, exc)
             raise SignatureError(f"no usable key could be fetched from {key_id}") from exc
+
+    def may_refresh(self, key_id: str) -> bool:
+        """Whether a cached key may be fetched again now (and, if so, that it was)."""
+        now = self._clock.now()
+        last = self._refreshed.get(key_id)
+        if last is not None and now - last < REFRESH_EVERY:
+            return False
+        self._refreshed[key_id] = now
+        self._refreshed.move_to_end(key_id)
+        while len(self._refreshed) > NEGATIVE_LIMIT:
+            self._refreshed.popitem(last=False)
+        return True
 
     def _remember(self, name: str) -> None:
         self._failed[name] = self._clock.now() + self.budget.negative_ttl

@@ -118,6 +118,8 @@ async def lookup(
     """The key's actor: cached, else fetched within the key-fetch budget (key_fetches.py)."""
     if not refresh and (cached := await remote_actors.cached_key(node, key_id)) is not None:
         return cached
+    if refresh and not node.key_fetches.may_refresh(key_id):
+        raise SignatureError(f"the signature does not verify with the key {key_id}")
 
     async def fetch(client: SafeClient) -> RemoteActor:
         return await remote_actors.actor_for_key(node, key_id, refresh=True, client=client)
