@@ -61,15 +61,19 @@ async def discover(node: Runtime, origin: str) -> str | None:
     try:
         found = await node.fetcher.get(origin + NODEINFO_PATH, accept="application/json")
         actor = application_actor(found.body, origin)
-        if actor is not None:
-            return actor
-        conventional = await node.fetcher.get_json(origin + CONVENTIONAL_PATH)
+    except SolidarityError as exc:
+        log.info("no NodeInfo at %s: %s", origin, exc)
+        actor = None
+    if actor is not None:
+        return actor
+    conventional = origin + CONVENTIONAL_PATH
+    try:
+        document = (await node.fetcher.get_json(conventional)).document
     except SolidarityError as exc:
         log.info("no instance actor found for %s: %s", origin, exc)
         return None
-    document = conventional.document
-    if document.get("id") == origin + CONVENTIONAL_PATH and document.get("type") == "Application":
-        return origin + CONVENTIONAL_PATH
+    if document.get("id") == conventional and document.get("type") == "Application":
+        return conventional
     return None
 
 

@@ -54,9 +54,11 @@ async def test_only_the_instance_actor_the_node_found_reads_for_its_origin(
     assert await read_as(client, node, remote.actors[f"{remote.base}/users/bob"], iri) == 200
 
 
+@pytest.mark.parametrize("serves_nodeinfo", [True, False])
 async def test_without_nodeinfo_an_application_at_actor_speaks_for_its_origin(
-    client: httpx.AsyncClient, node: Runtime, alpha: str, remote: PeerHost
+    client: httpx.AsyncClient, node: Runtime, alpha: str, remote: PeerHost, serves_nodeinfo: bool
 ) -> None:
+    remote.serves_nodeinfo = serves_nodeinfo  # with no Application link, or none at all
     iri = await direct_call(node, remote)
     mastodon_style = remote.instance_actor(advertised=False)
     assert remote.instance is None

@@ -84,6 +84,7 @@ class PeerHost:
     received: list[dict[str, Any]] = field(default_factory=list)
     instance: Peer | None = None
     gets: list[str] = field(default_factory=list)
+    serves_nodeinfo: bool = True
 
     @property
     def base(self) -> str:
@@ -107,7 +108,7 @@ class PeerHost:
             self.gets.append(url)
             if request.url.path == "/.well-known/webfinger":
                 return self.webfinger(request.query_params.get("resource", ""))
-            if request.url.path == "/.well-known/nodeinfo":
+            if request.url.path == "/.well-known/nodeinfo" and self.serves_nodeinfo:
                 links = (
                     [{"rel": APPLICATION_REL, "href": self.instance.iri}] if self.instance else []
                 )
