@@ -67,12 +67,22 @@ class Settings:
     log_level: str = "info"
     serve_worker: bool = True
     metrics_host_labels: int = 20
+    # hostile input (issue 11): per-host intake, retention
+    inbox_host_queue_limit: int | None = None  # None: a tenth of inbox_queue_limit
+    retention_days: int = 30
 
     @property
     def media_path(self) -> Path:
         """Where media files live: DATA_DIR/media unless `[media] directory` says otherwise
         (under the data directory, a backup of it carries them)."""
         return self.media_dir or self.data_dir / "media"
+
+    @property
+    def inbox_host_limit(self) -> int:
+        """How many activities of one remote host may wait for the worker."""
+        if self.inbox_host_queue_limit is not None:
+            return self.inbox_host_queue_limit
+        return max(1, self.inbox_queue_limit // 10)
 
     @property
     def host(self) -> str:
@@ -164,6 +174,10 @@ def settings_from_mapping(
             env, raw, "SN_DELIVERY_LEASE_SECONDS", "delivery_lease_seconds", 60.0
         ),
         inbox_queue_limit=count(env, raw, "SN_INBOX_QUEUE_LIMIT", "inbox_queue_limit", 10_000),
+        inbox_host_queue_limit=optional_count(
+            env, raw, "SN_INBOX_HOST_QUEUE_LIMIT", "inbox_host_queue_limit"
+        ),
+        retention_days=count(env, raw, "SN_RETENTION_DAYS", "retention_days", 30),
     )
     settings = replace(settings, **media_settings(env, raw.get("media")))
     extras = {k: raw[k] for k in ("node_name", "node_description") if isinstance(raw.get(k), str)}
@@ -260,8 +274,33 @@ def media_settings(env: Mapping[str, str], table: object) -> dict[str, Any]:
     return {"media": limits, "media_dir": Path(str(directory)) if directory else None}
 
 
+def optional_count(
+    env: Mapping[str, str], raw: Mapping[str, Any], env_name: str, key: str
+) -> int | None:
+    if env.get(env_name) is None and raw.get(key) is None:
+        return None
+    return count(env, raw, env_name, key, 1)
+
+
+def make_private_dir(folder: Path) -> None:
+    """Create the data directory readable by its owner alone (0700); one that exists is left
+    as the admin made it."""
+    if not folder.is_dir():
+        folder.mkdir(parents=True, mode=0o700)
+        folder.chmod(0o700)
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a file only its owner may read (0600), whatever the umask, new or not."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        os.fchmod(file.fileno(), 0o600)
+        file.write(text)
+
+
 def write_config(settings: Settings) -> Path:
-    """Write config.toml; the database URL is stored only when it differs from the default."""
+    """Write config.toml (0600, in a 0700 data directory); the database URL is stored only
+    when it differs from the default."""
     raw: dict[str, Any] = {
         "base_url": settings.base_url,
         "allow_private_addresses": settings.allow_private_addresses,
@@ -272,8 +311,8 @@ def write_config(settings: Settings) -> Path:
         raw["database_url"] = settings.database_url
     path = settings.data_dir / CONFIG_FILE
     try:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(tomli_w.dumps(raw), encoding="utf-8")
+        make_private_dir(settings.data_dir)
+        write_private(path, tomli_w.dumps(raw))
     except OSError as exc:
         raise ConfigError(f"data directory {settings.data_dir} is not writable: {exc}") from exc
     return path

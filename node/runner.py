@@ -1,5 +1,5 @@
-"""Assembling and running the worker: the inbox queue, then deliveries, then pruning uploads
-never attached.
+"""Assembling and running the worker: the inbox queue, then deliveries, then pruning (received
+objects past their retention, uploads never attached).
 
 build_worker() wires the queues to a node's Runtime; run_worker() is `solidarity-node
 worker`: it starts the node (database check, signing key), runs until cancelled, and then
@@ -17,6 +17,7 @@ from node.config import Settings
 from node.federation import relayed
 from node.federation.delivery_queue import DeliveryQueue
 from node.federation.inbox_queue import InboxQueue
+from node.federation.pruning import Pruning
 from node.federation.runtime import Runtime, make_runtime
 from node.solidarity.arrivals import CascadeArrivals
 from node.solidarity.attachments import PruneQueue
@@ -26,14 +27,14 @@ log = logging.getLogger("node.runner")
 
 
 def build_worker(node: Runtime) -> Worker:
-    """A Worker over the inbox queue and the delivery queue.
+    """A Worker over the inbox queue, the delivery queue and pruning.
 
     Deliveries get their own per-host pools when the node talks to the real network; with an
     in-process test transport they share the node's client, so that transport routes them.
     """
     shared = node.http if node.custom_transport else None
     inbox = InboxQueue(node, relayed.dispatcher(CascadeArrivals()))
-    queues: list[Queue] = [inbox, DeliveryQueue(node, http=shared), PruneQueue(node)]
+    queues: list[Queue] = [inbox, DeliveryQueue(node, http=shared), Pruning(node), PruneQueue(node)]
     return Worker(queues, node.clock)
 
 

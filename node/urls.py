@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import quote, urlsplit
+from urllib.parse import SplitResult, quote, urlsplit
 
 from node.errors import InvalidInput
 
@@ -26,24 +26,39 @@ INSTANCE_ACTOR_NAME = "actor"
 PUBLICATION_PATHS = {"strategy": "strategies", "call": "calls", "note": "notes"}
 
 
+def split(url: str) -> SplitResult | None:
+    """urlsplit, or None for text it cannot split (such as "http://[::1"): remote input must
+    never turn into a ValueError far from where it was read."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return None
+
+
 def origin_of(url: str) -> str:
-    """scheme://host[:port], lowercased: what same-origin rules compare."""
-    parts = urlsplit(url)
+    """scheme://host[:port], lowercased: what same-origin rules compare ("" for no URL)."""
+    parts = split(url)
+    if parts is None or not parts.scheme or not parts.netloc:
+        return ""
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
 def same_origin(a: str, b: str) -> bool:
-    return origin_of(a) == origin_of(b)
+    """Same scheme, host and port; never true of text that is not a URL."""
+    origin = origin_of(a)
+    return bool(origin) and origin == origin_of(b)
 
 
 def host_of(url: str) -> str:
-    """The lowercase host name alone (no port): what domain blocks name."""
-    return (urlsplit(url).hostname or "").lower()
+    """The lowercase host name alone (no port): what domain blocks name ("" for no URL)."""
+    parts = split(url)
+    return (parts.hostname or "").lower() if parts is not None else ""
 
 
 def authority(url: str) -> str:
     """The lowercase host[:port] of a URL: the key for pools, host health and our own host."""
-    return urlsplit(url).netloc.rpartition("@")[2].lower()
+    parts = split(url)
+    return parts.netloc.rpartition("@")[2].lower() if parts is not None else ""
 
 
 def is_on_host(url: str, host: str) -> bool:
@@ -181,10 +196,8 @@ class Urls:
     def actor_name(self, iri: str) -> str | None:
         """The organisation name a local actor URL names, in any of its shapes (/users/NAME,
         /orgs/NAME, the profile /@NAME), if any."""
-        if not self.is_local(iri):
-            return None
-        parts = urlsplit(iri)
-        if parts.query or parts.fragment:
+        parts = split(iri) if self.is_local(iri) else None
+        if parts is None or parts.query or parts.fragment:
             return None
         match = ACTOR_PATH_RE.match(parts.path)
         return match.group("name") if match else None

@@ -9,6 +9,7 @@ postgresql+asyncpg://sn:sn@127.0.0.1:5432/postgres). With CI=true it is mandator
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
@@ -18,6 +19,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy.engine import make_url
 
 from node.app import create_app
@@ -31,12 +34,22 @@ from node.storage.actors import LocalActor
 from node.storage.db import Database
 from node.storage.migrate import migrate
 from tests.support.actors import RemoteHost, hosted
-from tests.support.ci import require
+from tests.support.ci import IN_CI, require
 from tests.support.postgres import drop_database, pg_execute, postgres_admin_url
 from tests.support.router import HostRouter
 
 BASE_URL = "https://node.test"
 START = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+
+# Hypothesis (the hostile-input suites): "ci" runs thousands of examples over both databases
+# within about two minutes; "dev" a quick sample. HYPOTHESIS_PROFILE picks one by name.
+HYPOTHESIS_SHARED = {
+    "deadline": None,  # a request's time depends on the machine, not on the example
+    "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+}
+hypothesis_settings.register_profile("ci", max_examples=200, database=None, **HYPOTHESIS_SHARED)
+hypothesis_settings.register_profile("dev", max_examples=25, **HYPOTHESIS_SHARED)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if IN_CI else "dev"))
 
 
 @pytest.fixture(scope="session")

@@ -234,8 +234,11 @@ class JsonLdProcessor:
         """True when every term the context defines means what the standard context means by it.
 
         URLs: bundled ones must be subsets of the standard context, unknown ones read as empty.
-        Inline objects: each definition must equal ours, and the prefixes it uses must be
-        defined by the same context (otherwise "toot:x" would be an IRI of scheme "toot").
+        Inline objects: each definition of one of our terms must equal ours, and the prefixes
+        it uses must be defined by the same context (otherwise "toot:x" would be an IRI of
+        scheme "toot"); terms we do not define are the sender's own and keep their plain names
+        (as servers that read plain JSON read them), unless the document spells a key with a
+        prefix, which the scan sends to pyld.
         """
         if context is _ABSENT:
             return True
@@ -250,7 +253,10 @@ class JsonLdProcessor:
                     defined.update(self._url_defines[key])
             elif isinstance(entry, dict):
                 for term, definition in entry.items():
-                    if term != "@language" and self._terms.get(term, _ABSENT) != definition:
+                    ours = self._terms.get(term, _ABSENT)
+                    if term == "@language" or (ours is _ABSENT and not term.startswith("@")):
+                        continue  # a term of the sender's own, which it keeps as its plain name
+                    if ours != definition:
                         return False
                     needed.update(self._refs.get(term, ()))
                 defined.update(entry)

@@ -11,12 +11,11 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from node.activitypub.vocabulary import PUBLIC
 from node.errors import JsonLdError
 from node.publication import Visibility
-from node.urls import same_origin
+from node.urls import same_origin, split
 
 ACTOR_TYPES = frozenset({"Person", "Organization", "Group", "Service", "Application"})
 PUBLIC_FORMS = frozenset({PUBLIC, "as:Public", "Public"})
@@ -24,6 +23,8 @@ MAX_ID_LENGTH = 2048
 MAX_TYPE_LENGTH = 64
 MAX_ASSERTION_KEYS = 8
 MAX_MULTIKEY = 128
+MAX_ADDRESSED = 1000
+ADDRESS_FIELDS = ("to", "cc", "bto", "bcc", "audience")
 
 
 def is_iri(value: object) -> bool:
@@ -33,8 +34,8 @@ def is_iri(value: object) -> bool:
 @functools.lru_cache(maxsize=4096)
 def _is_web_iri(value: str) -> bool:
     """Memoised: the same actors, collections and PUBLIC recur in nearly every activity."""
-    parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
+    parts = split(value)
+    return parts is not None and parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def require_iri(document: dict[str, Any], field: str, where: str) -> str:
@@ -65,9 +66,28 @@ def first_type(document: dict[str, Any]) -> str:
 
 
 def iri_list(value: object) -> tuple[str, ...]:
-    items = value if isinstance(value, list) else [value]
+    """The IRIs of an addressing value (at most MAX_ADDRESSED are read)."""
+    items = value[:MAX_ADDRESSED] if isinstance(value, list) else [value]
     found = (PUBLIC if i in PUBLIC_FORMS else id_of(i) for i in items)
     return tuple(dict.fromkeys(i for i in found if i))
+
+
+def addressed_iris(document: dict[str, Any]) -> tuple[str, ...]:
+    """Every IRI a document addresses (to, cc, bto, bcc, audience) or mentions (Mention tags),
+    the public collection included, once each and at most MAX_ADDRESSED of them."""
+    found: dict[str, None] = {}
+    tags = document.get("tag")
+    mentions = [
+        tag.get("href")
+        for tag in (tags if isinstance(tags, list) else [tags])
+        if isinstance(tag, dict) and tag.get("type") == "Mention"
+    ]
+    for values in (*(document.get(name) for name in ADDRESS_FIELDS), mentions):
+        for iri in iri_list(values):
+            found[iri] = None
+            if len(found) >= MAX_ADDRESSED:
+                return tuple(found)
+    return tuple(found)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,12 @@
 """Typed view of a received strategy, call or response, with its HTML made safe.
 
 Reads the `sn:` properties beside the standard ones; remote HTML (content, contentMap,
-summary) is sanitised here, once, before anything stores or shows it. Attachments are read
-as references (another server's URL, type and description), bounded in number and size.
+summary) is sanitised here, once, before anything stores or shows it (and only the keys the
+node reads are kept, lists cut to what it reads), within one MarkupBudget per document (a text
+repeated in content and contentMap is sanitised once); of contentMap and summaryMap the first
+MAX_MAP_ENTRIES languages are kept. Attachments are read as references (another server's URL,
+type and description), bounded in number and size. CPU-bound: callers on the event loop run it
+in a thread.
 """
 
 from __future__ import annotations
@@ -12,8 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from node.activitypub.objects import ObjectView, is_iri, visibility
-from node.activitypub.sanitize import html_to_text, sanitize_incoming
+from node.activitypub.objects import MAX_ADDRESSED, ObjectView, is_iri, visibility
+from node.activitypub.sanitize import MarkupBudget, html_to_text, sanitize_incoming
 from node.publication import Attachment, Content, Fields, MediaKind, kind_of, urgency_of
 
 MAX_LIST = 50
@@ -23,6 +27,17 @@ MAX_DESCRIPTION = 1_500
 MAX_SIDE = 100_000
 BLURHASH_RE = re.compile(r"^[0-9A-Za-z#$%*+,\-.:;=?@\[\]^_{|}~]{6,100}$")
 MEDIA_TYPE_RE = re.compile(r"^[a-z0-9.+-]{1,40}/[a-z0-9.+-]{1,80}$")
+MAX_MAP_ENTRIES = 8
+MAX_BODY_TEXT = 50_000  # of a received text, what search indexes
+MAX_KEPT_ITEMS = 100  # of a list the node keeps (tags, attachments); addressing: MAX_ADDRESSED
+# what the node keeps of a received object: what it reads, shows or passes on; the rest goes
+KEPT_KEYS = frozenset(
+    {"@context", "id", "type", "attributedTo", "to", "cc", "audience", "inReplyTo", "published"}
+    | {"updated", "url", "name", "title", "summary", "summaryMap", "content", "contentMap"}
+    | {"mediaType", "sensitive", "tag", "attachment", "replies", "likes", "shares", "kind"}
+    | {"urgency", "deadline", "regions", "themes", "actions", "maxHops", "pledge", "quoteUrl"}
+)
+ADDRESSING = ("to", "cc", "audience")
 
 
 @dataclass(frozen=True)
@@ -56,7 +71,7 @@ class PublicationView:
         content = Content(
             type=obj.type,
             fields=fields,
-            body_text=html_to_text(str(document.get("content") or "")),
+            body_text=html_to_text(str(document.get("content") or ""))[:MAX_BODY_TEXT],
             in_reply_to=obj.in_reply_to,
             is_pledge=document.get("pledge") is True,
         )
@@ -85,10 +100,17 @@ def _attachment(item: dict[str, Any]) -> Attachment | None:
         kind=MediaKind.IMAGE if is_image else MediaKind.DOCUMENT,
         media_type=media_type if MEDIA_TYPE_RE.match(media_type) else "",
         url=url,
-        description=html_to_text(name)[:MAX_DESCRIPTION] if isinstance(name, str) else "",
+        description=_description(name),
         width=_side(item.get("width")),
         height=_side(item.get("height")),
         blurhash=_blurhash(item.get("blurhash")),
+    )
+
+
+def _description(name: object) -> str:
+    """An attachment's alt text, as plain text; bounded before the parser sees it."""
+    return (
+        html_to_text(name[: MAX_DESCRIPTION * 4])[:MAX_DESCRIPTION] if isinstance(name, str) else ""
     )
 
 
@@ -113,20 +135,34 @@ def _blurhash(value: object) -> str | None:
 
 
 def safe_document(document: dict[str, Any]) -> dict[str, Any]:
-    """A copy whose HTML fields passed the incoming sanitiser."""
-    safe = dict(document)
+    """What the node keeps of a received object: the keys it reads (KEPT_KEYS, so never the
+    blind addressees), lists cut to what it reads, and HTML fields through the sanitiser."""
+    safe = {k: v for k, v in document.items() if k in KEPT_KEYS}
+    for name, value in safe.items():
+        if isinstance(value, list):
+            safe[name] = value[: MAX_ADDRESSED if name in ADDRESSING else MAX_KEPT_ITEMS]
+    for name in ("contentMap", "summaryMap"):
+        if isinstance(safe.get(name), dict):
+            texts = [(k, v) for k, v in safe[name].items() if isinstance(v, str)]
+            safe[name] = dict(texts[:MAX_MAP_ENTRIES])
     content_map = safe.get("contentMap")
     if not isinstance(safe.get("content"), str) and isinstance(content_map, dict):
         # some servers send only contentMap (Pleroma once did); read its first text as content
-        safe["content"] = next((v for v in content_map.values() if isinstance(v, str)), "")
+        safe["content"] = next(iter(content_map.values()), "")
+    budget = MarkupBudget()
+    done: dict[str, str] = {}
+
+    def clean(text: str) -> str:
+        if text not in done:
+            done[text] = sanitize_incoming(text, budget)
+        return done[text]
+
     for name in ("content", "summary"):
         if isinstance(safe.get(name), str):
-            safe[name] = sanitize_incoming(safe[name])
+            safe[name] = clean(safe[name])
     for name in ("contentMap", "summaryMap"):
         if isinstance(safe.get(name), dict):
-            safe[name] = {
-                k: sanitize_incoming(v) for k, v in safe[name].items() if isinstance(v, str)
-            }
+            safe[name] = {k: clean(v) for k, v in safe[name].items()}
     return safe
 
 

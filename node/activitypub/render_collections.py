@@ -38,6 +38,11 @@ def ordered_collection(iri: str, total: int, urls: Urls) -> dict[str, Any]:
     return document
 
 
+def counted_collection(iri: str, total: int) -> dict[str, Any]:
+    """A collection that shows how many it holds and nothing else (no pages)."""
+    return {"@context": CONTEXT, "id": iri, "type": "OrderedCollection", "totalItems": total}
+
+
 def ordered_collection_page(iri: str, page: Page, urls: Urls) -> dict[str, Any]:
     document: dict[str, Any] = {
         "@context": CONTEXT,

@@ -5,21 +5,26 @@ post looks the same here and there. nh3 (Ammonia) parses and sanitises; only its
 output ever reaches Python's HTMLParser (which is quadratic on some malformed input). Between two
 nh3 passes a small rewrite does what Ammonia cannot: headings become `<p><strong>`, table rows
 become paragraphs, links left without an allowed `href` become their text; the last pass is nh3,
-so safety never rests on that rewrite. Incoming HTML is cut at MAX_INCOMING_CHARS; HTML nested
-deeper than MAX_DEPTH elements keeps only its text. Pure: no I/O.
+so safety never rests on that rewrite. Incoming HTML is cut at MAX_INCOMING_CHARS; before any
+parser sees it, its markup (tags and character references) is counted against MAX_MARKUP and a
+document's MarkupBudget, and its nesting estimated from the raw tags as a parser would scope
+them: over any bound it keeps only its text, taken without a parser (nested HTML is what makes
+HTML parsers slow). Pure: no I/O.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from html import escape
+from html import escape, unescape
 from html.parser import HTMLParser
 from typing import Any, Final
 from urllib.parse import urlsplit
 
 MAX_INCOMING_CHARS: Final = 100_000
 MAX_DEPTH: Final = 64
+MAX_MARKUP: Final = 2_000  # tags and character references one text may hold to stay HTML
+MAX_DOCUMENT_MARKUP: Final = 3_000  # and all the texts of one received document together
 TRUNCATED_MARK: Final = "<p>…</p>"
 
 KEPT_TAGS: Final = frozenset(
@@ -57,14 +62,45 @@ BLOCK_TAGS: Final = frozenset(
     | HEADINGS
 )
 LINE_TAGS: Final = frozenset({"li", "tr", "dt", "dd", "caption"})
+SCOPE_BOUNDARIES: Final = frozenset(
+    {"table", "td", "th", "caption", "template", "object", "applet", "marquee", "html"}
+)
+RAW_TAG: Final = re.compile(r"<[^>]*>?")
+RAW_BLOCK_TAG: Final = re.compile(
+    r"</?(?:p|div|br|li|h[1-6]|blockquote|pre|tr|ul|ol)\b[^>]*>?", re.IGNORECASE
+)
+NEEDS_REWRITE: Final = re.compile(
+    r"<(?:h[1-6]|table|caption|thead|tbody|tfoot|tr|th|td)\b|<a(?![^>]*\shref=)[\s>]"
+)
+RAW_START_OR_END: Final = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)")
 INTEGER: Final = re.compile(r"-?[0-9]{1,9}")
 WHITESPACE: Final = re.compile(r"\s+")
 BLANK_LINES: Final = re.compile(r"\n{3,}")
 
 
-def sanitize_incoming(html: str) -> str:
-    """Remote HTML made safe to show and store; input over MAX_INCOMING_CHARS is cut and marked."""
-    clean = _sanitize(html[:MAX_INCOMING_CHARS], incoming=True)
+class MarkupBudget:
+    """The markup the texts of one document may still spend on being parsed as HTML."""
+
+    def __init__(self, total: int = MAX_DOCUMENT_MARKUP) -> None:
+        self.left = total
+
+    def take(self, marks: int) -> bool:
+        if marks > self.left:
+            return False
+        self.left -= marks
+        return True
+
+
+def sanitize_incoming(html: str, budget: MarkupBudget | None = None) -> str:
+    """Remote HTML made safe to show and store; input over MAX_INCOMING_CHARS is cut and marked.
+    Markup over its bounds (see the module's docstring) keeps only its text."""
+    cut = html[:MAX_INCOMING_CHARS]
+    marks = cut.count("<") + cut.count("&")
+    affordable = marks <= MAX_MARKUP and (budget is None or budget.take(marks))
+    if affordable and _raw_depth(cut) <= MAX_DEPTH:
+        clean = _sanitize(cut, incoming=True)
+    else:
+        clean = _paragraphs(_unmarked(cut))
     return clean + TRUNCATED_MARK if len(html) > MAX_INCOMING_CHARS else clean
 
 
@@ -74,9 +110,12 @@ def sanitize_outgoing(html: str) -> str:
 
 
 def html_to_text(html: str) -> str:
-    """Readable plain text: paragraphs apart by a blank line, list items and `<br>` on new lines."""
+    """Readable plain text: paragraphs apart by a blank line, list items and `<br>` on new lines.
+    Markup over MAX_MARKUP is read without a parser, as sanitize_incoming reads it."""
     import nh3  # imported at first use, like _sanitize: a node that only starts does not load it
 
+    if html.count("<") + html.count("&") > MAX_MARKUP:
+        return BLANK_LINES.sub("\n\n", _unmarked(html)).strip()
     structure = set(KEPT_TAGS | HEADINGS | TABLE_TAGS | BLOCK_TAGS | LINE_TAGS)
     clean = nh3.clean(
         html,
@@ -92,9 +131,39 @@ def _sanitize(html: str, *, incoming: bool) -> str:
     import nh3  # Ammonia's compiled library, loaded when the first HTML comes in or goes out
 
     first = nh3.clean(html, **_first_pass(incoming))
-    if _nesting_depth(first) > MAX_DEPTH:
-        return _paragraphs(_text_of_clean(first))
-    return nh3.clean(_restructure(first), **_final_pass(incoming))
+    if not incoming and _nesting_depth(first) > MAX_DEPTH:
+        return _paragraphs(_text_of_clean(first))  # incoming HTML was measured before parsing
+    rewritten = _restructure(first) if NEEDS_REWRITE.search(first) else first
+    return nh3.clean(rewritten, **_final_pass(incoming))
+
+
+def _unmarked(html: str) -> str:
+    """The text of HTML without parsing it: block tags become paragraph breaks, other tags
+    go, references are resolved (linear time)."""
+    text = RAW_TAG.sub("", RAW_BLOCK_TAG.sub("\n\n", html))
+    return "\n\n".join(" ".join(part.split()) for part in unescape(text).split("\n\n"))
+
+
+def _raw_depth(html: str) -> int:
+    """How deep the tags of raw HTML nest, as an HTML parser would scope them: an end tag
+    closes up to its element unless a table or other scope boundary comes first (then it is
+    ignored, as parsers ignore it); unclosed elements count. Stops once past MAX_DEPTH."""
+    open_tags: list[str] = []
+    for closing, name in RAW_START_OR_END.findall(html):
+        name = name.lower()
+        if not closing:
+            if name not in VOID_TAGS:
+                open_tags.append(name)
+                if len(open_tags) > MAX_DEPTH:
+                    return len(open_tags)
+            continue
+        for position in range(len(open_tags) - 1, -1, -1):
+            if open_tags[position] == name:
+                del open_tags[position:]
+                break
+            if open_tags[position] in SCOPE_BOUNDARIES:
+                break
+    return len(open_tags)
 
 
 def _text_of_clean(clean_html: str) -> str:

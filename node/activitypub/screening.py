@@ -7,9 +7,11 @@ id (a Delete, transient answers) get a stable one on their sender's origin.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,12 +48,30 @@ def check_media_type(headers: Mapping[str, str]) -> None:
 def parse_json_object(body: bytes, what: str) -> dict[str, Any]:
     """A request body that must be one JSON object; InvalidInput (400) otherwise."""
     try:
-        document = json.loads(body)
+        with collection_paused():
+            document = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InvalidInput(f"the body is not JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise InvalidInput("the body is JSON nested too deeply") from exc
     if not isinstance(document, dict):
         raise InvalidInput(f"the body must be a JSON object ({what})")
     return document
+
+
+@contextmanager
+def collection_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused while JSON is parsed: parsing makes no cycles, yet
+    each few hundred new objects start a collection that walks them all again, which doubled
+    the cost of a megabyte of small objects (58 ms instead of 28)."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def parse_activity(body: bytes) -> tuple[dict[str, Any], ActivityView]:

@@ -380,12 +380,12 @@ def check_time_window(parsed: ParsedSignature, headers: Mapping[str, str], now: 
     """created = created param or Date; expires = expires param or created + 5 min (≤ 12 h)."""
     now = _aware(now)
     created = _created_at(parsed, _lowercase(headers))
+    if created > now + CLOCK_SKEW:
+        raise SignatureError(f"signature from {parsed.key_id} is dated in the future ({created})")
     expires = created + DEFAULT_EXPIRY
     if parsed.expires is not None:
         expires = _from_unix(parsed.expires, "expires")
     expires = min(expires, created + MAX_EXPIRY)
-    if created > now + CLOCK_SKEW:
-        raise SignatureError(f"signature from {parsed.key_id} is dated in the future ({created})")
     if now > expires + CLOCK_SKEW:
         raise SignatureError(f"signature from {parsed.key_id} expired at {expires} (now {now})")
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from ipaddress import IPv6Address, ip_address
 from typing import Any, Literal, NoReturn
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, unquote
 from xml.sax.saxutils import quoteattr
 
 from node.activitypub.fetch import FetchedBody, SafeClient, is_activitypub_media_type
@@ -25,6 +25,7 @@ from node.errors import (
     InvalidInput,
     WebFingerError,
 )
+from node.urls import split
 
 JRD_ACCEPT = "application/jrd+json, application/json"
 XRD_ACCEPT = "application/xrd+xml, application/xml;q=0.9, text/xml;q=0.8"
@@ -52,7 +53,9 @@ def parse_handle(handle: str) -> tuple[str, str]:
 
 def _normalize_host(raw: str, handle: str) -> str:
     bad = InvalidInput(f"{handle!r} has no usable host")
-    parts = urlsplit(f"//{raw}")
+    parts = split(f"//{raw}")
+    if parts is None:
+        raise bad
     try:
         port = parts.port
     except ValueError as exc:
@@ -84,8 +87,8 @@ def parse_resource(resource: str) -> AcctResource | UrlResource:
     found = _SCHEME.match(text)
     scheme = found.group(1).lower() if found else ""
     if scheme in ("http", "https"):
-        parts = urlsplit(text)
-        if not parts.hostname or parts.username is not None:
+        parts = split(text)
+        if parts is None or not parts.hostname or parts.username is not None:
             raise InvalidInput(f"resource {resource!r} is not a usable URL")
         return ("url", text)
     if scheme not in ("", "acct"):
@@ -153,7 +156,8 @@ def actor_link(resource: str, jrd: dict[str, Any]) -> str:
             continue
         href = link.get("href")
         if is_activitypub_media_type(link.get("type")) and isinstance(href, str):
-            if urlsplit(href).scheme in ("http", "https"):
+            parts = split(href)
+            if parts is not None and parts.scheme in ("http", "https"):
                 return href
     raise WebFingerError(f"{resource}: no ActivityPub 'self' link")
 

@@ -13,6 +13,7 @@ from node.cli import (
     orgs,
     publishing,
     relays,
+    tokens,
 )
 from node.cli.base import main
 
@@ -26,4 +27,5 @@ __all__ = [
     "orgs",
     "publishing",
     "relays",
+    "tokens",
 ]

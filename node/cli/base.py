@@ -18,6 +18,7 @@ from node import __version__
 from node.config import (
     Settings,
     load_settings,
+    make_private_dir,
 )
 from node.errors import ConfigError, SolidarityError
 from node.federation.runtime import Runtime, make_runtime
@@ -64,7 +65,7 @@ def settings_for(ctx: click.Context, data_dir: Path | None) -> Settings:
 
 def check_writable(data_dir: Path) -> None:
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        make_private_dir(data_dir)
         probe = data_dir / ".write-test"
         probe.write_text("ok", encoding="utf-8")
         probe.unlink()

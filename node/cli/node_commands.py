@@ -35,13 +35,14 @@ from node.config import (
 from node.errors import ConfigError
 from node.federation.instance_actor import ensure_instance_actor
 from node.solidarity import demo as demo_content
-from node.storage.db import Database
+from node.storage.db import Database, make_private
 from node.urls import Urls
 
 
 async def initialise(settings: Settings) -> None:
     from node.storage.migrate import migrate  # Alembic is loaded only to migrate
 
+    make_private(settings.database_url)
     db = Database(settings.database_url)
     try:
         await migrate(db)

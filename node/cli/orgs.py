@@ -1,4 +1,4 @@
-"""Organisations and their API tokens: org create|update|list, token create."""
+"""Organisations: org create|update|list (their API tokens: node.cli.tokens)."""
 
 from __future__ import annotations
 
@@ -73,6 +73,11 @@ def org_create(
     default=None,
     help="How far this organisation passes calls on at most (1-20, default 6).",
 )
+@click.option(
+    "--hide-follows/--show-follows",
+    default=None,
+    help="Show only how many followers and follows it has, or the lists too.",
+)
 @click.pass_context
 def org_update(
     ctx: click.Context,
@@ -83,6 +88,7 @@ def org_update(
     manually_approves_followers: bool | None,
     rotate_key: bool,
     max_hops: int | None,
+    hide_follows: bool | None,
 ) -> None:
     """Change an organisation's profile, key or hop cap; followers receive profile changes."""
     settings = settings_for(ctx, data_dir)
@@ -96,6 +102,7 @@ def org_update(
             manually_approves_followers=manually_approves_followers,
             rotate_key=rotate_key,
             max_hops=max_hops,
+            hide_follows=hide_follows,
         )
 
     run(with_runtime(settings, work))
@@ -115,24 +122,5 @@ def org_list(ctx: click.Context, data_dir: Path | None) -> None:
     urls = Urls(settings.base_url)
     for actor in run(with_db(settings, organisations.list_all)):
         handle = urls.acct(actor.username).removeprefix("acct:")
-        click.echo(f"@{handle}\t{actor.display_name}\tmax hops {actor.max_hops}")
-
-
-@main.group()
-def token() -> None:
-    """Manage API tokens."""
-
-
-@token.command("create")
-@data_dir_option
-@click.argument("name")
-@click.option("--label", default="", help="A note to recognise the token by.")
-@click.pass_context
-def token_create(ctx: click.Context, data_dir: Path | None, name: str, label: str) -> None:
-    """Print a new API bearer token for organisation NAME (shown once)."""
-    settings = settings_for(ctx, data_dir)
-    click.echo(
-        run(
-            with_db(settings, lambda db: organisations.create_token(db, SystemClock(), name, label))
-        )
-    )
+        hidden = "\tfollows hidden" if actor.hide_follows else ""
+        click.echo(f"@{handle}\t{actor.display_name}\tmax hops {actor.max_hops}{hidden}")

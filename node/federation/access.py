@@ -1,43 +1,46 @@
-"""Who may read a non-public object (authorized fetch): only signed requests from its audience.
+"""Who may read a non-public local object over ActivityPub (authorized fetch): only signed
+requests from its audience.
 
-Followers-only: an accepted follower of the author, or the instance actor of a host where one
-lives (servers fetch on their users' behalf). Direct: an addressed actor, or its host's
-instance actor. Everyone else, signed or not, is told the object does not exist.
+Its author; for followers-only, an accepted follower of the author; for direct, an actor it
+addresses or mentions. Besides them, the instance actor of an audience member's own origin
+(servers fetch on their users' behalf), as node.federation.peer_instances finds it: never an
+actor on another port, nor one that merely declares itself an Application or Service.
+Everyone else, signed or not, is told the object does not exist. Organisations of this node
+read through the API, where node.storage.addressees decides.
 """
 
 from __future__ import annotations
 
+from node.activitypub.objects import addressed_iris
+from node.activitypub.vocabulary import PUBLIC
+from node.federation import peer_instances
 from node.federation.runtime import Runtime
 from node.publication import Visibility
 from node.storage import follows
 from node.storage.follows import ACCEPTED
 from node.storage.objects import StoredObject
 from node.storage.remote_actors import RemoteActor
-from node.urls import host_of
+from node.urls import origin_of
 
 
 def is_listed(stored: StoredObject) -> bool:
     return stored.fields.is_listed
 
 
-def speaks_for_host(signer: RemoteActor) -> bool:
-    """An instance (application) actor signs for its whole server."""
-    return signer.type in ("Application", "Service")
-
-
-async def may_read(node: Runtime, stored: StoredObject, signer: RemoteActor) -> bool:
-    if is_listed(stored):
-        return True
+async def audience(node: Runtime, stored: StoredObject) -> list[str]:
+    """The actors a non-public object is for: the author's followers, or its addressees."""
     if stored.visibility is Visibility.FOLLOWERS:
         async with node.db.transaction() as session:
             found = await follows.list_by_target(session, stored.actor_iri)
-        followers = [f.follower_iri for f in found if f.state == ACCEPTED]
-        return allowed(signer, followers)
-    addressed = [*stored.document.get("to", []), *stored.document.get("cc", [])]
-    return allowed(signer, [a for a in addressed if isinstance(a, str)])
+        return [f.follower_iri for f in found if f.state == ACCEPTED]
+    return [iri for iri in addressed_iris(stored.document) if iri != PUBLIC]
 
 
-def allowed(signer: RemoteActor, audience: list[str]) -> bool:
-    if signer.iri in audience:
+async def may_read(node: Runtime, stored: StoredObject, signer: RemoteActor) -> bool:
+    if is_listed(stored) or signer.iri == stored.actor_iri:
         return True
-    return speaks_for_host(signer) and host_of(signer.iri) in {host_of(a) for a in audience}
+    members = await audience(node, stored)
+    if signer.iri in members:
+        return True
+    same_origin = [m for m in members if origin_of(m) == origin_of(signer.iri)]
+    return bool(same_origin) and await peer_instances.speaks_for(node, signer, same_origin[0])

@@ -156,7 +156,8 @@ async def answer(
 
 
 async def on_follow(node: Runtime, activity: ActivityView) -> None:
-    # a Follow may name the profile URL (/@NAME) or another path of the actor: kept by its id
+    """A Follow of one of our organisations, by its actor or its profile URL (/@name): the
+    follow is kept under the actor's IRI, which is what deliveries to followers read."""
     target_iri = node.urls.canonical_actor(activity.object_id or "")
     name = node.urls.actor_name(target_iri)
     if name is None:

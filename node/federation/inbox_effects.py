@@ -8,6 +8,7 @@ Unknown types are ignored.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -17,7 +18,7 @@ from node.activitypub.objects import ACTOR_TYPES, ActivityView, ObjectView
 from node.activitypub.received_publications import PublicationView
 from node.activitypub.render_publications import tombstone
 from node.errors import OriginMismatch
-from node.federation import following, proofs, relays, remote_actors
+from node.federation import following, proofs, recipients, relays, remote_actors
 from node.federation.arrivals import Arrivals
 from node.federation.runtime import Runtime
 from node.storage import cascade, follows, objects, reactions, remote_media, signed_objects
@@ -76,15 +77,17 @@ async def on_create(node: Runtime, activity: ActivityView, arrivals: Arrivals) -
         raise OriginMismatch(f"{activity.actor} cannot create {obj.iri} for {obj.attributed_to}")
     if obj.type not in CONTENT_TYPES:
         return
-    stored = await store_received(node, obj, activity.actor)
+    stored = await store_received(node, obj, activity.actor, activity.document)
     await arrivals.created(node, activity.iri, stored)
 
 
-async def store_received(node: Runtime, obj: ObjectView, author_iri: str) -> StoredObject:
-    """Keep a received object; one already known is left as it is (a second Create changes
-    nothing)."""
+async def store_received(
+    node: Runtime, obj: ObjectView, author_iri: str, activity: dict[str, Any] | None = None
+) -> StoredObject:
+    """Keep a received object with its addressees (from the object and the activity that
+    brought it); one already known is left as it is (a second Create changes nothing)."""
     author = await remote_actors.get_actor(node, author_iri)
-    view = PublicationView.from_object(addressed_to_ids(node, obj), author.followers)
+    view = await read_publication(addressed_to_ids(node, obj), author.followers)
     now = node.clock.now()
     async with node.db.transaction() as session:
         known = await objects.get(session, obj.iri)
@@ -96,11 +99,17 @@ async def store_received(node: Runtime, obj: ObjectView, author_iri: str) -> Sto
             actor_iri=author_iri,
             content=view.content,
             document=view.document,
-            published=parse_time(obj.published, now),
+            published=min(parse_time(obj.published, now), now),
             now=now,
         )
         await remote_media.replace(session, stored.id, view.attachments)
+        await recipients.record(session, node.urls, stored, obj.document, activity or {})
         return stored
+
+
+async def read_publication(obj: ObjectView, followers: str | None) -> PublicationView:
+    """Sanitising is CPU work (bounded per document): off the event loop, in a thread."""
+    return await asyncio.to_thread(PublicationView.from_object, obj, followers)
 
 
 async def on_update(node: Runtime, activity: ActivityView, arrivals: Arrivals) -> None:
@@ -113,16 +122,15 @@ async def on_update(node: Runtime, activity: ActivityView, arrivals: Arrivals) -
     obj = await resolve_object(node, activity)
     async with node.db.transaction() as session:
         author = await actor_rows.by_iri(session, activity.actor)
-    view = PublicationView.from_object(
-        addressed_to_ids(node, obj), author.followers if author else None
-    )
+    followers = author.followers if author else None
+    view = await read_publication(addressed_to_ids(node, obj), followers)
     async with node.db.transaction() as session:
         stored = await objects.get(session, obj.iri)
         if stored is None or stored.deleted_at is not None:
             return  # Mastodon too applies edits only to objects it knows
         if stored.actor_iri != activity.actor or obj.attributed_to != activity.actor:
             raise OriginMismatch(f"{activity.actor} cannot update {obj.iri}")
-        await objects.put(
+        revised = await objects.put(
             session,
             iri=obj.iri,
             actor_iri=stored.actor_iri,
@@ -132,6 +140,7 @@ async def on_update(node: Runtime, activity: ActivityView, arrivals: Arrivals) -
             now=node.clock.now(),
         )
         dropped = await remote_media.replace(session, stored.id, view.attachments)
+        await recipients.record(session, node.urls, revised, obj.document, activity.document)
     await forget_copies(node, dropped)
 
 
@@ -164,25 +173,28 @@ async def forget_copies(node: Runtime, files: list[str]) -> None:
 
 
 async def on_reaction(node: Runtime, activity: ActivityView, arrivals: Arrivals) -> None:
-    """Like or Announce: stored once per activity id."""
+    """Like or Announce of something this node knows (an object it keeps, one of its actors):
+    stored once per activity id; of anything else, not kept at all."""
     if activity.object_id is None:
         return
     async with node.db.transaction() as session:
+        is_ours = node.urls.actor_name(activity.object_id) is not None
+        if not is_ours and await objects.get(session, activity.object_id) is None:
+            return
         await reactions.add(
             session,
             activity_iri=activity.iri,
             type=activity.type,
             actor_iri=activity.actor,
             object_iri=activity.object_id,
-            document=activity.document,
             now=node.clock.now(),
         )
 
 
 async def on_announce(node: Runtime, activity: ActivityView, arrivals: Arrivals) -> None:
     """A boost or cascade Announce: a reaction, and for a call a step of its cascade."""
-    await on_reaction(node, activity, arrivals)
     call = await announced_object(node, activity, arrivals)
+    await on_reaction(node, activity, arrivals)
     if call is not None:
         await arrivals.announced(node, activity.iri, activity.actor, activity.document, call)
 

@@ -1,7 +1,9 @@
 """What the node publishes about its actors: actor documents and their paged collections.
 
 Deleted organisations answer with a Tombstone (served as 410); followers-only material never
-appears here.
+appears here. An organisation that hides its follows shows their counts only: the followers
+and following collections have no pages (Mastodon reads a collection without `first` as
+hidden) and asking for a page is answered 404.
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.activitypub import render_actors, render_collections
 from node.activitypub.render_publications import tombstone
-from node.errors import Gone, InvalidInput
+from node.errors import Gone, InvalidInput, NotFound
 from node.federation.runtime import Runtime
 from node.storage import actors, follows, objects, outbox
 from node.storage.actors import LocalActor
 
 DEFAULT_ICON_PATH = "/static/avatar.png"
 COLLECTIONS = ("outbox", "followers", "following", "featured")
+FOLLOWS = ("followers", "following")
 
 Counter = Callable[[AsyncSession, LocalActor, str], Awaitable[int]]
 Pager = Callable[[AsyncSession, LocalActor, str, int, int], Awaitable[list[Any]]]
@@ -71,7 +74,7 @@ PAGERS: dict[str, Pager] = {
 def parse_page(raw: str | None) -> int | None:
     if raw is None:
         return None
-    if not raw.isdigit() or not 1 <= int(raw) <= 1_000_000:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 1_000_000:
         raise InvalidInput(f"page must be a positive whole number, not {raw!r}")
     return int(raw)
 
@@ -83,8 +86,13 @@ async def collection_document(
     urls = node.urls
     iri = f"{urls.actor(name)}/{which}"
     actor_iri = urls.actor(name)
+    hidden = actor.hide_follows and which in FOLLOWS
+    if hidden and page is not None:
+        raise NotFound(f"{name} shows only how many its {which} are")
     async with node.db.transaction() as session:
         total = await COUNTERS[which](session, actor, actor_iri)
+        if hidden:
+            return render_collections.counted_collection(iri, total)
         if page is None:
             return render_collections.ordered_collection(iri, total, urls)
         offset = (page - 1) * render_collections.PAGE_SIZE

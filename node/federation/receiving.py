@@ -1,30 +1,26 @@
 """An inbox POST, from screened bytes to a stored inbox item (or a refusal).
 
-Order: parse and shape (400) -> domain policy (403) -> signature policy, time window and body
-digest (401, no network) -> key lookup and verification, refetching the key once on failure
-(401) -> the key's owner must be the activity's actor, or a subscribed relay forwarding it
-(401) -> the activity id must be on the actor's origin (400) -> integrity proofs (401 when one
-fails) -> JSON-LD normalisation -> stored once per id, in a batch with other requests' items,
-before the 202. Effects run in the worker. An activity without an HTTP signature is accepted
-only on its actor's integrity proof (FEP-8b32).
+Order: parse, shape and the document's bounds (400: values, depth, contexts) -> domain policy
+(403) -> the backlog of the signer's host (503) -> signature policy, time window and body
+digest (401, no network) -> key lookup (within the key-fetch budget) and verification,
+refetching the key once on failure (401) -> the key's owner must be the activity's actor, or a
+subscribed relay forwarding it (401) -> the activity id must be on the actor's origin (400) ->
+integrity proofs (401 when one fails) -> JSON-LD normalisation (plain JSON on the loop, else
+pyld in its own thread, bounded: federation.normalizing) -> stored once per id, in a batch with
+other requests' items, before the 202. Effects run in the worker. An activity without an HTTP
+signature is accepted only on its actor's integrity proof (FEP-8b32).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from node.activitypub import integrity, signatures
+from node.activitypub import integrity, jsonld_bounds, signatures
+from node.activitypub.fetch import SafeClient
 from node.activitypub.keys import cached_public_key
 from node.activitypub.objects import ActivityView
 from node.activitypub.screening import Incoming, parse_activity
-from node.errors import (
-    FetchError,
-    Forbidden,
-    Gone,
-    JsonLdError,
-    OriginMismatch,
-    SignatureError,
-)
+from node.errors import Forbidden, OriginMismatch, SignatureError
 from node.federation import proofs, relays, remote_actors
 from node.federation.runtime import Runtime
 from node.storage import inbox_items
@@ -42,6 +38,8 @@ async def receive(node: Runtime, incoming: Incoming, recipient: str | None) -> b
     """Screen and store; True when the activity was new. Raises the errors the caller maps."""
     relayed_by = None
     document, activity = parse_activity(incoming.body)
+    measured = jsonld_bounds.measure(document)
+    sender = activity.actor
     if not has_signature(incoming) and "proof" in document:
         await authenticate_by_proof(node, document, activity)
     else:
@@ -49,12 +47,13 @@ async def receive(node: Runtime, incoming: Incoming, recipient: str | None) -> b
             signer = await authenticate(node, incoming, activity)
         except Dropped:
             return False
+        sender = signer.iri
         if signer.iri != activity.actor:
             relayed_by = await forwarding_relay(node, signer.iri, activity)
     if not same_origin(activity.iri, activity.actor):
         raise OriginMismatch(f"activity {activity.iri} is not on its actor's origin")
     await proofs.check_received(node, document, activity.actor)  # before anything changes it
-    normalized = node.jsonld.normalize(document)
+    normalized = await node.normalizer.normalize(node.jsonld, document, measured)
     item = inbox_items.NewItem(
         activity_iri=activity.iri,
         actor_iri=activity.actor,
@@ -63,10 +62,11 @@ async def receive(node: Runtime, incoming: Incoming, recipient: str | None) -> b
         document=normalized,
         received_at=node.clock.now(),
         relayed_by=relayed_by,
+        host=host_of(sender),
     )
     stored = await node.inbox_writer.store(item)  # returns once its batch committed
     if stored:
-        node.inbox_backlog.stored()
+        node.inbox_backlog.stored(item.host)
         node.wake_worker()
     return stored
 
@@ -82,6 +82,7 @@ async def authenticate_by_proof(
     (FEP-8b32: the proof authenticates it, wherever it came from); checked again with the
     embedded object's proof, before normalisation, in check_received."""
     await refuse_blocked(node, activity.actor, activity.actor)
+    await node.inbox_backlog.admit(node.db.transaction, host_of(activity.actor))
     proof = integrity.proof_of(document)
     if proof is None or not await proofs.verified(node, document, proof, activity.actor):
         raise SignatureError(f"no HTTP signature, and no proof by a key {activity.actor} publishes")
@@ -105,6 +106,8 @@ async def authenticate(
     headers = {k.lower(): v for k, v in incoming.headers.items()}
     parsed = signatures.parse_signature(incoming.method, incoming.path_and_query, headers)
     await refuse_blocked(node, activity.actor if activity else parsed.key_id, parsed.key_id)
+    if activity is not None:  # an inbox POST: its sender's host has a backlog of its own
+        await node.inbox_backlog.admit(node.db.transaction, host_of(parsed.key_id))
     signatures.check_policy(parsed)
     signatures.check_time_window(parsed, headers, node.clock.now())
     signatures.check_body_digest(parsed, headers, incoming.body)
@@ -138,12 +141,21 @@ async def verified_signer(
 async def lookup(
     node: Runtime, key_id: str, activity: ActivityView | None, *, refresh: bool
 ) -> RemoteActor:
+    """The key's actor: cached, else fetched within the key-fetch budget (key_fetches.py)."""
+    if not refresh and (cached := await remote_actors.cached_key(node, key_id)) is not None:
+        return cached
+    if refresh and not node.key_fetches.may_refresh(key_id):
+        raise SignatureError(f"the signature does not verify with the key {key_id}")
+
+    async def fetch(client: SafeClient) -> RemoteActor:
+        return await remote_actors.actor_for_key(node, key_id, refresh=True, client=client)
+
     try:
-        return await remote_actors.actor_for_key(node, key_id, refresh=refresh)
-    except (FetchError, Gone, JsonLdError) as exc:
+        return await node.key_fetches.fetch(key_id, fetch)
+    except SignatureError as exc:
         if activity and activity.type == "Delete" and activity.object_id == activity.actor:
             raise Dropped from exc  # the actor deleted itself; its key is gone with it
-        raise SignatureError(f"cannot get the key {key_id}: {exc}") from exc
+        raise
 
 
 def verify(

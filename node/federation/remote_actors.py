@@ -8,8 +8,8 @@ is always the actor it came from. Every actor stored or marked gone here updates
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urldefrag
 
+from node.activitypub.fetch import SafeClient
 from node.activitypub.objects import ACTOR_TYPES, ActorView, first_type, id_of
 from node.errors import FetchStatus, Gone, JsonLdError
 from node.federation.runtime import Runtime
@@ -35,10 +35,13 @@ def to_remote(view: ActorView, node: Runtime) -> RemoteActor:
     )
 
 
-async def fetch_actor(node: Runtime, iri: str, key_id: str | None = None) -> RemoteActor:
-    """GET the actor (signed by the instance actor), validate it and store it."""
+async def fetch_actor(
+    node: Runtime, iri: str, key_id: str | None = None, client: SafeClient | None = None
+) -> RemoteActor:
+    """GET the actor (signed by the instance actor), validate it and store it; `client`: the
+    key-fetch budget's, when an unauthenticated request named the key."""
     try:
-        fetched = await node.fetcher.get_json(iri)
+        fetched = await (client or node.fetcher).get_json(iri)
     except FetchStatus as exc:
         if exc.status == 410:
             await mark_gone(node, iri)
@@ -73,12 +76,15 @@ async def get_actor(node: Runtime, iri: str, *, refresh: bool = False) -> Remote
     return await fetch_actor(node, iri)
 
 
-async def actor_for_key(node: Runtime, key_id: str, *, refresh: bool = False) -> RemoteActor:
+async def actor_for_key(
+    node: Runtime, key_id: str, *, refresh: bool = False, client: SafeClient | None = None
+) -> RemoteActor:
     """The actor owning key_id, with that key's PEM; JsonLdError if the key has no owner."""
     if not refresh and (cached := await cached_key(node, key_id)) is not None:
         return cached
-    document_url = urldefrag(key_id).url
-    document = (await node.fetcher.get_json(document_url)).document
+    fetcher = client or node.fetcher
+    document_url = key_id.partition("#")[0]
+    document = (await fetcher.get_json(document_url)).document
     if first_type(document) in ACTOR_TYPES and document.get("id") == document_url:
         view = ActorView.from_document(document, key_id)
         actor = await store(node, to_remote(view, node), document)
@@ -87,7 +93,7 @@ async def actor_for_key(node: Runtime, key_id: str, *, refresh: bool = False) ->
         owner = id_of(document.get("owner")) or id_of(document.get("id")) or ""
         if not owner or not same_origin(owner, key_id):
             raise JsonLdError(f"key {key_id} names no owner on its own origin")
-        actor = await fetch_actor(node, owner, key_id)
+        actor = await fetch_actor(node, owner, key_id, client)
     if actor.key_id != key_id or not actor.public_key_pem:
         raise JsonLdError(f"{actor.iri} does not publish the key {key_id}")
     node.keys.put(key_id, actor)

@@ -20,6 +20,8 @@ from node.activitypub.signing_auth import SigningAuth
 from node.clock import Clock, SystemClock
 from node.config import Settings
 from node.errors import StorageError
+from node.federation.key_fetches import CONNECT_SECONDS, DEADLINE, TOTAL, KeyFetches
+from node.federation.normalizing import Normalizer
 from node.media.processing import Processor
 from node.metrics import Metrics
 from node.storage import actors
@@ -32,6 +34,7 @@ from node.urls import Urls
 
 if TYPE_CHECKING:
     from node.activitypub.jsonld import JsonLdProcessor
+    from node.federation.peer_instances import PeerInstances
 
 
 @dataclass
@@ -41,8 +44,10 @@ class Runtime:
     urls: Urls
     clock: Clock
     http: httpx.AsyncClient
+    key_http: httpx.AsyncClient | None = None  # the key-fetch budget's own pool
     custom_transport: bool = False
     _fetcher: SafeClient | None = None
+    _key_fetches: KeyFetches | None = None
     _jsonld: JsonLdProcessor | None = None
     wake_worker: Callable[[], None] = field(default=lambda: None)
     inbox_backlog: Backlog = field(init=False)
@@ -53,16 +58,22 @@ class Runtime:
     media_store: MediaStore = field(init=False)
     media_processor: Processor = field(init=False)
     metrics: Metrics = field(init=False)  # this process's Prometheus metrics
+    normalizer: Normalizer = field(init=False)
+    _peer_instances: PeerInstances | None = None
 
     def __post_init__(self) -> None:
-        self.metrics = Metrics(self.settings.metrics_host_labels)
-        self.inbox_backlog = Backlog(self.settings.inbox_queue_limit, self.clock)
+        settings = self.settings
+        self.metrics = Metrics(settings.metrics_host_labels)
+        self.inbox_backlog = Backlog(
+            settings.inbox_queue_limit, self.clock, settings.inbox_host_limit
+        )
         self.inbox_writer = InboxWriter(self.db.engine)
         self.domain_blocks = DomainBlocks(self.db.transaction, self.clock)
         self.keys = KeyCache()
         self.open_inboxes = OpenInboxes(self.db.transaction, self.clock)
         self.media_store = LocalMediaStore(self.settings.media_path)
         self.media_processor = Processor(self.settings.media)
+        self.normalizer = Normalizer()
 
     @property
     def fetcher(self) -> SafeClient:
@@ -70,6 +81,14 @@ class Runtime:
         if self._fetcher is None:
             raise StorageError("the node was not started: call Runtime.start() first")
         return self._fetcher
+
+    @property
+    def key_fetches(self) -> KeyFetches:
+        """Fetches of keys that unauthenticated requests name, on a budget of their own;
+        available after start()."""
+        if self._key_fetches is None:
+            raise StorageError("the node was not started: call Runtime.start() first")
+        return self._key_fetches
 
     @property
     def jsonld(self) -> JsonLdProcessor:
@@ -80,6 +99,15 @@ class Runtime:
 
             self._jsonld = JsonLdProcessor()
         return self._jsonld
+
+    @property
+    def peer_instances(self) -> PeerInstances:
+        """Other servers' instance actors as this node found them (federation.peer_instances)."""
+        if self._peer_instances is None:
+            from node.federation.peer_instances import PeerInstances
+
+            self._peer_instances = PeerInstances(self.clock)
+        return self._peer_instances
 
     def safe_client(self, signer: httpx.Auth | None = None) -> SafeClient:
         return SafeClient(
@@ -105,18 +133,42 @@ class Runtime:
             self.clock,
         )
         self._fetcher = self.safe_client(signer)
+        self._key_fetches = KeyFetches(self.key_budget_client(signer), self.clock)
+
+    def key_budget_client(self, signer: httpx.Auth) -> SafeClient:
+        if self.key_http is None:
+            self.key_http = make_http_client(self.settings, key_fetches=True)
+        limits = self.settings.fetch
+        return SafeClient(
+            self.key_http,
+            user_agent=self.settings.user_agent,
+            limits=replace(limits, connect_timeout=min(limits.connect_timeout, CONNECT_SECONDS)),
+            allow_private_addresses=self.settings.allow_private_addresses,
+            signer=signer,
+            clock=self.clock,
+            deadline=DEADLINE,
+        )
 
     async def close(self) -> None:
         await self.inbox_writer.close()
+        self.normalizer.close()
         await self.http.aclose()
+        if self.key_http is not None:
+            await self.key_http.aclose()
         await self.db.close()
 
 
 def make_http_client(
-    settings: Settings, transport: httpx.AsyncBaseTransport | None = None
+    settings: Settings,
+    transport: httpx.AsyncBaseTransport | None = None,
+    *,
+    key_fetches: bool = False,
 ) -> httpx.AsyncClient:
-    """One pooled client per process; keep-alive connections are reused across requests."""
+    """One pooled client per process; keep-alive connections are reused across requests. The
+    key-fetch budget gets a small pool of its own (key_fetches)."""
     limits = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=30)
+    if key_fetches:
+        limits = httpx.Limits(max_connections=TOTAL, max_keepalive_connections=4)
     timeout = httpx.Timeout(
         connect=settings.fetch.connect_timeout,
         read=settings.fetch.read_timeout,
@@ -151,5 +203,6 @@ def make_runtime(
         urls=Urls(settings.base_url),
         clock=clock or SystemClock(),
         http=make_http_client(settings, transport),
+        key_http=make_http_client(settings, transport, key_fetches=True) if transport else None,
         custom_transport=transport is not None,
     )

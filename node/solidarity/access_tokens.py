@@ -1,12 +1,10 @@
 """An organisation's API tokens as its owners manage them in the workspace: create (shown
-once), list (label, created, last used), revoke."""
+once), list (label, created, expiry, last used), revoke; the rules are organisations'."""
 
 from __future__ import annotations
 
-from node.errors import NotFound
 from node.federation.runtime import Runtime
 from node.solidarity import organisations
-from node.storage import tokens
 from node.storage.actors import LocalActor
 from node.storage.tokens import TokenInfo
 
@@ -20,11 +18,8 @@ async def create(node: Runtime, org: LocalActor, label: str) -> str:
 
 
 async def of(node: Runtime, org: LocalActor) -> list[TokenInfo]:
-    async with node.db.transaction() as session:
-        return await tokens.list_of(session, org.id)
+    return await organisations.list_tokens(node.db, org.username)
 
 
 async def revoke(node: Runtime, org: LocalActor, token_id: int) -> None:
-    async with node.db.transaction() as session:
-        if not await tokens.revoke(session, org.id, token_id):
-            raise NotFound(f"{org.username} has no token {token_id}")
+    await organisations.revoke_token(node.db, org.username, token_id)

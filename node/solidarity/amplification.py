@@ -126,8 +126,9 @@ async def record_and_amplify(
 ) -> tuple[int, set[str]]:
     """In the caller's transaction: the arrival's cascade entry, then every candidate's
     Announce; returns how many were queued, or none and the remote actors they would address
-    that must be fetched first (never for a call published here: its actors are local)."""
-    if seen is not None:
+    that must be fetched first (never for a call published here: its actors are local). Only
+    a public or unlisted call has a cascade to record: a boost of any other adds nothing."""
+    if seen is not None and call.fields.is_listed:
         await cascade.add(
             session,
             activity_iri=arrival.activity_iri,

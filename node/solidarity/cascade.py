@@ -19,7 +19,8 @@ from node.errors import NotFound, SolidarityError
 from node.federation import remote_actors
 from node.federation.runtime import Runtime
 from node.publication import Kind
-from node.storage import cascade, follows, objects
+from node.storage import addressees, cascade, follows
+from node.storage.actors import LocalActor
 from node.storage.cascade import Entry
 from node.storage.follows import ACCEPTED
 from node.storage.objects import StoredObject
@@ -28,10 +29,11 @@ log = logging.getLogger("node.cascade")
 REACH_TTL = timedelta(hours=1)
 
 
-async def known_call(node: Runtime, key: str) -> StoredObject:
-    """A call this node knows, local or received, by the last segment of its id."""
+async def known_call(node: Runtime, reader: LocalActor, key: str) -> StoredObject:
+    """A call this node knows, local or received, by the last segment of its id (exactly),
+    among those the reader may read: to anyone else it does not exist."""
     async with node.db.transaction() as session:
-        stored = await objects.by_key(session, key) or await objects.by_suffix(session, key)
+        stored = await addressees.named(session, key, reader.id)
     if stored is None or stored.kind is not Kind.CALL:
         raise NotFound(f"no call {key} is known here")
     return stored

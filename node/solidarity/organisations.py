@@ -1,15 +1,19 @@
-"""Organisations: creating them with their keys, their tokens, profile changes (sent to their
-followers as an Update), and lookups. The instance actor is federation.instance_actor's."""
+"""Organisations: creating them with their keys, their tokens (issued with an optional expiry,
+listed, revoked), profile changes (sent to their followers as an Update), and lookups. The
+instance actor is federation.instance_actor's."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.activitypub import integrity, render_actors
 from node.activitypub.keys import generate_key_pair
 from node.clock import Clock
-from node.errors import InvalidInput
+from node.errors import InvalidInput, NotFound
 from node.federation import profiles, sending
 from node.federation.runtime import Runtime
 from node.storage import actors, tokens
@@ -20,6 +24,8 @@ from node.urls import Urls, check_username
 MAX_DISPLAY_NAME = 100
 MAX_SUMMARY = 5000
 MIN_HOPS, MAX_HOPS = 1, 20
+MAX_LABEL = 200
+MIN_DAYS, MAX_DAYS = 1, 3650
 
 
 async def create_organisation(
@@ -53,12 +59,46 @@ async def create_organisation(
         return await actors.insert(session, new, clock.now())
 
 
-async def create_token(db: Database, clock: Clock, name: str, label: str = "") -> str:
+async def create_token(
+    db: Database, clock: Clock, name: str, label: str = "", expires_days: int | None = None
+) -> str:
     async with db.transaction() as session:
         actor = await actors.by_username(session, name)
         if actor.is_deleted:
             raise InvalidInput(f"organisation {name!r} was deleted")
-        return await tokens.create(session, actor.id, label or "cli", clock.now())
+        issued = await issue_token(session, actor, label or "cli", clock.now(), expires_days)
+        return issued.secret
+
+
+async def issue_token(
+    session: AsyncSession,
+    actor: LocalActor,
+    label: str,
+    now: datetime,
+    expires_days: int | None = None,
+) -> tokens.Issued:
+    """A new token of the organisation, expiring after `expires_days` (1-3650) if given."""
+    if len(label) > MAX_LABEL:
+        raise InvalidInput(f"a token's label is at most {MAX_LABEL} characters")
+    expires_at = None
+    if expires_days is not None:
+        if isinstance(expires_days, bool) or not MIN_DAYS <= expires_days <= MAX_DAYS:
+            raise InvalidInput(f"a token expires after {MIN_DAYS} to {MAX_DAYS} days")
+        expires_at = now + timedelta(days=expires_days)
+    return await tokens.issue(session, actor.id, label, now, expires_at)
+
+
+async def list_tokens(db: Database, name: str) -> list[tokens.TokenInfo]:
+    async with db.transaction() as session:
+        actor = await actors.by_username(session, name)
+        return await tokens.list_for(session, actor.id)
+
+
+async def revoke_token(db: Database, name: str, token_id: int) -> None:
+    async with db.transaction() as session:
+        actor = await actors.by_username(session, name)
+        if not await tokens.revoke(session, actor.id, token_id):
+            raise NotFound(f"{name} has no token {token_id}")
 
 
 async def update(
@@ -70,6 +110,7 @@ async def update(
     manually_approves_followers: bool | None = None,
     rotate_key: bool = False,
     max_hops: int | None = None,
+    hide_follows: bool | None = None,
 ) -> LocalActor:
     """Change the profile (or the key) and send Update(actor) to every follower; max_hops,
     the organisation's own cap on how far it passes calls on, is not part of the profile.
@@ -99,6 +140,7 @@ async def update(
             keys=keys,
             assertion_keys=assertion_keys,
             max_hops=max_hops,
+            hide_follows=hide_follows,
         )
         if any(value is not None for value in profile):
             document = profiles.organisation_document(node, actor)

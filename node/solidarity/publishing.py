@@ -20,20 +20,22 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.activitypub import render_activities, render_publications
+from node.activitypub.objects import addressed_iris
 from node.activitypub.render_publications import Publication, tombstone
 from node.activitypub.vocabulary import PUBLIC
 from node.errors import InvalidInput, NotFound, SolidarityError
-from node.federation import proofs, relays, remote_actors, sending, serving
+from node.federation import proofs, recipients, relays, remote_actors, sending, serving
 from node.federation.following import resolve_target
 from node.federation.runtime import Runtime
 from node.publication import Content, Kind
 from node.solidarity import amplification, attachments, validation
 from node.solidarity.content import Rendered, render_markdown, tags
 from node.solidarity.validation import Draft
-from node.storage import objects, outbox, uploads
+from node.storage import follows, objects, outbox, uploads
 from node.storage.actors import LocalActor
 from node.storage.objects import StoredObject
 from node.storage.uploads import StoredMedia
+from node.urls import authority
 
 
 def new_key() -> str:
@@ -126,6 +128,7 @@ async def save(
         key=key,
         source=source,
     )
+    await recipients.record(session, node.urls, stored, document)
     await outbox.record(
         session,
         iri=activity["id"],
@@ -203,6 +206,8 @@ async def owned(node: Runtime, org: LocalActor, kind: Kind, key: str) -> StoredO
 async def revise(
     node: Runtime, org: LocalActor, kind: Kind, key: str, changes: dict[str, object]
 ) -> StoredObject:
+    """The new version goes to the audience it has now (and the relays of a public call); an
+    addressee the revision removed gets a Delete of the object instead (see withdrawn_from)."""
     stored = await owned(node, org, kind, key)
     assert stored.source is not None
     if "visibility" in changes and changes["visibility"] != stored.visibility:
@@ -213,17 +218,12 @@ async def revise(
     counted = await counts(node, stored.iri)
     media = await attachments.for_publication(node, org, draft.media_ids)
     pub = publication(node, org, stored.iri, draft, rendered, stored.published, now, counted, media)
-    update = render_activities.wrap(
-        "Update",
-        f"{stored.iri}/updates/{uuid.uuid4().hex}",
-        signed(node, org, pub),
-    )
+    document = signed(node, org, pub)
+    update = render_activities.wrap("Update", f"{stored.iri}/updates/{uuid.uuid4().hex}", document)
     source = draft.as_source() | {"content_html": rendered.html}
-    earlier = await inboxes_of(
-        node, set(stored.document.get("cc", [])) | set(stored.document.get("to", []))
-    )
     async with node.db.transaction() as session:
         to_relays = await relays.inboxes_in(session, draft.fields)
+        removed = await withdrawn_from(session, node, org, stored.document, document)
         revised = await save(
             session,
             node,
@@ -233,26 +233,40 @@ async def revise(
             content=rendered_content(pub, rendered),
             published=stored.published,
             source=source,
-            extra_inboxes=[*earlier, *to_relays],
+            extra_inboxes=to_relays,
         )
         await attach(session, org, revised, media)
+        if removed:
+            gone = {"attributedTo": update["actor"], "id": stored.iri, "to": removed, "cc": []}
+            delete_iri = f"{stored.iri}/withdrawals/{uuid.uuid4().hex}"
+            delete = render_activities.delete_to_as(delete_iri, gone)
+            await sending.queue(session, node, org, delete)
     node.wake_worker()
     return revised
 
 
-async def inboxes_of(node: Runtime, iris: set[str]) -> list[str]:
-    """Inboxes of actors an earlier version addressed, so they hear of the change too."""
-    found = []
-    for iri in sorted(iris):
-        if node.urls.is_local(iri) or iri.endswith("/followers") or iri == PUBLIC:
-            continue
-        try:
-            actor = await remote_actors.get_actor(node, iri)
-        except SolidarityError:
-            continue
-        if actor.inbox:
-            found.append(actor.inbox)
-    return found
+async def withdrawn_from(
+    session: AsyncSession,
+    node: Runtime,
+    org: LocalActor,
+    before: dict[str, Any],
+    after: dict[str, Any],
+) -> list[str]:
+    """Remote actors the earlier version addressed and this one does not, except those whose
+    server still hosts someone of the new audience: a Delete there would remove the object for
+    them too (the server gets the Update with the new addressing instead)."""
+    old, new = remote_addressees(node, before), remote_addressees(node, after)
+    kept_hosts = {authority(iri) for iri in new}
+    if node.urls.followers(org.username) in addressed_iris(after):
+        followers = await follows.accepted_followers_of(session, {node.urls.actor(org.username)})
+        kept_hosts |= {authority(iri) for iri in followers}
+    return sorted(iri for iri in old - new if authority(iri) not in kept_hosts)
+
+
+def remote_addressees(node: Runtime, document: dict[str, Any]) -> set[str]:
+    """Remote actors a document addresses or mentions (collections excluded)."""
+    found = {iri for iri in addressed_iris(document) if iri != PUBLIC}
+    return {iri for iri in found if not node.urls.is_local(iri) and not iri.endswith("/followers")}
 
 
 async def withdraw(node: Runtime, org: LocalActor, kind: Kind, key: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -38,6 +39,7 @@ class LocalActor:
     max_hops: int = DEFAULT_MAX_HOPS  # how far this organisation passes calls on
     assertion_private_pem: str | None = None  # Ed25519 (PKCS#8 PEM): integrity proofs
     assertion_public: str | None = None  # its public half, as a Multikey
+    hide_follows: bool = False  # followers and following collections show counts only
 
     @property
     def is_deleted(self) -> bool:
@@ -64,6 +66,7 @@ def to_view(row: ActorRow) -> LocalActor:
         max_hops=row.max_hops,
         assertion_private_pem=row.assertion_private_pem,
         assertion_public=row.assertion_public,
+        hide_follows=row.hide_follows,
     )
 
 
@@ -185,6 +188,7 @@ async def update_profile(
     keys: tuple[str, str] | None = None,
     assertion_keys: tuple[str, str] | None = None,
     max_hops: int | None = None,
+    hide_follows: bool | None = None,
 ) -> LocalActor:
     """Change what was given (keys as (private_pem, public_pem), assertion_keys as (private
     PEM, public Multikey)); bumps updated_at."""
@@ -205,6 +209,22 @@ async def update_profile(
         row.assertion_private_pem, row.assertion_public = assertion_keys
     if max_hops is not None:
         row.max_hops = max_hops
+    if hide_follows is not None:
+        row.hide_follows = hide_follows
     row.updated_at = now
     await session.flush()
     return to_view(row)
+
+
+async def organisation_ids(session: AsyncSession, usernames: Collection[str]) -> set[int]:
+    """Row ids of the organisations (not deleted) with these names."""
+    if not usernames:
+        return set()
+    rows = await session.scalars(
+        select(ActorRow.id).where(
+            ActorRow.username.in_(list(usernames)),
+            ActorRow.kind == ORGANIZATION,
+            ActorRow.deleted_at.is_(None),
+        )
+    )
+    return set(rows)

@@ -7,11 +7,12 @@ Opening a Database does no I/O; `check()` proves the database answers and is mig
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -52,6 +53,21 @@ def make_engine(url: str) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+def make_private(url: str) -> None:
+    """A SQLite database file (and its WAL and shared-memory files, which SQLite creates with
+    the database's mode) readable by its owner alone (0600): it holds every organisation's
+    private key. Created empty when missing; PostgreSQL URLs are left alone."""
+    if not is_sqlite(url):
+        return
+    path = make_url(url).database
+    if not path or path == ":memory:":
+        return
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(path + suffix):
+            os.chmod(path + suffix, 0o600)
 
 
 class Database:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -169,3 +170,15 @@ async def list_by_target(session: AsyncSession, target_iri: str) -> list[Follow]
         select(FollowRow).where(FollowRow.target_iri == target_iri).order_by(FollowRow.id)
     )
     return [_view(r) for r in rows]
+
+
+async def accepted_followers_of(session: AsyncSession, target_iris: Collection[str]) -> set[str]:
+    """Who follows any of these actors, accepted."""
+    if not target_iris:
+        return set()
+    rows = await session.scalars(
+        select(FollowRow.follower_iri).where(
+            FollowRow.target_iri.in_(list(target_iris)), FollowRow.state == ACCEPTED
+        )
+    )
+    return set(rows)

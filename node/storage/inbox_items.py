@@ -1,7 +1,9 @@
 """Screened incoming activities: stored once per activity id, then processed by the worker.
 
 States: pending -> done, or failed after MAX_ATTEMPTS (an effect that keeps raising).
-Backlog bounds how many may wait: over its limit the inbox answers 503 instead of storing.
+Backlog bounds how many may wait, node-wide and per remote host (the sender's): over either
+limit the inbox answers 503 instead of storing. Items waiting for a retry do not count: the
+bound is on what arrived and was not yet tried.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ class NewItem:
     document: dict[str, Any]
     received_at: datetime
     relayed_by: str | None = None
+    host: str | None = None  # the sender's (signer's) host, for the per-host backlog
 
     def row(self) -> dict[str, Any]:
         return {
@@ -67,6 +70,7 @@ class NewItem:
             "next_attempt_at": self.received_at,
             "received_at": self.received_at,
             "relayed_by": self.relayed_by,
+            "host": self.host,
         }
 
 
@@ -152,12 +156,20 @@ async def renew(
 
 
 async def finish(session: AsyncSession, item_ids: Collection[int], now: datetime) -> None:
-    """Mark these items done (one statement for the lot)."""
+    """Mark these items done (one statement for the lot). Their effects hold what the node
+    needs of them, so the documents go: a done item keeps its id (repeats stay repeats) until
+    it is pruned."""
     if item_ids:
         await session.execute(
             update(_TABLE)
             .where(_TABLE.c.id.in_(list(item_ids)))
-            .values(state=DONE, done_at=now, locked_until=None, attempts=_TABLE.c.attempts + 1)
+            .values(
+                state=DONE,
+                done_at=now,
+                locked_until=None,
+                attempts=_TABLE.c.attempts + 1,
+                document={},
+            )
         )
 
 
@@ -199,35 +211,61 @@ async def count_pending(session: AsyncSession) -> int:
     return int(found or 0)
 
 
+async def count_untried_by_host(session: AsyncSession) -> dict[str, int]:
+    """Items never tried yet, per sender host ("" for items stored without one)."""
+    rows = await session.execute(
+        select(InboxItemRow.host, func.count())
+        .where(InboxItemRow.state == leases.PENDING, InboxItemRow.attempts == 0)
+        .group_by(InboxItemRow.host)
+    )
+    return {host or "": int(count) for host, count in rows}
+
+
 class Backlog:
-    """Pending inbox items as this process sees them, against a limit.
+    """Untried inbox items as this process sees them, node-wide and per sender host, against
+    their limits.
 
     Counted in the database at most once per COUNT_EVERY (one request counts; the others use
-    the figure it had), plus the items this process stored since: other processes' items show
-    at the next count. Nothing is refused once stored, so the bound may be passed by as many
-    requests as are screened at once.
+    the figures it had), plus the items this process stored since: other processes' items show
+    at the next count. Nothing is refused once stored, so a bound may be passed by as many
+    requests as are screened at once. Items waiting for a retry are not counted.
     """
 
-    def __init__(self, limit: int, clock: Clock) -> None:
+    def __init__(self, limit: int, clock: Clock, host_limit: int | None = None) -> None:
         self.limit = limit
+        self.host_limit = host_limit if host_limit is not None else limit
         self._clock = clock
         self._pending = 0
+        self._by_host: dict[str, int] = {}
         self._counted_at: datetime | None = None
 
     async def admit(
-        self, transaction: Callable[[], AbstractAsyncContextManager[AsyncSession]]
+        self,
+        transaction: Callable[[], AbstractAsyncContextManager[AsyncSession]],
+        host: str | None = None,
     ) -> None:
-        """Raise Overloaded when the backlog is at its limit (transaction: Database's)."""
+        """Raise Overloaded when the backlog (or the host's, when given) is at its limit
+        (transaction: Database's)."""
         now = self._clock.now()
         if self._counted_at is None or now - self._counted_at >= COUNT_EVERY:
             self._counted_at = now
             async with transaction() as session:
-                self._pending = await count_pending(session)
+                self._by_host = await count_untried_by_host(session)
+            self._pending = sum(self._by_host.values())
         if self._pending >= self.limit:
             raise Overloaded(
                 f"{self._pending} activities wait to be processed (limit {self.limit})",
                 RETRY_AFTER_SECONDS,
             )
+        waiting = self._by_host.get(host, 0) if host else 0
+        if waiting >= self.host_limit:
+            raise Overloaded(
+                f"{waiting} activities from {host} wait to be processed (limit {self.host_limit}"
+                " per host)",
+                RETRY_AFTER_SECONDS,
+            )
 
-    def stored(self) -> None:
+    def stored(self, host: str | None = None) -> None:
         self._pending += 1
+        if host:
+            self._by_host[host] = self._by_host.get(host, 0) + 1

@@ -28,6 +28,7 @@ from node.storage.tables import ObjectLabelRow, ObjectRow
 
 REGION = "region"
 THEME = "theme"
+MAX_TAIL = 255
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,14 @@ def to_view(row: ObjectRow, labels: Sequence[tuple[str, str]] = ()) -> StoredObj
     )
 
 
-async def _labels(session: AsyncSession, object_id: int) -> list[tuple[str, str]]:
+def tail_of(iri: str) -> str | None:
+    """The last path segment of an id: how the API names an object (its `{key}`)."""
+    path = iri.partition("#")[0].partition("?")[0].rstrip("/")
+    tail = path.rpartition("/")[2]
+    return tail if tail and len(tail) <= MAX_TAIL else None
+
+
+async def labels_of(session: AsyncSession, object_id: int) -> list[tuple[str, str]]:
     rows = await session.execute(
         select(ObjectLabelRow.label, ObjectLabelRow.text)
         .where(ObjectLabelRow.object_id == object_id)
@@ -107,12 +115,12 @@ async def _labels(session: AsyncSession, object_id: int) -> list[tuple[str, str]
 
 async def get(session: AsyncSession, iri: str) -> StoredObject | None:
     row = await session.scalar(select(ObjectRow).where(ObjectRow.iri == iri))
-    return None if row is None else to_view(row, await _labels(session, row.id))
+    return None if row is None else to_view(row, await labels_of(session, row.id))
 
 
 async def by_key(session: AsyncSession, key: str) -> StoredObject | None:
     row = await session.scalar(select(ObjectRow).where(ObjectRow.key == key))
-    return None if row is None else to_view(row, await _labels(session, row.id))
+    return None if row is None else to_view(row, await labels_of(session, row.id))
 
 
 async def put(
@@ -136,7 +144,9 @@ async def put(
             actor_iri=actor_iri,
             local_actor_id=local_actor_id,
             key=key,
+            tail=tail_of(iri),
             published=published,
+            stored_at=now,
         )
         session.add(row)
     else:
@@ -213,17 +223,6 @@ async def replies_to(
         .order_by(ObjectRow.published, ObjectRow.id)
     )
     return [to_view(row) for row in rows]
-
-
-async def by_suffix(session: AsyncSession, key: str) -> StoredObject | None:
-    """A received object whose id ends with /KEY (how the API names remote calls)."""
-    row = await session.scalar(
-        select(ObjectRow)
-        .where(ObjectRow.iri.endswith("/" + key), ObjectRow.local_actor_id.is_(None))
-        .order_by(ObjectRow.id.desc())
-        .limit(1)
-    )
-    return None if row is None else to_view(row, await _labels(session, row.id))
 
 
 async def published_by(

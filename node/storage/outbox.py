@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import delete, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from node.publication import LISTED
+from node.publication import LISTED, Visibility
 from node.storage.tables import ActivityRow, ObjectRow
 
 
@@ -64,10 +64,15 @@ async def featured_page(
 
 
 async def count_local_posts(session: AsyncSession) -> int:
+    """Public posts only (NodeInfo's figure): others are nobody else's business."""
     total = await session.scalar(
         select(func.count())
         .select_from(ObjectRow)
-        .where(ObjectRow.local_actor_id.is_not(None), ObjectRow.deleted_at.is_(None))
+        .where(
+            ObjectRow.local_actor_id.is_not(None),
+            ObjectRow.deleted_at.is_(None),
+            ObjectRow.visibility == Visibility.PUBLIC,
+        )
     )
     return int(total or 0)
 

@@ -1,10 +1,12 @@
-"""Likes and Announces received, one row per activity id; an Undo removes the row."""
+"""Likes and Announces received, one row per activity id; an Undo removes the row.
+
+A row is what the node needs of the activity (who, what, when): its document is not kept.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Table, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,7 +33,6 @@ async def add(
     type: str,
     actor_iri: str,
     object_iri: str,
-    document: dict[str, Any],
     now: datetime,
 ) -> bool:
     """Keep the reaction; False when this activity was already kept."""
@@ -42,7 +43,6 @@ async def add(
             type=type,
             actor_iri=actor_iri,
             object_iri=object_iri,
-            document=document,
             created_at=now,
         )
         .on_conflict_do_nothing(index_elements=["activity_iri"])

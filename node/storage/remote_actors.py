@@ -157,3 +157,13 @@ async def inboxes_of(session: AsyncSession, iris: Sequence[str]) -> list[str]:
     )
     found = {iri: inbox for iri, inbox in rows}
     return dedupe(found.get(iri) for iri in iris)
+
+
+async def owners_of_followers(session: AsyncSession, collections: Collection[str]) -> set[str]:
+    """The cached actors whose followers collection is one of these."""
+    if not collections:
+        return set()
+    rows = await session.scalars(
+        select(RemoteActorRow.iri).where(RemoteActorRow.ap_followers.in_(list(collections)))
+    )
+    return set(rows)

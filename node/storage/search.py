@@ -1,10 +1,11 @@
 """Reading strategies and calls back: the timeline and search queries, with filters, visibility
 and keyset paging behind an opaque cursor.
 
-Invariants: only strategies and calls, never deleted ones or replies; the timeline shows what
-followed actors made public, unlisted or followers-only; search shows public and unlisted
-objects and the reader's own. User text reaches SQL only as bound parameters, and full-text
-input is rebuilt from its words, each quoted, so no operator of FTS5 or tsquery gets through.
+Invariants: only strategies and calls, never deleted ones or replies; both show only what the
+reader may read (storage.addressees: public, unlisted, its own, or addressed to it); the
+timeline only that of the actors it follows. User text reaches SQL only as bound parameters,
+and full-text input is rebuilt from its words, each quoted, so no operator of FTS5 or tsquery
+gets through.
 """
 
 from __future__ import annotations
@@ -37,12 +38,12 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.errors import InvalidInput
-from node.publication import KINDS, LISTED, URGENCIES, Kind, Urgency, Visibility
+from node.publication import KINDS, URGENCIES, Kind, Urgency, Visibility
+from node.storage.addressees import readable_by
 from node.storage.follows import ACCEPTED
 from node.storage.objects import REGION, THEME, StoredObject, label_value, to_view
 from node.storage.tables import FollowRow, ObjectLabelRow, ObjectRow
 
-FOLLOWED = LISTED | {Visibility.FOLLOWERS}
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 MAX_VALUES = 20
@@ -191,11 +192,11 @@ def _followed_by(reader: Reader) -> ColumnElement[bool]:
     followed = select(FollowRow.target_iri).where(
         FollowRow.follower_iri == reader.actor_iri, FollowRow.state == ACCEPTED
     )
-    return and_(ObjectRow.actor_iri.in_(followed), ObjectRow.visibility.in_(FOLLOWED))
+    return and_(ObjectRow.actor_iri.in_(followed), readable_by(reader.actor_id))
 
 
 def _searchable_by(reader: Reader) -> ColumnElement[bool]:
-    return or_(ObjectRow.visibility.in_(LISTED), ObjectRow.local_actor_id == reader.actor_id)
+    return readable_by(reader.actor_id)
 
 
 def _after(position: Position, score: ColumnElement[float] | None) -> ColumnElement[bool]:

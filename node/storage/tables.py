@@ -44,6 +44,7 @@ class ActorRow(Base):
     max_hops: Mapped[int] = mapped_column(Integer, default=6, server_default="6")
     # "users", or "orgs" for organisations whose ids were published under /orgs/ (node.urls)
     actor_path: Mapped[str] = mapped_column(String(8), default="users", server_default="users")
+    hide_follows: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     deleted_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -60,6 +61,7 @@ class TokenRow(Base):
     label: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime]
     last_used_at: Mapped[datetime | None] = mapped_column(default=None)
+    expires_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class FollowRow(Base):
@@ -106,6 +108,8 @@ class ObjectRow(Base):
     deadline: Mapped[datetime | None] = mapped_column(default=None)
     max_hops: Mapped[int | None] = mapped_column(Integer, default=None)
     actions: Mapped[list[Any] | None] = mapped_column(JSON, default=None)
+    tail: Mapped[str | None] = mapped_column(String(255), index=True, default=None)
+    stored_at: Mapped[datetime | None] = mapped_column(index=True, default=None)
     in_reply_to: Mapped[str | None] = mapped_column(String(2048), index=True, default=None)
     is_pledge: Mapped[bool] = mapped_column(Boolean, default=False)
     source: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
@@ -181,6 +185,7 @@ class InboxItemRow(Base):
     received_at: Mapped[datetime]
     done_at: Mapped[datetime | None] = mapped_column(default=None)
     relayed_by: Mapped[str | None] = mapped_column(String(2048), default=None)
+    host: Mapped[str | None] = mapped_column(String(255), default=None)
 
 
 class DeliveryRow(Base):
@@ -241,7 +246,6 @@ class ReactionRow(Base):
     type: Mapped[str] = mapped_column(String(32))
     actor_iri: Mapped[str] = mapped_column(String(2048))
     object_iri: Mapped[str] = mapped_column(String(2048), index=True)
-    document: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime]
 
 
@@ -432,3 +436,19 @@ class RemoteMediaRow(Base):
     copy_type: Mapped[str | None] = mapped_column(String(64), default=None)
     failed_at: Mapped[datetime | None] = mapped_column(default=None)
     failure: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+# Hostile input (issue 11): who each object was addressed to --------------------------------
+
+
+class ObjectAddresseeRow(Base):
+    """A local organisation an object was addressed to (to/cc/bto/bcc, a mention, or a
+    followers collection it belonged to) when it was received or published: the stored fact
+    every read of non-public content checks."""
+
+    __tablename__ = "object_addressees"
+    __table_args__ = (UniqueConstraint("object_id", "actor_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    object_id: Mapped[int] = mapped_column(ForeignKey("objects.id", ondelete="CASCADE"))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), index=True)

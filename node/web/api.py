@@ -28,6 +28,7 @@ PROFILE_FIELDS: dict[str, type] = {
     "summary": str,
     "manually_approves_followers": bool,
     "max_hops": int,
+    "hide_follows": bool,
 }
 TYPE_NAMES = {str: "a string", bool: "true or false", int: "a whole number"}
 
@@ -98,6 +99,7 @@ def organisation_json(node: Runtime, org: LocalActor) -> dict[str, Any]:
         "summary": org.summary,
         "manually_approves_followers": org.manually_approves_followers,
         "max_hops": org.max_hops,
+        "hide_follows": org.hide_follows,
     }
 
 
@@ -125,5 +127,6 @@ async def update_organisation(request: Request) -> Response:
         summary=body.get("summary"),
         manually_approves_followers=body.get("manually_approves_followers"),
         max_hops=body.get("max_hops"),
+        hide_follows=body.get("hide_follows"),
     )
     return json_response(organisation_json(node, updated))

@@ -95,13 +95,13 @@ async def decide(request: Request) -> Response:
 async def amplify(request: Request) -> Response:
     org = await auth.organisation(request)
     node = runtime(request)
-    call = await cascade.known_call(node, request.path_params["key"])
+    call = await cascade.known_call(node, org, request.path_params["key"])
     row = await amplification.by_hand(node, org, call)
     return json_response(amplification_json(row), status=201)
 
 
 async def show_cascade(request: Request) -> Response:
-    await auth.organisation(request)
+    org = await auth.organisation(request)
     node = runtime(request)
-    call = await cascade.known_call(node, request.path_params["key"])
+    call = await cascade.known_call(node, org, request.path_params["key"])
     return json_response(await cascade.tree(node, call))

@@ -99,12 +99,23 @@ SCHEMAS: dict[str, Any] = {
                 "maximum": 20,
                 "description": "how far the organisation passes calls on at most (default 6)",
             },
+            "hide_follows": {
+                "type": "boolean",
+                "description": "followers and following collections show counts only",
+            },
         },
     },
     "Pledge": {"type": "object", "properties": {"content": STRING}, "required": ["content"]},
     "MediaDescription": {
         "type": "object",
         "properties": {"description": {"type": "string", "maxLength": 1500}},
+    },
+    "Token": {
+        "type": "object",
+        "properties": {
+            "label": {"type": "string", "maxLength": 200},
+            "expires_in_days": {"type": "integer", "minimum": 1, "maximum": 3650},
+        },
     },
 }
 
@@ -149,6 +160,9 @@ OPERATIONS: list[tuple[str, str, str, str | None, int]] = [
     ("post", "/api/v1/media", "Upload a picture or PDF (multipart: file, description)", None, 201),
     ("get", "/api/v1/media/{id}", "An upload of the organisation", None, 200),
     ("patch", "/api/v1/media/{id}", "Edit an upload's description", "MediaDescription", 200),
+    ("get", "/api/v1/tokens", "The organisation's API tokens (never their secrets)", None, 200),
+    ("post", "/api/v1/tokens", "A new token; its secret is in this answer only", "Token", 201),
+    ("delete", "/api/v1/tokens/{id}", "Revoke one of the organisation's tokens", None, 204),
 ]
 for kind, schema in (("strategies", "Strategy"), ("calls", "Call")):
     OPERATIONS += [

@@ -15,6 +15,7 @@ from node.web import (
     api_media,
     api_publishing,
     api_reading,
+    api_tokens,
     feeds,
     follow_box,
     health,
@@ -164,6 +165,14 @@ def media_routes() -> list[BaseRoute]:
     ]
 
 
+def token_api_routes() -> list[BaseRoute]:
+    return [
+        Route("/api/v1/tokens", api_tokens.list_tokens, methods=["GET"]),
+        Route("/api/v1/tokens", api_tokens.create_token, methods=["POST"]),
+        Route("/api/v1/tokens/{id}", api_tokens.revoke_token, methods=["DELETE"]),
+    ]
+
+
 def routes() -> list[BaseRoute]:
     return [
         *public_page_routes(),
@@ -194,6 +203,7 @@ def routes() -> list[BaseRoute]:
         *publishing_api_routes(),
         *cascade_api_routes(),
         *media_routes(),
+        *token_api_routes(),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
         *health.routes(),  # /healthz, /readyz, /metrics
     ]

@@ -25,7 +25,7 @@ LIMIT = 3
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    return replace(settings, inbox_queue_limit=LIMIT)
+    return replace(settings, inbox_queue_limit=LIMIT, inbox_host_queue_limit=LIMIT)
 
 
 async def states(node: Runtime) -> dict[str, int]:

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from node.errors import InvalidInput
 from node.federation.runtime import Runtime
 from node.solidarity import organisations
-from node.storage import actors, follows, objects
+from node.storage import actors, addressees, follows, objects
 from node.storage.db import Database
 from node.storage.migrate import alembic_config, migrate
 from node.storage.search import (
@@ -48,7 +48,14 @@ class Store:
         self.node, self.alpha = node, alpha
         self.count = 0
 
-    async def put(self, actor: str = ROSE, minutes: int | None = None, **given: Any) -> str:
+    async def put(
+        self,
+        actor: str = ROSE,
+        minutes: int | None = None,
+        addressed_to: tuple[str, ...] = (),
+        **given: Any,
+    ) -> str:
+        """An object; `addressed_to` names the local organisations in its audience."""
         self.count += 1
         local = self.node.urls.actor_name(actor)
         key = f"k{self.count}"
@@ -57,7 +64,7 @@ class Store:
         published = START - timedelta(minutes=self.count if minutes is None else minutes)
         async with self.node.db.transaction() as session:
             owner = await _local_id(session, local) if local else None
-            await objects.put(
+            stored = await objects.put(
                 session,
                 iri=iri,
                 actor_iri=actor,
@@ -68,6 +75,8 @@ class Store:
                 local_actor_id=owner,
                 key=key if local else None,
             )
+            names = [await _local_id(session, name) for name in addressed_to]
+            await addressees.replace(session, stored.id, names)
         return iri
 
     async def follow(self, target: str, state: str = follows.ACCEPTED) -> None:
@@ -126,11 +135,12 @@ async def test_timeline_shows_what_followed_actors_publish(
     await store.follow(beta)
     public = await store.put(title="public")
     unlisted = await store.put(visibility="unlisted")
-    followers = await store.put(visibility="followers")
+    followers = await store.put(visibility="followers", addressed_to=("alpha",))
     strategy = await store.put(type="Article", kind="strategy")
     from_beta = await store.put(actor=beta)
     shown = [public, unlisted, followers, strategy, from_beta]
-    await store.put(visibility="direct")  # addressed to someone: never in a timeline
+    await store.put(visibility="direct")  # addressed to someone else
+    await store.put(visibility="followers")  # alpha was not among its followers then
     await store.put(actor=OLGA)  # not followed
     await store.put(actor=PAT)  # follow still pending
     await store.put(actor=alpha)  # its own
@@ -253,8 +263,11 @@ async def test_search_sees_listed_objects_and_the_readers_own(
         await store.put(actor=alpha, visibility="followers", body_text="water"),
         await store.put(actor=alpha, visibility="direct", body_text="water"),
         await store.put(actor=beta, type="Article", kind="strategy", summary_text="water"),
+        await store.put(
+            actor=ROSE, visibility="direct", body_text="water", addressed_to=("alpha",)
+        ),
     ]
-    await store.put(actor=ROSE, visibility="followers", body_text="water")  # not in search
+    await store.put(actor=ROSE, visibility="followers", body_text="water")  # not for alpha
     await store.put(actor=beta, visibility="direct", body_text="water")
     await store.put(actor=OLGA, kind=None, body_text="water")
     await store.put(actor=OLGA, in_reply_to=visible[0], body_text="water")

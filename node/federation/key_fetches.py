@@ -1,0 +1,149 @@
+"""The budget for fetching the keys that requests not yet authenticated name.
+
+Anyone can name any keyId, so these fetches get a small budget of their own, apart from the
+node's other outgoing requests (API follows, the worker, WebFinger keep their capacity): an own
+connection pool of TOTAL connections, at most PER_ORIGIN fetches at once per origin (scheme,
+host and port: two servers on one address do not share), one fetch per key id at a time (others
+wait for it), a short DEADLINE, and a negative cache (a key id that failed, or an origin that
+did not answer, is not asked again for NEGATIVE_TTL), and a cached key fetched again (after a
+signature it did not verify) at most once per REFRESH_EVERY, so bad signatures naming a known
+key cannot make the node fetch it again and again. When the budget is spent the request is
+refused at once (401), without waiting. Reasons given to the sender name what was wrong with
+its request, never what the network looked like (addresses, hosts, statuses): details go to
+the log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter, OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from node.activitypub.fetch import SafeClient
+from node.clock import Clock
+from node.errors import (
+    FederationError,
+    FetchError,
+    FetchRefused,
+    FetchStatus,
+    FetchTimeout,
+    Gone,
+    SignatureError,
+)
+from node.storage.remote_actors import RemoteActor
+from node.urls import origin_of
+
+log = logging.getLogger("node.keys")
+
+TOTAL = 16
+PER_ORIGIN = 2
+DEADLINE = 5.0  # seconds for a whole key fetch, redirects and the owner's document included
+CONNECT_SECONDS = 3.0
+NEGATIVE_TTL = timedelta(seconds=60)
+NEGATIVE_LIMIT = 4096
+REFRESH_EVERY = timedelta(seconds=60)
+
+Fetch = Callable[[SafeClient], Awaitable[RemoteActor]]
+
+
+@dataclass(frozen=True)
+class Budget:
+    total: int = TOTAL
+    per_origin: int = PER_ORIGIN
+    deadline: float = DEADLINE
+    negative_ttl: timedelta = NEGATIVE_TTL
+
+
+class KeyFetches:
+    """Fetches of keys for unauthenticated requests, through `client` (its own pool)."""
+
+    def __init__(self, client: SafeClient, clock: Clock, budget: Budget | None = None) -> None:
+        self.client = client
+        self.budget = budget or Budget()
+        self._clock = clock
+        self._running: dict[str, asyncio.Future[RemoteActor]] = {}
+        self._per_origin: Counter[str] = Counter()
+        self._failed: OrderedDict[str, datetime] = OrderedDict()  # key id or origin -> until
+        self._refreshed: OrderedDict[str, datetime] = OrderedDict()  # key id -> when
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._running)
+
+    async def fetch(self, key_id: str, work: Fetch) -> RemoteActor:
+        """The actor owning `key_id`, fetched by `work` within the budget; SignatureError (401)
+        when the budget is spent, the key or its origin failed lately, or the fetch fails."""
+        running = self._running.get(key_id)
+        if running is not None:
+            return await asyncio.shield(running)
+        origin = origin_of(key_id)
+        self._refuse_recent_failure(key_id, origin)
+        if len(self._running) >= self.budget.total:
+            raise SignatureError("too many unknown keys are being fetched now; try again later")
+        if self._per_origin[origin] >= self.budget.per_origin:
+            raise SignatureError(f"too many keys of {origin} are being fetched now; try later")
+        future: asyncio.Future[RemoteActor] = asyncio.get_running_loop().create_future()
+        self._running[key_id] = future
+        self._per_origin[origin] += 1
+        try:
+            actor = await self._fetch(key_id, origin, work)
+        except BaseException as exc:
+            shared = exc if isinstance(exc, Exception) else SignatureError("try again later")
+            future.set_exception(shared)
+            future.exception()  # retrieved: nobody else may be waiting
+            raise
+        else:
+            future.set_result(actor)
+            return actor
+        finally:
+            del self._running[key_id]
+            self._per_origin[origin] -= 1
+            if not self._per_origin[origin]:
+                del self._per_origin[origin]
+
+    async def _fetch(self, key_id: str, origin: str, work: Fetch) -> RemoteActor:
+        try:
+            async with asyncio.timeout(self.budget.deadline):
+                return await work(self.client)
+        except (TimeoutError, FetchTimeout) as exc:
+            self._remember(origin)
+            self._remember(key_id)
+            log.info("key %s: no answer within %g s", key_id, self.budget.deadline)
+            raise SignatureError(f"the key {key_id} could not be fetched in time") from exc
+        except (FederationError, Gone) as exc:
+            if isinstance(exc, FetchError) and not isinstance(exc, FetchStatus | FetchRefused):
+                self._remember(origin)  # no connection or no answer: the origin rests
+            self._remember(key_id)
+            log.info("key %s: %s", key_id, exc)
+            raise SignatureError(f"no usable key could be fetched from {key_id}") from exc
+
+    def may_refresh(self, key_id: str) -> bool:
+        """Whether a cached key may be fetched again now (and, if so, that it was)."""
+        now = self._clock.now()
+        last = self._refreshed.get(key_id)
+        if last is not None and now - last < REFRESH_EVERY:
+            return False
+        self._refreshed[key_id] = now
+        self._refreshed.move_to_end(key_id)
+        while len(self._refreshed) > NEGATIVE_LIMIT:
+            self._refreshed.popitem(last=False)
+        return True
+
+    def _remember(self, name: str) -> None:
+        self._failed[name] = self._clock.now() + self.budget.negative_ttl
+        self._failed.move_to_end(name)
+        while len(self._failed) > NEGATIVE_LIMIT:
+            self._failed.popitem(last=False)
+
+    def _refuse_recent_failure(self, key_id: str, origin: str) -> None:
+        now = self._clock.now()
+        for name in (key_id, origin):
+            until = self._failed.get(name)
+            if until is None:
+                continue
+            if now < until:
+                raise SignatureError(f"the key {key_id} could not be fetched lately; try later")
+            del self._failed[name]

@@ -1,0 +1,81 @@
+"""Received documents into the node's standard JSON-LD form, at a bounded cost.
+
+Every document was first measured (activitypub.jsonld_bounds: values, depth, contexts). One
+already in the standard form, or whose context only adds terms of the sender's own, is read as
+plain JSON on the event loop (a scan of at most MAX_VALUES values). Anything else needs pyld:
+only documents of at most MAX_PROCESSED_VALUES values, which pyld reads within its bound, one
+at a time in a thread of its own (pyld's caches are not thread-safe), at most MAX_WAITING
+waiting, each within TIME_LIMIT; beyond that the inbox answers 503 and the sender retries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+from typing import TYPE_CHECKING, Any, Final
+
+from node.activitypub.jsonld_bounds import Measure
+from node.errors import JsonLdError, Overloaded
+
+if TYPE_CHECKING:
+    from node.activitypub.jsonld import JsonLdProcessor
+
+MAX_PROCESSED_VALUES: Final = 200
+MAX_WAITING: Final = 8
+TIME_LIMIT: Final = 10.0  # seconds a pyld job may take, waiting included (a backstop)
+RETRY_AFTER: Final = 10
+
+
+class Normalizer:
+    """The JSON-LD thread and its queue; built with the runtime, closed with it."""
+
+    def __init__(self) -> None:
+        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        self.waiting = 0
+        self.processed = 0  # documents pyld read (for tests and figures)
+
+    async def normalize(
+        self, processor: JsonLdProcessor, document: dict[str, Any], measure: Measure
+    ) -> dict[str, Any]:
+        if processor.is_standard(document):
+            return document
+        if measure.values > MAX_PROCESSED_VALUES:
+            raise JsonLdError(
+                f"{_name(document)}: its terms need JSON-LD processing, which this node does "
+                f"for documents of at most {MAX_PROCESSED_VALUES} values (this one has "
+                f"{measure.values}); send ActivityStreams terms as the context defines them"
+            )
+        if self.waiting >= MAX_WAITING:
+            raise Overloaded("too many documents wait for JSON-LD processing", RETRY_AFTER)
+        return await self._in_thread(processor, document)
+
+    async def _in_thread(
+        self, processor: JsonLdProcessor, document: dict[str, Any]
+    ) -> dict[str, Any]:
+        if self._executor is None:
+            self._executor = concurrent.futures.ThreadPoolExecutor(1, "jsonld")
+        loop = asyncio.get_running_loop()
+        self.waiting += 1
+        job = self._executor.submit(processor.compact, document)
+        job.add_done_callback(lambda _: loop.call_soon_threadsafe(self._finished))
+        try:
+            async with asyncio.timeout(TIME_LIMIT):
+                return await asyncio.wrap_future(job)
+        except TimeoutError as exc:
+            job.cancel()  # if it has not started; a running job ends on its own, bounded
+            raise Overloaded(
+                "JSON-LD processing is behind; send it again later", RETRY_AFTER
+            ) from exc
+
+    def _finished(self) -> None:
+        self.waiting -= 1
+        self.processed += 1
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _name(document: dict[str, Any]) -> str:
+    identifier = document.get("id")
+    return f"{identifier:.200}" if isinstance(identifier, str) else "the document"
