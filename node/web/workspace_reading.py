@@ -63,7 +63,7 @@ async def amplify(request: Request, ws: Workspace) -> Response:
     await forms.read(request)
     node = runtime(request)
     try:
-        call = await cascade.known_call(node, request.path_params["key"])
+        call = await cascade.known_call(node, ws.org, request.path_params["key"])
         await amplification.by_hand(node, ws.org, call)
     except SolidarityError as exc:
         return await timeline_page(request, ws, str(exc), 400)
