@@ -45,6 +45,7 @@ class Settings:
     ca_file: Path | None = None
     delivery_lease_seconds: float = 60.0
     inbox_queue_limit: int = 10_000
+    inbox_rate_limit_per_hour: int = 10_000  # activities accepted per sending host and hour
     fetch: FetchLimits = field(default_factory=FetchLimits)
 
     @property
@@ -137,6 +138,9 @@ def settings_from_mapping(
             env, raw, "SN_DELIVERY_LEASE_SECONDS", "delivery_lease_seconds", 60.0
         ),
         inbox_queue_limit=count(env, raw, "SN_INBOX_QUEUE_LIMIT", "inbox_queue_limit", 10_000),
+        inbox_rate_limit_per_hour=count(
+            env, raw, "SN_INBOX_RATE_LIMIT_PER_HOUR", "inbox_rate_limit_per_hour", 10_000
+        ),
     )
     extras = {k: raw[k] for k in ("node_name", "node_description") if isinstance(raw.get(k), str)}
     return replace(settings, **extras)

@@ -1,7 +1,8 @@
 """What the node publishes about its actors: actor documents and their paged collections.
 
 Deleted organisations answer with a Tombstone (served as 410); followers-only material never
-appears here.
+appears here. With the policy's hide_collections (lockdown), followers and following show
+their count only: no pages.
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.activitypub import render_actors, render_collections
 from node.activitypub.render_publications import tombstone
-from node.errors import Gone, InvalidInput
+from node.errors import Forbidden, Gone, InvalidInput
 from node.federation.runtime import Runtime
 from node.storage import actors, follows, objects, outbox
 from node.storage.actors import LocalActor
 
 DEFAULT_ICON_PATH = "/static/avatar.png"
 COLLECTIONS = ("outbox", "followers", "following", "featured")
+SOCIAL_GRAPH = ("followers", "following")
 
 Counter = Callable[[AsyncSession, LocalActor, str], Awaitable[int]]
 Pager = Callable[[AsyncSession, LocalActor, str, int, int], Awaitable[list[Any]]]
@@ -83,10 +85,19 @@ async def collection_document(
     urls = node.urls
     iri = f"{urls.actor(name)}/{which}"
     actor_iri = urls.actor(name)
+    hidden = which in SOCIAL_GRAPH and (await node.policy.current()).settings.hide_collections
+    if hidden and page is not None:
+        raise Forbidden(f"this node hides who its organisations' {which} are")
     async with node.db.transaction() as session:
         total = await COUNTERS[which](session, actor, actor_iri)
         if page is None:
-            return render_collections.ordered_collection(iri, total, urls)
+            document = render_collections.ordered_collection(iri, total, urls)
+            # hidden: the count stays (it is the reach a cascade shows), the members do not
+            return (
+                {k: v for k, v in document.items() if k not in ("first", "last")}
+                if hidden
+                else document
+            )
         offset = (page - 1) * render_collections.PAGE_SIZE
         items = await PAGERS[which](session, actor, actor_iri, offset, render_collections.PAGE_SIZE)
     return render_collections.ordered_collection_page(

@@ -1,10 +1,12 @@
 """An inbox POST, from screened bytes to a stored inbox item (or a refusal).
 
-Order: parse and shape (400) -> domain policy (403) -> signature policy, time window and body
-digest (401, no network) -> key lookup and verification, refetching the key once on failure
-(401) -> the key's owner must be the activity's actor, or a subscribed relay forwarding it
-(401) -> the activity id must be on the actor's origin (400) -> JSON-LD normalisation -> stored
-once per id, in a batch with other requests' items, before the 202. Effects run in the worker.
+Order: parse and shape (400) -> domain policy: blocks, allowlist (403) -> signature policy, time
+window and body digest (401, no network) -> key lookup and verification, refetching the key
+once on failure (401) -> the host's hourly rate limit (429) -> an organisation's own inbox
+refuses actors it blocked (403) -> the key's owner must be the activity's actor, or a
+subscribed relay forwarding it (401) -> the activity id must be on the actor's origin (400)
+-> JSON-LD normalisation -> stored once per id, in a batch with other requests' items,
+before the 202. Effects run in the worker.
 """
 
 from __future__ import annotations
@@ -15,17 +17,16 @@ from node.activitypub.objects import ActivityView
 from node.activitypub.screening import Incoming, parse_activity
 from node.errors import (
     FetchError,
-    Forbidden,
     Gone,
     JsonLdError,
     OriginMismatch,
     SignatureError,
 )
-from node.federation import relays, remote_actors
+from node.federation import policy, relays, remote_actors
 from node.federation.runtime import Runtime
 from node.storage import inbox_items
 from node.storage.remote_actors import RemoteActor
-from node.urls import host_of, same_origin
+from node.urls import authority, same_origin
 
 RELAYED_TYPES = frozenset({"Create", "Update", "Delete", "Announce"})
 
@@ -41,6 +42,8 @@ async def receive(node: Runtime, incoming: Incoming, recipient: str | None) -> b
         signer = await authenticate(node, incoming, activity)
     except Dropped:
         return False
+    node.inbox_limits.admit(authority(signer.iri))  # 429 once the host is over its hour
+    policy.refuse_blocked_actor(await node.policy.current(), recipient, activity)
     relayed_by = None
     if signer.iri != activity.actor:
         relayed_by = await forwarding_relay(node, signer.iri, activity)
@@ -88,10 +91,8 @@ async def authenticate(
 
 
 async def refuse_blocked(node: Runtime, actor: str, key_id: str) -> None:
-    """Domain blocks from the in-memory copy (re-read every few seconds: see storage.caches)."""
-    blocked = await node.domain_blocks.blocked_among({host_of(actor), host_of(key_id)})
-    if blocked:
-        raise Forbidden(f"{min(blocked)} is blocked on this node")
+    """Blocks and the allowlist, from the in-memory policy (see federation.policy)."""
+    await policy.refuse_hosts(node, actor, key_id)
 
 
 async def verified_signer(

@@ -20,8 +20,9 @@ from node.activitypub.signing_auth import SigningAuth
 from node.clock import Clock, SystemClock
 from node.config import Settings
 from node.errors import StorageError
+from node.federation.inbox_limits import InboxRateLimit
 from node.storage import actors
-from node.storage.caches import DomainBlocks, KeyCache, OpenInboxes
+from node.storage.caches import KeyCache, OpenInboxes, PolicyCache
 from node.storage.db import Database
 from node.storage.inbox_items import Backlog
 from node.storage.inbox_writer import InboxWriter
@@ -44,14 +45,17 @@ class Runtime:
     wake_worker: Callable[[], None] = field(default=lambda: None)
     inbox_backlog: Backlog = field(init=False)
     inbox_writer: InboxWriter = field(init=False)
-    domain_blocks: DomainBlocks = field(init=False)
+    policy: PolicyCache = field(init=False)
+    inbox_limits: InboxRateLimit = field(init=False)
     keys: KeyCache = field(init=False)
     open_inboxes: OpenInboxes = field(init=False)
+    _signer: SigningAuth | None = None
 
     def __post_init__(self) -> None:
         self.inbox_backlog = Backlog(self.settings.inbox_queue_limit, self.clock)
         self.inbox_writer = InboxWriter(self.db.engine)
-        self.domain_blocks = DomainBlocks(self.db.transaction, self.clock)
+        self.policy = PolicyCache(self.db.transaction, self.clock)
+        self.inbox_limits = InboxRateLimit(self.settings.inbox_rate_limit_per_hour, self.clock)
         self.keys = KeyCache()
         self.open_inboxes = OpenInboxes(self.db.transaction, self.clock)
 
@@ -61,6 +65,13 @@ class Runtime:
         if self._fetcher is None:
             raise StorageError("the node was not started: call Runtime.start() first")
         return self._fetcher
+
+    @property
+    def signer(self) -> SigningAuth:
+        """The instance actor's request signer; available after start()."""
+        if self._signer is None:
+            raise StorageError("the node was not started: call Runtime.start() first")
+        return self._signer
 
     @property
     def jsonld(self) -> JsonLdProcessor:
@@ -86,12 +97,12 @@ class Runtime:
         await self.db.check()
         async with self.db.transaction() as session:
             instance = await actors.instance_actor(session)
-        signer = SigningAuth(
+        self._signer = SigningAuth(
             self.urls.key_id(self.urls.instance_actor),
             load_private_key(instance.private_key_pem),
             self.clock,
         )
-        self._fetcher = self.safe_client(signer)
+        self._fetcher = self.safe_client(self._signer)
 
     async def close(self) -> None:
         await self.inbox_writer.close()
