@@ -1,4 +1,4 @@
-"""Assembling and running the worker: the inbox queue, then deliveries.
+"""Assembling and running the worker: the inbox queue, deliveries, alliance manifests.
 
 build_worker() wires the queues to a node's Runtime; run_worker() is `solidarity-node
 worker`: it starts the node (database check, signing key), runs until cancelled, and then
@@ -11,6 +11,7 @@ import logging
 
 from node.config import Settings
 from node.federation import relayed
+from node.federation.alliances import AllianceQueue
 from node.federation.delivery_queue import DeliveryQueue
 from node.federation.inbox_queue import InboxQueue
 from node.federation.runtime import Runtime, make_runtime
@@ -28,7 +29,8 @@ def build_worker(node: Runtime) -> Worker:
     """
     shared = node.http if node.custom_transport else None
     inbox = InboxQueue(node, relayed.dispatcher(CascadeArrivals()))
-    return Worker([inbox, DeliveryQueue(node, http=shared)], node.clock)
+    manifests = AllianceQueue(node)  # subscribed alliance manifests, refreshed when due
+    return Worker([inbox, DeliveryQueue(node, http=shared), manifests], node.clock)
 
 
 async def close_worker(worker: Worker) -> None:

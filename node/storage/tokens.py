@@ -32,6 +32,13 @@ async def create(session: AsyncSession, actor_id: int, label: str, now: datetime
 
 async def authenticate(session: AsyncSession, token: str, now: datetime) -> LocalActor:
     """The organisation a bearer token belongs to; Unauthorized if unknown or deleted."""
+    actor, _label = await identify(session, token, now)
+    return actor
+
+
+async def identify(session: AsyncSession, token: str, now: datetime) -> tuple[LocalActor, str]:
+    """The actor a bearer token belongs to (an organisation, or the instance actor for a node
+    admin's token) and the token's label; Unauthorized if unknown or deleted."""
     found = (
         await session.execute(
             select(TokenRow, ActorRow)
@@ -45,4 +52,4 @@ async def authenticate(session: AsyncSession, token: str, now: datetime) -> Loca
     if actor_row.deleted_at is not None:
         raise Unauthorized("the token's organisation was deleted")
     token_row.last_used_at = now
-    return to_view(actor_row)
+    return to_view(actor_row), token_row.label

@@ -1,4 +1,8 @@
-"""HTML pages for people: the node's home, organisation profiles, the interaction page."""
+"""HTML pages for people: the node's home, organisation profiles, the interaction page.
+
+With the policy's reduced_pages (lockdown), public pages show only a name: the node's on the
+home page, the organisation's on its profile and publications.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from starlette.responses import Response
 from node import __version__
 from node.activitypub.render_actors import summary_html
 from node.federation import profiles
+from node.federation.runtime import Runtime
 from node.solidarity import organisations
 from node.storage.actors import LocalActor
 from node.web.app_state import runtime
@@ -70,8 +75,23 @@ def org_context(request: Request, actor: LocalActor, counts: tuple[int, int]) ->
     }
 
 
+async def reduced(node: Runtime) -> bool:
+    """Whether the policy reduces public pages to names (lockdown)."""
+    return (await node.policy.current()).settings.reduced_pages
+
+
+def reduced_page(request: Request, name: str) -> Response:
+    """A page that says only whose it is: what lockdown leaves of profiles and publications."""
+    response = render(request, "reduced.html", {"name": name})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 async def home(request: Request) -> Response:
-    orgs = await organisations.list_all(runtime(request).db)
+    node = runtime(request)
+    if await reduced(node):
+        return reduced_page(request, node.settings.node_name)
+    orgs = await organisations.list_all(node.db)
     return render(
         request, "home.html", {"organisations": [org_context(request, o, (0, 0)) for o in orgs]}
     )
@@ -84,6 +104,8 @@ async def profile(request: Request) -> Response:
         actor = await profiles.organisation(node, name)
     except profiles.Deleted:
         return error_page(request, 410, "Gone", f"The organisation {name} left this node.")
+    if await reduced(node):
+        return reduced_page(request, actor.display_name or actor.username)
     counts = await profiles.follow_counts(node, actor)
     listed = await profiles.publications(node, actor)
     now = node.clock.now()

@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from node.activitypub.screening import Incoming
 from node.errors import NotFound
-from node.federation import serving
+from node.federation import fetch_rules, serving
 from node.federation.serving import Withdrawn
 from node.solidarity import organisations
 from node.storage.objects import StoredObject
@@ -41,6 +41,8 @@ def private(response: Response) -> Response:
 async def publication(request: Request) -> Response:
     node = runtime(request)
     as2 = wants_activity_json(request.headers.get("accept"))
+    if as2:
+        await fetch_rules.screen_fetch(node, incoming(request))
     try:
         stored = await serving.find(node, path_kind(request), request.path_params["key"])
     except Withdrawn as gone:
@@ -61,6 +63,7 @@ async def collection(request: Request) -> Response:
     which = request.path_params["collection"]
     if which not in COLLECTIONS:
         raise NotFound(f"no such collection: {which}")
+    await fetch_rules.screen_fetch(node, incoming(request))
     try:
         stored = await serving.find(node, path_kind(request), request.path_params["key"])
     except Withdrawn as gone:
@@ -76,9 +79,11 @@ def when(moment: datetime | None) -> str:
 
 async def page(request: Request, stored: StoredObject) -> Response:
     node = runtime(request)
-    counted = await serving.counts(node, stored.iri)
     name = node.urls.actor_name(stored.actor_iri) or ""
     author = await organisations.get(node.db, name)
+    if await pages.reduced(node):
+        return pages.reduced_page(request, author.display_name or name)
+    counted = await serving.counts(node, stored.iri)
     fields = stored.fields
     pub = {
         "iri": stored.iri,
