@@ -21,7 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from node.activitypub import alliance_manifest, integrity
 from node.activitypub.alliance_manifest import ManifestView
 from node.activitypub.keys import cached_public_key, load_private_key
-from node.errors import FetchError, InvalidInput, OriginMismatch, SolidarityError
+from node.errors import (
+    FetchError,
+    InvalidInput,
+    OriginMismatch,
+    SignatureError,
+    SolidarityError,
+)
 from node.federation import remote_actors
 from node.federation.runtime import Runtime
 from node.storage import actors, alliances, audit, federation_policy
@@ -112,9 +118,27 @@ async def fetch_verified(
     if not isinstance(document, dict):
         raise OriginMismatch(f"{url} did not answer a JSON object")
     view = alliance_manifest.read_manifest(document, url)
-    signer = await remote_actors.actor_for_key(node, view.key_id)
+    try:
+        pem = await verified_by(node, document, view, trusted, refresh=False)
+    except SignatureError:  # the key may have changed since it was cached: fetch it once
+        pem = await verified_by(node, document, view, trusted, refresh=True)
+    if trusted and trusted.manifest_updated and view.updated < trusted.manifest_updated:
+        raise OriginMismatch(f"{url} served a manifest older than the one applied")
+    return view, pem
+
+
+async def verified_by(
+    node: Runtime,
+    document: dict[str, Any],
+    view: ManifestView,
+    trusted: Alliance | None,
+    *,
+    refresh: bool,
+) -> str:
+    """The signer's key PEM, once the proof verifies with it and it is the key trusted."""
+    signer = await remote_actors.actor_for_key(node, view.key_id, refresh=refresh)
     if signer.iri != view.signer or signer.type not in INSTANCE_TYPES:
-        raise OriginMismatch(f"{view.key_id} is not the key of {url}'s instance actor")
+        raise OriginMismatch(f"{view.key_id} is not the key of {view.url}'s instance actor")
     pem = signer.public_key_pem or ""
     if trusted is not None and trusted.public_key_pem and trusted.public_key_pem != pem:
         raise OriginMismatch(
@@ -122,9 +146,7 @@ async def fetch_verified(
             "subscribe again to trust the new key"
         )
     integrity.verify(document, cached_public_key(pem))
-    if trusted and trusted.manifest_updated and view.updated < trusted.manifest_updated:
-        raise OriginMismatch(f"{url} served a manifest older than the one applied")
-    return view, pem
+    return pem
 
 
 async def apply(

@@ -69,7 +69,10 @@ async def by_id(session: AsyncSession, alliance_id: int) -> Alliance:
     row = await session.get(AllianceRow, alliance_id, populate_existing=True)
     if row is None:
         raise NotFound(f"no alliance subscription {alliance_id}")
-    return _view(row)
+    count = await session.scalar(
+        select(func.count()).where(AllianceDomainRow.alliance_id == alliance_id)
+    )
+    return _view(row, int(count or 0))
 
 
 async def add(session: AsyncSession, url: str, now: datetime) -> Alliance:
