@@ -20,5 +20,5 @@ async def admin_token(node: Runtime, label: str = "test admin") -> str:
 async def admin_api(
     client: httpx.AsyncClient, token: str, method: str, path: str, **kwargs: Any
 ) -> httpx.Response:
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = {"Authorization": f"Bearer {token}"} | kwargs.pop("headers", {})
     return await client.request(method, f"/api/v1/admin{path}", headers=headers, **kwargs)
