@@ -24,7 +24,7 @@ APPLIED = "applied"
 REFUSED = "refused"  # the signature or the signer failed: domains kept as last applied
 FAILING = "failing"  # could not be fetched: domains kept, retried
 MAX_DOMAINS = 10_000
-MAX_SUBSCRIPTIONS = 100
+MAX_SUBSCRIPTIONS = 20  # at most 20 x MAX_DOMAINS domains in every process's policy
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ NOOP = "noop"
 SEVERITIES = (SUSPEND, SILENCE, NOOP)
 STATE_ID = 1
 MAX_ENTRY = 261
+VERDICTS_LIMIT = 4096
 
 
 @dataclass(frozen=True)
@@ -124,9 +125,21 @@ class Policy:
     reports_rejected: frozenset[str] = frozenset()
     allowed: frozenset[str] = frozenset()
     blocked_actors: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # verdicts memoised per host: the same few hosts send most requests (bounded; this
+    # snapshot is replaced whole when the policy changes)
+    _verdicts: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
     def refusal(self, authority: str) -> str | None:
         """Why the node refuses to federate with this host[:port], or None."""
+        if authority in self._verdicts:
+            return self._verdicts[authority]
+        verdict = self._refusal(authority)
+        if len(self._verdicts) >= VERDICTS_LIMIT:
+            self._verdicts.clear()
+        self._verdicts[authority] = verdict
+        return verdict
+
+    def _refusal(self, authority: str) -> str | None:
         if not authority:
             return None
         if (domain := covers(self.suspended, authority)) is not None:

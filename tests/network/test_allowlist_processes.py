@@ -1,5 +1,6 @@
 """Who a node talks to, across three `solidarity-node serve` processes on loopback ports
-(plain http, SQLite each), changed with the command line while they run.
+(plain http; SQLite each, and again with the first on PostgreSQL), changed with the command
+line while they run.
 
 a allows only b: c's deliveries to a get 403, c's signed fetches and WebFinger lookups are
 refused, c cannot follow a, and a delivers nothing to c, while b and a federate as before;
@@ -10,17 +11,23 @@ really signed; waiting is polling with deadlines (the workers run in other proce
 
 from __future__ import annotations
 
+import asyncio
 import json
+import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
+from support.ci import require
+from support.postgres import drop_database, pg_execute, postgres_admin_url
 from support.processes import HTTP_TIMEOUT, LoopbackNode, loopback_nodes, wait_until
 
 from node.activitypub.keys import load_private_key
@@ -32,10 +39,26 @@ TIMEOUT = 30.0
 AS2 = "application/activity+json"
 
 
-def start_all(nodes: list[tuple[LoopbackNode, str, str]]) -> None:
-    def start(spec: tuple[LoopbackNode, str, str]) -> None:
-        node, org, display_name = spec
-        node.init()
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """The database of the node whose policy changes: its SQLite file, or PostgreSQL."""
+    if request.param == "sqlite":
+        yield None
+        return
+    admin = postgres_admin_url()
+    if admin is None:
+        require("SN_TEST_POSTGRES_URL is not set: no PostgreSQL to test against")
+        return
+    name = f"sn_allowlist_{secrets.token_hex(4)}"
+    asyncio.run(pg_execute(admin, f'CREATE DATABASE "{name}"'))
+    yield make_url(admin).set(database=name).render_as_string(hide_password=False)
+    asyncio.run(drop_database(admin, name))
+
+
+def start_all(nodes: list[tuple[LoopbackNode, str, str, str | None]]) -> None:
+    def start(spec: tuple[LoopbackNode, str, str, str | None]) -> None:
+        node, org, display_name, database_url = spec
+        node.init(database_url)
         node.add_org(org, display_name)
         node.serve()
 
@@ -112,10 +135,18 @@ def settings_of(node: LoopbackNode) -> dict[str, Any]:
     return found
 
 
-def test_allowlist_lockdown_and_reports_across_three_processes(tmp_path: Path) -> None:
+def test_allowlist_lockdown_and_reports_across_three_processes(
+    tmp_path: Path, database: str | None
+) -> None:
     with loopback_nodes(tmp_path) as new:
         a, b, c = new("a"), new("b"), new("c")
-        start_all([(a, "alpha", "Alpha"), (b, "beta", "Beta"), (c, "gamma", "Gamma")])
+        start_all(
+            [
+                (a, "alpha", "Alpha", database),
+                (b, "beta", "Beta", None),
+                (c, "gamma", "Gamma", None),
+            ]
+        )
         alpha, beta, gamma = a.actor("alpha"), b.actor("beta"), c.actor("gamma")
         for node, org, target in (
             (b, "beta", a.handle("alpha")),
