@@ -4,7 +4,17 @@ Every command takes --data-dir (env SN_DATA_DIR, default ./data). Failures print
 starting with 'Error:' on stderr and exit 1; usage mistakes exit 2 (click's convention).
 """
 
-from node.cli import admin, allies, federation, moderation, node_commands, orgs, publishing, relays
+from node.cli import (
+    admin,
+    allies,
+    federation,
+    moderation,
+    node_admins,
+    node_commands,
+    orgs,
+    publishing,
+    relays,
+)
 from node.cli.base import main
 
 __all__ = [
@@ -13,6 +23,7 @@ __all__ = [
     "federation",
     "main",
     "moderation",
+    "node_admins",
     "node_commands",
     "orgs",
     "publishing",

@@ -1,6 +1,6 @@
 """Moderation from the command line: domain import|export (Mastodon's CSV), the report queue
 (report list|resolve|create), actor blocks (block add|list|remove), the audit log (audit
-list), admin tokens for the admin API (admin token), delivery receipts and host health
+list), delivery receipts and host health
 (deliveries show|redeliver|hosts). Changes are audited as this machine's login."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from node.cli.base import cli_who, data_dir_option, main, run, settings_for, wit
 from node.federation import blocking
 from node.federation.runtime import Runtime
 from node.solidarity import moderation, organisations, receipts, reports
-from node.storage import actors, audit, tokens
+from node.storage import audit
 from node.storage.reports import Report
 
 
@@ -180,7 +180,7 @@ def block_list(ctx: click.Context, data_dir: Path | None, org: str) -> None:
         click.echo(f"{actor}\t{since}")
 
 
-# --- the audit log and admin tokens -------------------------------------------------------
+# --- the audit log ----------------------------------------------------------------------
 
 
 @main.group("audit")
@@ -225,29 +225,6 @@ def audit_list(
             details = json.dumps(entry.details, sort_keys=True) if entry.details else ""
             values = [str(shown[k]) for k in ("id", "at", "who", "from", "action", "target")]
             click.echo("\t".join([*values, details]))
-
-
-@main.group("admin")
-def admin_group() -> None:
-    """Node admins: tokens for the admin API."""
-
-
-@admin_group.command("token")
-@data_dir_option
-@click.option("--label", default="admin", show_default=True, help="Names the token in the log.")
-@click.pass_context
-def admin_token(ctx: click.Context, data_dir: Path | None, label: str) -> None:
-    """Print a new token for /api/v1/admin (shown once; keep it like a password)."""
-
-    async def work(node: Runtime) -> str:
-        now = node.clock.now()
-        async with node.db.transaction() as session:
-            instance = await actors.instance_actor(session)
-            token = await tokens.create(session, instance.id, label, now)
-            await audit.record(session, cli_who(), "admin.token", label, now)
-        return token
-
-    click.echo(act(ctx, data_dir, work))
 
 
 # --- delivery receipts and host health ----------------------------------------------------

@@ -397,6 +397,18 @@ class AuditRow(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+class NodeAdminRow(Base):
+    """A node admin, by the email a workspace member signs in with: their sign-in opens the
+    admin pages (the API takes admin tokens)."""
+
+    __tablename__ = "node_admins"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    added_at: Mapped[datetime]
+    added_by: Mapped[str] = mapped_column(String(340))
+
+
 class ReportRow(Base):
     """A report in the moderation queue: a Flag received, or one made by an organisation."""
 

@@ -65,6 +65,7 @@ SCHEMAS: dict[str, Any] = {
         },
     },
     "Redelivery": {"type": "object", "properties": {"inbox": STRING}},
+    "NodeAdmin": {"type": "object", "required": ["email"], "properties": {"email": STRING}},
 }
 
 CSV = "text/csv body: Mastodon's domain-block (or domain-allow) CSV"
@@ -96,6 +97,9 @@ OPERATIONS: list[tuple[str, str, str, str | None, int]] = [
     ("post", f"{A}/reports/{{id}}/resolve", "Resolve a report with an action", "Resolution", 200),
     ("get", f"{A}/audit", "The audit log, newest first (?limit, ?before, ?action)", None, 200),
     ("get", f"{A}/hosts", "Health of the hosts deliveries go to", None, 200),
+    ("get", f"{A}/admins", "The node admins (by email)", None, 200),
+    ("post", f"{A}/admins", "Make an email a node admin", "NodeAdmin", 201),
+    ("delete", f"{A}/admins/{{email}}", "An email is no longer a node admin", None, 204),
     ("post", "/api/v1/reports", "Report a remote actor (optionally forwarded)", "Report", 201),
     ("get", "/api/v1/reports", "The organisation's reports", None, 200),
     ("post", "/api/v1/blocks", "Block a remote actor (sends Block)", "ActorRequest", 201),

@@ -14,6 +14,7 @@ from node.web import (
     api_admin,
     api_cascade,
     api_moderation,
+    api_node_admins,
     api_publishing,
     api_reading,
     api_receipts,
@@ -92,6 +93,9 @@ def admin_api_routes() -> list[BaseRoute]:
         Route(f"{base}/reports/{{id}}/resolve", api_admin.resolve_report, methods=["POST"]),
         Route(f"{base}/audit", api_admin.list_audit, methods=["GET"]),
         Route(f"{base}/hosts", api_admin.list_hosts, methods=["GET"]),
+        Route(f"{base}/admins", api_node_admins.list_admins, methods=["GET"]),
+        Route(f"{base}/admins", api_node_admins.add_admin, methods=["POST"]),
+        Route(f"{base}/admins/{{email}}", api_node_admins.remove_admin, methods=["DELETE"]),
     ]
 
 

@@ -1,5 +1,6 @@
 """The audit log of admin and owner actions, append-only: the database itself refuses to
-update or delete its rows (a trigger on SQLite and on PostgreSQL).
+update or delete its rows (a trigger on SQLite and on PostgreSQL); and the node admins, by
+email.
 
 Revision ID: 0032
 Revises: 0031
@@ -45,6 +46,13 @@ def upgrade() -> None:
     )
     op.create_index("ix_audit_log_at", "audit_log", ["at"])
     op.create_index("ix_audit_log_action", "audit_log", ["action"])
+    op.create_table(
+        "node_admins",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("email", sa.String(320), nullable=False, unique=True),
+        sa.Column("added_at", TZ, nullable=False),
+        sa.Column("added_by", sa.String(340), nullable=False),
+    )
     sqlite = op.get_bind().dialect.name == "sqlite"
     for statement in SQLITE_TRIGGERS if sqlite else POSTGRES_TRIGGER:
         op.execute(statement)
@@ -57,4 +65,5 @@ def downgrade() -> None:
     else:
         op.execute("DROP TRIGGER audit_log_append_only ON audit_log")
         op.execute("DROP FUNCTION audit_log_append_only()")
+    op.drop_table("node_admins")
     op.drop_table("audit_log")
