@@ -1,5 +1,6 @@
-"""`admin add|list|remove EMAIL` as a user runs them (the real script): audited as this
-machine's login; a bad email or an unknown admin is one 'Error:' line and exit 1."""
+"""`admin add|list|remove EMAIL` and owner actions (org create|update, token create) as a user
+runs them (the real script): audited as this machine's login, never with a token's secret; a
+bad email or an unknown admin is one 'Error:' line and exit 1."""
 
 from __future__ import annotations
 
@@ -59,3 +60,20 @@ def test_admins_are_added_listed_removed_and_audited(data: str) -> None:
         done = cli(*args, "--data-dir", data)
         assert done.returncode == 1, args
         assert message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_owner_actions_are_audited_without_their_secrets(data: str) -> None:
+    ok("org", "create", "alpha", "--data-dir", data)
+    token = ok("token", "create", "alpha", "--label", "phone", "--data-dir", data).strip()
+    ok("org", "update", "alpha", "--display-name", "Alpha Collective", "--data-dir", data)
+    shown = ok("audit", "list", "--json", "--data-dir", data)
+    assert token not in shown
+    entries = [json.loads(line) for line in shown.splitlines()]
+    assert [(e["action"], e["target"]) for e in entries] == [
+        ("org.update", "alpha"),
+        ("token.create", "alpha"),
+        ("org.create", "alpha"),
+    ]
+    assert entries[0]["details"] == {"display_name": "Alpha Collective"}
+    assert entries[1]["details"] == {"label": "phone"}
+    assert all(e["who"].startswith("cli:") for e in entries)

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from node.cli.base import (
+    cli_who,
     data_dir_option,
     main,
     run,
@@ -49,7 +50,14 @@ def org_create(
         with_db(
             settings,
             lambda db: organisations.create_organisation(
-                db, SystemClock(), urls, name, display_name, summary, manually_approves_followers
+                db,
+                SystemClock(),
+                urls,
+                name,
+                display_name,
+                summary,
+                manually_approves_followers,
+                who=cli_who(),
             ),
         )
     )
@@ -96,6 +104,7 @@ def org_update(
             manually_approves_followers=manually_approves_followers,
             rotate_key=rotate_key,
             max_hops=max_hops,
+            who=cli_who(),
         )
 
     run(with_runtime(settings, work))
@@ -133,6 +142,11 @@ def token_create(ctx: click.Context, data_dir: Path | None, name: str, label: st
     settings = settings_for(ctx, data_dir)
     click.echo(
         run(
-            with_db(settings, lambda db: organisations.create_token(db, SystemClock(), name, label))
+            with_db(
+                settings,
+                lambda db: organisations.create_token(
+                    db, SystemClock(), name, label, who=cli_who()
+                ),
+            )
         )
     )
