@@ -270,5 +270,7 @@ def test_allowlist_lockdown_and_reports_across_three_processes(
             "federation.mode",
             "federation.mode",
             "federation.allow",
+            "token.create",  # alpha's, as the node was set up
+            "org.create",
         ]
         assert gamma and beta  # the actors named above
