@@ -59,6 +59,7 @@ class Settings:
     ca_file: Path | None = None
     delivery_lease_seconds: float = 60.0
     inbox_queue_limit: int = 10_000
+    inbox_rate_limit_per_hour: int = 10_000  # activities accepted per sending host and hour
     fetch: FetchLimits = field(default_factory=FetchLimits)
     media: MediaLimits = field(default_factory=MediaLimits)
     media_dir: Path | None = None
@@ -178,6 +179,9 @@ def settings_from_mapping(
             env, raw, "SN_INBOX_HOST_QUEUE_LIMIT", "inbox_host_queue_limit"
         ),
         retention_days=count(env, raw, "SN_RETENTION_DAYS", "retention_days", 30),
+        inbox_rate_limit_per_hour=count(
+            env, raw, "SN_INBOX_RATE_LIMIT_PER_HOUR", "inbox_rate_limit_per_hour", 10_000
+        ),
     )
     settings = replace(settings, **media_settings(env, raw.get("media")))
     extras = {k: raw[k] for k in ("node_name", "node_description") if isinstance(raw.get(k), str)}

@@ -10,6 +10,7 @@
     │   ├── PayloadTooLarge      a body over the size limit (HTTP 413)
     │   └── UnsupportedMediaType a body of a type the endpoint does not take (HTTP 415)
     ├── Forbidden                refused by policy, e.g. a blocked domain (HTTP 403)
+    ├── TooManyRequests          a sender over its rate limit, for `retry_after` s (HTTP 429)
     ├── Unauthorized             missing or bad credentials (HTTP 401)
     └── FederationError          something that came from, or goes to, another server
         ├── SignatureError       an HTTP signature is missing, malformed, stale or wrong (HTTP 401)
@@ -123,3 +124,11 @@ class PayloadTooLarge(InvalidInput):
 
 class UnsupportedMediaType(InvalidInput):
     """A request body of a type the endpoint does not take (HTTP 415)."""
+
+
+class TooManyRequests(SolidarityError):
+    """A sender over its rate limit; it may send again after `retry_after` seconds (HTTP 429)."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -1,5 +1,5 @@
-"""Assembling and running the worker: the inbox queue, then deliveries, then pruning (received
-objects past their retention, uploads never attached).
+"""Assembling and running the worker: the inbox queue, deliveries, alliance manifests, then
+pruning (received objects past their retention, uploads never attached).
 
 build_worker() wires the queues to a node's Runtime; run_worker() is `solidarity-node
 worker`: it starts the node (database check, signing key), runs until cancelled, and then
@@ -15,6 +15,7 @@ from typing import Any
 
 from node.config import Settings
 from node.federation import relayed
+from node.federation.alliances import AllianceQueue
 from node.federation.delivery_queue import DeliveryQueue
 from node.federation.inbox_queue import InboxQueue
 from node.federation.pruning import Pruning
@@ -34,7 +35,14 @@ def build_worker(node: Runtime) -> Worker:
     """
     shared = node.http if node.custom_transport else None
     inbox = InboxQueue(node, relayed.dispatcher(CascadeArrivals()))
-    queues: list[Queue] = [inbox, DeliveryQueue(node, http=shared), Pruning(node), PruneQueue(node)]
+    manifests = AllianceQueue(node)  # subscribed alliance manifests, refreshed when due
+    queues: list[Queue] = [
+        inbox,
+        DeliveryQueue(node, http=shared),
+        manifests,
+        Pruning(node),
+        PruneQueue(node),
+    ]
     return Worker(queues, node.clock)
 
 

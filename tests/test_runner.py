@@ -24,7 +24,7 @@ async def test_the_worker_runs_the_inbox_then_deliveries_on_the_nodes_transport(
     node: Runtime, settings: Any, clock: FrozenClock, sender: LocalActor
 ) -> None:
     names = [queue.name for queue in build_worker(node).queues]
-    assert names == ["inbox", "deliveries", "pruning", "media-prune"]
+    assert names == ["inbox", "deliveries", "alliances", "pruning", "media-prune"]
     seen: list[str] = []
 
     def accept(request: httpx.Request) -> httpx.Response:

@@ -201,6 +201,12 @@ class SafeClient:
             clock=clock,
         )
 
+    @property
+    def signer(self) -> httpx.Auth | None:
+        """The instance actor's signer: signs every GET, also those servers need not check
+        (WebFinger), so that a node limiting whom it answers knows who asks."""
+        return self._signer
+
     async def get_json(self, url: str, *, auth: httpx.Auth | None = None) -> FetchedDocument:
         """GET an AS2 document, signed with `auth` or else the instance signer."""
         async with self._exchange(url), self._open_get(url, AS2_ACCEPT, auth or self._signer) as r:

@@ -185,7 +185,7 @@ async def _via_host_meta(
         raise WebFingerError(f"{resource}: not found (no WebFinger, no host-meta)") from exc
     url = _lrdd_template(resource, meta).replace("{uri}", quote(resource, safe=":@"))
     try:
-        return await client.get(url, accept=JRD_ACCEPT)
+        return await client.get(url, accept=JRD_ACCEPT, auth=client.signer)
     except FetchStatus as exc:
         _raise_for_status(resource, exc)
 
@@ -201,12 +201,13 @@ def _raise_for_status(resource: str, exc: FetchStatus) -> NoReturn:
 async def _get(client: SafeClient, https_url: str, accept: str = JRD_ACCEPT) -> FetchedBody:
     """GET over https; for local testing only, over http when https fails in transport."""
     try:
-        return await client.get(https_url, accept=accept)
+        return await client.get(https_url, accept=accept, auth=client.signer)
     except FetchError as exc:
         unrelated = isinstance(exc, FetchStatus | FetchTooLarge | FetchRefused)
         if unrelated or not client.allow_private_addresses:
             raise
-    return await client.get("http://" + https_url.removeprefix("https://"), accept=accept)
+    plain = "http://" + https_url.removeprefix("https://")
+    return await client.get(plain, accept=accept, auth=client.signer)
 
 
 def _jrd(resource: str, fetched: FetchedBody) -> dict[str, Any]:

@@ -7,7 +7,10 @@ starting with 'Error:' on stderr and exit 1; usage mistakes exit 2 (click's conv
 from node.cli import (
     admin,
     allies,
+    federation,
     members,  # the web workspace's members
+    moderation,
+    node_admins,
     node_commands,
     operations,  # migrate, check, backup, restore, db copy
     orgs,
@@ -20,8 +23,11 @@ from node.cli.base import main
 __all__ = [
     "admin",
     "allies",
+    "federation",
     "main",
     "members",
+    "moderation",
+    "node_admins",
     "node_commands",
     "operations",
     "orgs",

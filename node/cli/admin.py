@@ -1,4 +1,4 @@
-"""Node administration: domain blocks, nudging the delivery queue."""
+"""Node administration: domain blocks (with severities, audited), nudging the delivery queue."""
 
 from __future__ import annotations
 
@@ -7,15 +7,20 @@ from pathlib import Path
 import click
 
 from node.cli.base import (
+    cli_who,
     data_dir_option,
     main,
     run,
     settings_for,
     with_db,
+    with_runtime,
 )
 from node.clock import SystemClock
-from node.storage import delivery_retries, hosts
+from node.federation.runtime import Runtime
+from node.solidarity import moderation
+from node.storage import delivery_retries
 from node.storage.db import Database
+from node.storage.domain_blocks import BlockFields
 
 
 @main.group()
@@ -26,19 +31,40 @@ def domain() -> None:
 @domain.command("block")
 @data_dir_option
 @click.argument("name")
+@click.option(
+    "--severity",
+    type=click.Choice(["suspend", "silence", "noop"]),
+    default="suspend",
+    show_default=True,
+    help="suspend: no federation, and what is stored of the domain is removed; "
+    "silence: kept out of public listings and search; noop: only the flags below.",
+)
+@click.option("--reject-media", is_flag=True, help="Keep no attachments or images of it.")
+@click.option("--reject-reports", is_flag=True, help="Ignore the reports (Flag) it sends.")
+@click.option("--public-comment", default="", help="Why, for the public (exported).")
 @click.option("--reason", default="", help="Why (kept for the admins).")
+@click.option("--obfuscate", is_flag=True, help="Exported with the flag to obfuscate the name.")
 @click.pass_context
-def domain_block(ctx: click.Context, data_dir: Path | None, name: str, reason: str) -> None:
-    """Refuse DOMAIN's (and its subdomains') inbox posts and deliver nothing to it."""
-    settings = settings_for(ctx, data_dir)
+def domain_block(
+    ctx: click.Context,
+    data_dir: Path | None,
+    name: str,
+    severity: str,
+    reject_media: bool,
+    reject_reports: bool,
+    public_comment: str,
+    reason: str,
+    obfuscate: bool,
+) -> None:
+    """Block DOMAIN and its subdomains (again: change its block)."""
     blocked = clean_domain(name)
+    fields = BlockFields(severity, reject_media, reject_reports, public_comment, reason, obfuscate)
 
-    async def work(db: Database) -> None:
-        async with db.transaction() as session:
-            await hosts.block(session, blocked, reason, SystemClock().now())
+    async def work(node: Runtime) -> None:
+        await moderation.put_block(node, blocked, fields, cli_who())
 
-    run(with_db(settings, work))
-    click.echo(f"Blocked {blocked}.")
+    run(with_runtime(settings_for(ctx, data_dir), work))
+    click.echo(f"Blocked {blocked} ({severity}).")
 
 
 @domain.command("unblock")
@@ -47,14 +73,12 @@ def domain_block(ctx: click.Context, data_dir: Path | None, name: str, reason: s
 @click.pass_context
 def domain_unblock(ctx: click.Context, data_dir: Path | None, name: str) -> None:
     """Lift a block."""
-    settings = settings_for(ctx, data_dir)
     blocked = clean_domain(name)
 
-    async def work(db: Database) -> bool:
-        async with db.transaction() as session:
-            return await hosts.unblock(session, blocked)
+    async def work(node: Runtime) -> bool:
+        return await moderation.unblock_domain(node, blocked, cli_who())
 
-    if not run(with_db(settings, work)):
+    if not run(with_runtime(settings_for(ctx, data_dir), work)):
         raise click.ClickException(f"{blocked} was not blocked")
     click.echo(f"Unblocked {blocked}.")
 
@@ -63,15 +87,20 @@ def domain_unblock(ctx: click.Context, data_dir: Path | None, name: str) -> None
 @data_dir_option
 @click.pass_context
 def domain_list(ctx: click.Context, data_dir: Path | None) -> None:
-    """List blocked domains."""
-    settings = settings_for(ctx, data_dir)
-
-    async def work(db: Database) -> list[tuple[str, str]]:
-        async with db.transaction() as session:
-            return [(b.domain, b.reason) for b in await hosts.list_blocks(session)]
-
-    for blocked, reason in run(with_db(settings, work)):
-        click.echo(f"{blocked}\t{reason}")
+    """List blocked domains: domain, severity, flags, private reason."""
+    for block in run(with_runtime(settings_for(ctx, data_dir), moderation.listed)):
+        fields = block.fields
+        flags = [
+            flag
+            for flag, on in (
+                ("reject-media", fields.reject_media),
+                ("reject-reports", fields.reject_reports),
+                ("obfuscate", fields.obfuscate),
+            )
+            if on
+        ]
+        shown = ",".join(flags) or "-"
+        click.echo(f"{block.domain}\t{fields.severity}\t{shown}\t{fields.private_comment}")
 
 
 @main.group("deliveries")

@@ -8,6 +8,9 @@ starting with 'error:' on stderr and exit 1; usage mistakes exit 2 (click's conv
 from __future__ import annotations
 
 import asyncio
+import getpass
+import os
+import socket
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -22,6 +25,8 @@ from node.config import (
 )
 from node.errors import ConfigError, SolidarityError
 from node.federation.runtime import Runtime, make_runtime
+from node.storage import audit
+from node.storage.audit import Who
 from node.storage.db import Database
 
 T = TypeVar("T")
@@ -80,6 +85,15 @@ def check_writable(data_dir: Path) -> None:
 @data_dir_option
 def main(data_dir: Path | None) -> None:
     """Run a Solidarity Node: a federated ActivityPub node for solidarity networks."""
+
+
+def cli_who() -> Who:
+    """Who acts from the command line, for the audit log: the login on this machine."""
+    try:
+        login = getpass.getuser()
+    except (KeyError, OSError):
+        login = f"uid {os.getuid()}"
+    return Who(audit.CLI, login, f"command line on {socket.gethostname()}")
 
 
 async def with_runtime(settings: Settings, work: Callable[[Runtime], Awaitable[T]]) -> T:

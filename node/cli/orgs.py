@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from node.cli.base import (
+    cli_who,
     data_dir_option,
     main,
     run,
@@ -49,7 +50,14 @@ def org_create(
         with_db(
             settings,
             lambda db: organisations.create_organisation(
-                db, SystemClock(), urls, name, display_name, summary, manually_approves_followers
+                db,
+                SystemClock(),
+                urls,
+                name,
+                display_name,
+                summary,
+                manually_approves_followers,
+                who=cli_who(),
             ),
         )
     )
@@ -103,6 +111,7 @@ def org_update(
             rotate_key=rotate_key,
             max_hops=max_hops,
             hide_follows=hide_follows,
+            who=cli_who(),
         )
 
     run(with_runtime(settings, work))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from node.cli.base import data_dir_option, main, run, settings_for, with_db
+from node.cli.base import cli_who, data_dir_option, main, run, settings_for, with_db
 from node.clock import SystemClock
 from node.solidarity import organisations
 
@@ -37,7 +37,10 @@ def token_create(
     click.echo(
         run(
             with_db(
-                settings, lambda db: organisations.create_token(db, clock, name, label, expires)
+                settings,
+                lambda db: organisations.create_token(
+                    db, clock, name, label, expires, who=cli_who()
+                ),
             )
         )
     )

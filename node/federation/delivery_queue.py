@@ -168,16 +168,19 @@ class DeliveryQueue:
     async def _screen(
         self, session: AsyncSession, rows: list[Claimed], now: datetime
     ) -> tuple[list[Claimed], list[Result]]:
-        """Blocked hosts' rows fail; unavailable hosts' rows wait, but for one probe."""
+        """Rows to hosts the policy refuses fail; unavailable hosts' rows wait, but for one
+        probe. The policy is the one in force now (its version is read with the claim)."""
         every = {row.host for row in rows}
-        blocked = await hosts.blocked_among(session, every)
+        policy = await self._node.policy.current(session, fresh=True)
+        blocked = {host for host in every if policy.refusal(host) is not None}
         down = await hosts.unavailable_among(session, every - blocked)
         probes = {host for host in down if await hosts.take_probe(session, host, now)}
         ready: list[Claimed] = []
         settled: list[Result] = []
         for row in rows:
             if row.host in blocked:
-                settled.append(Result.failed(row.id, None, "domain blocked", attempted=False))
+                why = "domain blocked" if policy.suspends(row.host) else "not on the allowlist"
+                settled.append(Result.failed(row.id, None, why, attempted=False))
             elif row.host in probes:
                 probes.discard(row.host)
                 ready.append(row)

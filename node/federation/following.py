@@ -1,8 +1,9 @@
 """Follows in both directions: organisations following others, and others following them.
 
 Outgoing: Follow, Undo; incoming: Follow (auto-accepted unless the organisation approves
-followers by hand), Undo, and the Accept/Reject answering our own Follows. Every answer embeds
-the Follow it answers and is signed by the followed actor, as Mastodon matches them.
+followers by hand or the follower's domain is silenced; rejected when it blocked them), Undo,
+and the Accept/Reject answering our own Follows. Every answer embeds the Follow it answers and
+is signed by the followed actor, as Mastodon matches them.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from node.federation.runtime import Runtime
 from node.storage import actors, follows
 from node.storage.actors import LocalActor
 from node.storage.follows import ACCEPTED, PENDING, REJECTED, Follow
+from node.urls import authority
 
 
 def new_activity_iri(node: Runtime) -> str:
@@ -163,12 +165,18 @@ async def on_follow(node: Runtime, activity: ActivityView) -> None:
     if name is None:
         return  # a Follow of something that is not one of our organisations: ignored
     await remote_actors.get_actor(node, activity.actor)  # its inbox, for the Accept
+    current = await node.policy.current()
     async with node.db.transaction() as session:
         org = await actors.by_username(session, name)
         if org.is_deleted:
             return
+        if current.blocks(name, activity.actor):  # blocked: refused, and told so
+            await answer(session, node, org, activity.iri, activity.actor, "Reject")
+            node.wake_worker()
+            return
         existing = await follows.get_pair(session, activity.actor, target_iri)
-        manual = org.manually_approves_followers
+        # a silenced domain's actors wait for approval, as on Mastodon
+        manual = org.manually_approves_followers or current.is_silenced(authority(activity.actor))
         state = ACCEPTED if not manual or (existing and existing.state == ACCEPTED) else PENDING
         await follows.put(
             session, activity.actor, target_iri, state, activity.iri, node.clock.now()

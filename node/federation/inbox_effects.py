@@ -3,6 +3,8 @@
 Origin rules (FEP-fe34): the activity id's host, the signer (already checked equal to `actor`)
 and an object's attribution must agree; an embedded object from another origin is fetched from
 its origin, never trusted as sent; Update, Delete and Undo act only on the sender's own things.
+The federation policy is checked again before each effect (it may have changed since the inbox
+took the activity); an organisation's blocks drop the actor's replies and reactions to it.
 Unknown types are ignored.
 """
 
@@ -18,22 +20,47 @@ from node.activitypub.objects import ACTOR_TYPES, ActivityView, ObjectView
 from node.activitypub.received_publications import PublicationView
 from node.activitypub.render_publications import tombstone
 from node.errors import OriginMismatch
-from node.federation import following, proofs, recipients, relays, remote_actors
+from node.federation import flags, following, policy, proofs, recipients, relays, remote_actors
 from node.federation.arrivals import Arrivals
 from node.federation.runtime import Runtime
 from node.storage import cascade, follows, objects, reactions, remote_media, signed_objects
 from node.storage import remote_actors as actor_rows
 from node.storage.objects import StoredObject
-from node.urls import same_origin
+from node.urls import authority, same_origin
 
 Handler = Callable[[Runtime, ActivityView, Arrivals], Awaitable[None]]
 CONTENT_TYPES = frozenset({"Note", "Article", "Question", "Page", "Event", "Image", "Video"})
+MEDIA_FIELDS = frozenset({"attachment", "image", "icon"})
 
 
 async def handle(node: Runtime, activity: ActivityView, arrivals: Arrivals) -> None:
     handler = HANDLERS.get(activity.type)
     if handler is not None:
+        # the policy may have changed since the inbox took it: refused now, refused for good
+        await policy.refuse_hosts(node, activity.actor)
         await handler(node, activity, arrivals)
+
+
+async def blocked_by_author(node: Runtime, actor: str, object_iri: str | None) -> bool:
+    """Whether the organisation whose publication `object_iri` is has blocked `actor`."""
+    if object_iri is None or not node.urls.is_local(object_iri):
+        return False
+    current = await node.policy.current()
+    if not current.blocked_actors:
+        return False
+    async with node.db.transaction() as session:
+        stored = await objects.get(session, object_iri)
+    name = node.urls.actor_name(stored.actor_iri) if stored else None
+    return name is not None and current.blocks(name, actor)
+
+
+async def without_media(node: Runtime, obj: ObjectView) -> ObjectView:
+    """The object without attachments and images when its domain's media are rejected."""
+    current = await node.policy.current()
+    if not current.rejects_media(authority(obj.iri)):
+        return obj
+    kept = {k: v for k, v in obj.document.items() if k not in MEDIA_FIELDS}
+    return ObjectView.from_document(kept)
 
 
 async def resolve_object(node: Runtime, activity: ActivityView) -> ObjectView:
@@ -75,9 +102,13 @@ async def on_create(node: Runtime, activity: ActivityView, arrivals: Arrivals) -
     obj = await resolve_object(node, activity)
     if obj.attributed_to != activity.actor or not same_origin(obj.iri, activity.actor):
         raise OriginMismatch(f"{activity.actor} cannot create {obj.iri} for {obj.attributed_to}")
-    if obj.type not in CONTENT_TYPES:
+    if obj.type not in CONTENT_TYPES or await blocked_by_author(
+        node, obj.attributed_to or "", obj.in_reply_to
+    ):
         return
-    stored = await store_received(node, obj, activity.actor, activity.document)
+    stored = await store_received(
+        node, await without_media(node, obj), activity.actor, activity.document
+    )
     await arrivals.created(node, activity.iri, stored)
 
 
@@ -174,8 +205,10 @@ async def forget_copies(node: Runtime, files: list[str]) -> None:
 
 async def on_reaction(node: Runtime, activity: ActivityView, arrivals: Arrivals) -> None:
     """Like or Announce of something this node knows (an object it keeps, one of its actors):
-    stored once per activity id; of anything else, not kept at all."""
-    if activity.object_id is None:
+    stored once per activity id; of anything else (or when the author blocked it), not kept."""
+    if activity.object_id is None or await blocked_by_author(
+        node, activity.actor, activity.object_id
+    ):
         return
     async with node.db.transaction() as session:
         is_ours = node.urls.actor_name(activity.object_id) is not None
@@ -221,7 +254,7 @@ async def fetch_from_origin(node: Runtime, iri: str) -> StoredObject | None:
         raise OriginMismatch(f"{iri} is not {author}'s object on its own origin")
     if obj.type not in CONTENT_TYPES:
         return None
-    return await store_received(node, obj, author)
+    return await store_received(node, await without_media(node, obj), author)
 
 
 async def on_undo(node: Runtime, activity: ActivityView, arrivals: Arrivals) -> None:
@@ -268,7 +301,12 @@ async def on_follow(node: Runtime, activity: ActivityView, arrivals: Arrivals) -
         await following.on_follow(node, activity)
 
 
+async def on_flag(node: Runtime, activity: ActivityView, arrivals: Arrivals) -> None:
+    await flags.on_flag(node, activity)
+
+
 HANDLERS: dict[str, Handler] = {
+    "Flag": on_flag,
     "Follow": on_follow,
     "Accept": on_accept,
     "Reject": on_reject,

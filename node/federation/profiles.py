@@ -3,7 +3,8 @@
 Deleted organisations answer with a Tombstone (served as 410); followers-only material never
 appears here. An organisation that hides its follows shows their counts only: the followers
 and following collections have no pages (Mastodon reads a collection without `first` as
-hidden) and asking for a page is answered 404.
+hidden) and asking for a page is answered 404; with the node policy's hide_collections
+(lockdown) every organisation's are shown so, a page answered 403.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.activitypub import render_actors, render_collections
 from node.activitypub.render_publications import tombstone
-from node.errors import Gone, InvalidInput, NotFound
+from node.errors import Forbidden, Gone, InvalidInput, NotFound
 from node.federation.runtime import Runtime
 from node.storage import actors, follows, objects, outbox
 from node.storage.actors import LocalActor
@@ -86,7 +87,10 @@ async def collection_document(
     urls = node.urls
     iri = f"{urls.actor(name)}/{which}"
     actor_iri = urls.actor(name)
-    hidden = actor.hide_follows and which in FOLLOWS
+    by_node = which in FOLLOWS and (await node.policy.current()).settings.hide_collections
+    hidden = by_node or (actor.hide_follows and which in FOLLOWS)
+    if by_node and page is not None:
+        raise Forbidden(f"this node hides who its organisations' {which} are")
     if hidden and page is not None:
         raise NotFound(f"{name} shows only how many its {which} are")
     async with node.db.transaction() as session:
@@ -94,7 +98,13 @@ async def collection_document(
         if hidden:
             return render_collections.counted_collection(iri, total)
         if page is None:
-            return render_collections.ordered_collection(iri, total, urls)
+            document = render_collections.ordered_collection(iri, total, urls)
+            # hidden: the count stays (it is the reach a cascade shows), the members do not
+            return (
+                {k: v for k, v in document.items() if k not in ("first", "last")}
+                if hidden
+                else document
+            )
         offset = (page - 1) * render_collections.PAGE_SIZE
         items = await PAGERS[which](session, actor, actor_iri, offset, render_collections.PAGE_SIZE)
     return render_collections.ordered_collection_page(

@@ -1,14 +1,15 @@
 """An inbox POST, from screened bytes to a stored inbox item (or a refusal).
 
-Order: parse, shape and the document's bounds (400: values, depth, contexts) -> domain policy
-(403) -> the backlog of the signer's host (503) -> signature policy, time window and body
-digest (401, no network) -> key lookup (within the key-fetch budget) and verification,
-refetching the key once on failure (401) -> the key's owner must be the activity's actor, or a
-subscribed relay forwarding it (401) -> the activity id must be on the actor's origin (400) ->
-integrity proofs (401 when one fails) -> JSON-LD normalisation (plain JSON on the loop, else
-pyld in its own thread, bounded: federation.normalizing) -> stored once per id, in a batch with
-other requests' items, before the 202. Effects run in the worker. An activity without an HTTP
-signature is accepted only on its actor's integrity proof (FEP-8b32).
+Order: parse, shape and the document's bounds (400: values, depth, contexts) -> domain policy:
+blocks, allowlist (403) -> the backlog of the signer's host (503) -> signature policy, time
+window and body digest (401, no network) -> key lookup (within the key-fetch budget) and
+verification, refetching the key once on failure (401) -> the host's hourly rate limit (429)
+-> an organisation's own inbox refuses actors it blocked (403) -> the key's owner must be the
+activity's actor, or a subscribed relay forwarding it (401) -> the activity id must be on the
+actor's origin (400) -> integrity proofs (401 when one fails) -> JSON-LD normalisation (plain
+JSON on the loop, else pyld in its own thread, bounded: federation.normalizing) -> stored once
+per id, in a batch with other requests' items, before the 202. Effects run in the worker. An
+activity without an HTTP signature is accepted only on its actor's integrity proof (FEP-8b32).
 """
 
 from __future__ import annotations
@@ -20,12 +21,12 @@ from node.activitypub.fetch import SafeClient
 from node.activitypub.keys import cached_public_key
 from node.activitypub.objects import ActivityView
 from node.activitypub.screening import Incoming, parse_activity
-from node.errors import Forbidden, OriginMismatch, SignatureError
-from node.federation import proofs, relays, remote_actors
+from node.errors import OriginMismatch, SignatureError
+from node.federation import policy, proofs, relays, remote_actors
 from node.federation.runtime import Runtime
 from node.storage import inbox_items
 from node.storage.remote_actors import RemoteActor
-from node.urls import host_of, same_origin
+from node.urls import authority, host_of, same_origin
 
 RELAYED_TYPES = frozenset({"Create", "Update", "Delete", "Announce"})
 
@@ -50,6 +51,8 @@ async def receive(node: Runtime, incoming: Incoming, recipient: str | None) -> b
         sender = signer.iri
         if signer.iri != activity.actor:
             relayed_by = await forwarding_relay(node, signer.iri, activity)
+    node.inbox_limits.admit(authority(sender))  # 429 once the host is over its hour
+    policy.refuse_blocked_actor(await node.policy.current(), recipient, activity)
     if not same_origin(activity.iri, activity.actor):
         raise OriginMismatch(f"activity {activity.iri} is not on its actor's origin")
     await proofs.check_received(node, document, activity.actor)  # before anything changes it
@@ -115,10 +118,8 @@ async def authenticate(
 
 
 async def refuse_blocked(node: Runtime, actor: str, key_id: str) -> None:
-    """Domain blocks from the in-memory copy (re-read every few seconds: see storage.caches)."""
-    blocked = await node.domain_blocks.blocked_among({host_of(actor), host_of(key_id)})
-    if blocked:
-        raise Forbidden(f"{min(blocked)} is blocked on this node")
+    """Blocks and the allowlist, from the in-memory policy (see federation.policy)."""
+    await policy.refuse_hosts(node, actor, key_id)
 
 
 async def verified_signer(

@@ -20,12 +20,13 @@ from node.activitypub.signing_auth import SigningAuth
 from node.clock import Clock, SystemClock
 from node.config import Settings
 from node.errors import StorageError
+from node.federation.inbox_limits import InboxRateLimit
 from node.federation.key_fetches import CONNECT_SECONDS, DEADLINE, TOTAL, KeyFetches
 from node.federation.normalizing import Normalizer
 from node.media.processing import Processor
 from node.metrics import Metrics
 from node.storage import actors
-from node.storage.caches import DomainBlocks, KeyCache, OpenInboxes
+from node.storage.caches import KeyCache, OpenInboxes, PolicyCache
 from node.storage.db import Database
 from node.storage.inbox_items import Backlog
 from node.storage.inbox_writer import InboxWriter
@@ -52,7 +53,8 @@ class Runtime:
     wake_worker: Callable[[], None] = field(default=lambda: None)
     inbox_backlog: Backlog = field(init=False)
     inbox_writer: InboxWriter = field(init=False)
-    domain_blocks: DomainBlocks = field(init=False)
+    policy: PolicyCache = field(init=False)
+    inbox_limits: InboxRateLimit = field(init=False)
     keys: KeyCache = field(init=False)
     open_inboxes: OpenInboxes = field(init=False)
     media_store: MediaStore = field(init=False)
@@ -60,6 +62,7 @@ class Runtime:
     metrics: Metrics = field(init=False)  # this process's Prometheus metrics
     normalizer: Normalizer = field(init=False)
     _peer_instances: PeerInstances | None = None
+    _signer: SigningAuth | None = None
 
     def __post_init__(self) -> None:
         settings = self.settings
@@ -68,7 +71,8 @@ class Runtime:
             settings.inbox_queue_limit, self.clock, settings.inbox_host_limit
         )
         self.inbox_writer = InboxWriter(self.db.engine)
-        self.domain_blocks = DomainBlocks(self.db.transaction, self.clock)
+        self.policy = PolicyCache(self.db.transaction, self.clock)
+        self.inbox_limits = InboxRateLimit(self.settings.inbox_rate_limit_per_hour, self.clock)
         self.keys = KeyCache()
         self.open_inboxes = OpenInboxes(self.db.transaction, self.clock)
         self.media_store = LocalMediaStore(self.settings.media_path)
@@ -89,6 +93,13 @@ class Runtime:
         if self._key_fetches is None:
             raise StorageError("the node was not started: call Runtime.start() first")
         return self._key_fetches
+
+    @property
+    def signer(self) -> SigningAuth:
+        """The instance actor's request signer; available after start()."""
+        if self._signer is None:
+            raise StorageError("the node was not started: call Runtime.start() first")
+        return self._signer
 
     @property
     def jsonld(self) -> JsonLdProcessor:
@@ -127,7 +138,7 @@ class Runtime:
             instance = await actors.instance_actor(session)
             legacy = await actors.legacy_path_names(session)
         self.urls = replace(self.urls, legacy_names=legacy)
-        signer = SigningAuth(
+        signer = self._signer = SigningAuth(
             self.urls.key_id(self.urls.instance_actor),
             load_private_key(instance.private_key_pem),
             self.clock,

@@ -4,7 +4,8 @@ durable delivery rows, one per inbox.
 queue() runs inside the caller's transaction, so the rows commit with the change that caused
 them (DESIGN §3: one use case, one transaction); send() is queue() in a transaction of its own.
 The activity is serialised once, its audience resolved from the cache (never the network),
-blocked domains dropped; the worker (delivery_queue.py) works the rows off.
+hosts the federation policy refuses (blocked, not allowed) dropped; the worker
+(delivery_queue.py) works the rows off.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from node.activitypub import audience
 from node.errors import InvalidInput
 from node.federation import proofs
 from node.federation.runtime import Runtime
-from node.storage import deliveries, hosts, remote_actors
+from node.storage import deliveries, remote_actors
 from node.storage.actors import APPLICATION, LocalActor
 from node.urls import Urls, authority
 
@@ -67,7 +68,7 @@ async def queue(
     signed = proofs.sign_as(node, actor, audience.without_blind_addressees(activity))
     body = audience.serialise(signed)
     targets = await _resolve(session, node, actor, activity, extra_inboxes)
-    blocked = await hosts.blocked_among(session, {authority(i) for i in targets})
+    blocked = await node.policy.blocked_among({authority(i) for i in targets}, session)
     inboxes = [inbox for inbox in targets if authority(inbox) not in blocked]
     added = await deliveries.enqueue(
         session, activity_iri, actor.id, body, inboxes, node.clock.now()

@@ -1,6 +1,8 @@
 """Organisations: creating them with their keys, their tokens (issued with an optional expiry,
 listed, revoked), profile changes (sent to their followers as an Update), and lookups. The
-instance actor is federation.instance_actor's."""
+instance actor is federation.instance_actor's. Given a `who`, creating an organisation or a
+token and changing a profile are audited in the same transaction (owner actions,
+storage.audit)."""
 
 from __future__ import annotations
 
@@ -16,8 +18,9 @@ from node.clock import Clock
 from node.errors import InvalidInput, NotFound
 from node.federation import profiles, sending
 from node.federation.runtime import Runtime
-from node.storage import actors, tokens
+from node.storage import actors, audit, tokens
 from node.storage.actors import ORGANIZATION, LocalActor, NewActor
+from node.storage.audit import Who
 from node.storage.db import Database
 from node.urls import Urls, check_username
 
@@ -36,6 +39,8 @@ async def create_organisation(
     display_name: str = "",
     summary: str = "",
     manually_approves_followers: bool = False,
+    *,
+    who: Who | None = None,
 ) -> LocalActor:
     check_username(name)
     if name == urls.hostname:
@@ -55,18 +60,31 @@ async def create_organisation(
         public_key_pem=keys.public_pem,
         manually_approves_followers=manually_approves_followers,
     )
+    now = clock.now()
     async with db.transaction() as session:
-        return await actors.insert(session, new, clock.now())
+        actor = await actors.insert(session, new, now)
+        if who is not None:
+            await audit.record(session, who, "org.create", name, now)
+        return actor
 
 
 async def create_token(
-    db: Database, clock: Clock, name: str, label: str = "", expires_days: int | None = None
+    db: Database,
+    clock: Clock,
+    name: str,
+    label: str = "",
+    expires_days: int | None = None,
+    *,
+    who: Who | None = None,
 ) -> str:
+    now = clock.now()
     async with db.transaction() as session:
         actor = await actors.by_username(session, name)
         if actor.is_deleted:
             raise InvalidInput(f"organisation {name!r} was deleted")
-        issued = await issue_token(session, actor, label or "cli", clock.now(), expires_days)
+        issued = await issue_token(session, actor, label or "cli", now, expires_days)
+        if who is not None:
+            await audit.record(session, who, "token.create", name, now, {"label": label or "cli"})
         return issued.secret
 
 
@@ -111,6 +129,7 @@ async def update(
     rotate_key: bool = False,
     max_hops: int | None = None,
     hide_follows: bool | None = None,
+    who: Who | None = None,
 ) -> LocalActor:
     """Change the profile (or the key) and send Update(actor) to every follower; max_hops,
     the organisation's own cap on how far it passes calls on, is not part of the profile.
@@ -129,6 +148,16 @@ async def update(
         keys = (pair.private_pem, pair.public_pem)
         assertion_keys = integrity.generate()
     profile = (display_name, summary, manually_approves_followers, keys)
+    given = {
+        "display_name": display_name,
+        "summary": summary,
+        "manually_approves_followers": manually_approves_followers,
+        "max_hops": max_hops,
+        "hide_follows": hide_follows,
+    }
+    changed: dict[str, object] = {k: v for k, v in given.items() if v is not None}
+    if rotate_key:
+        changed["rotate_key"] = True
     async with node.db.transaction() as session:
         actor = await actors.update_profile(
             session,
@@ -142,6 +171,8 @@ async def update(
             max_hops=max_hops,
             hide_follows=hide_follows,
         )
+        if who is not None:
+            await audit.record(session, who, "org.update", name, node.clock.now(), changed)
         if any(value is not None for value in profile):
             document = profiles.organisation_document(node, actor)
             update_iri = node.urls.activity(uuid.uuid4().hex)

@@ -104,6 +104,9 @@ async def search(
         raise InvalidInput("'q' is required: the words to search for")
     if len(q) > MAX_QUERY:
         raise InvalidInput(f"'q' is longer than {MAX_QUERY} characters")
+    silenced = (await node.policy.current()).silenced  # kept out of the library (domain blocks)
     async with node.db.transaction() as session:
-        page = await queries.search(session, reader(node, org), q, filters, cursor, limit)
+        page = await queries.search(
+            session, reader(node, org), q, filters, cursor, limit, silenced=silenced
+        )
         return await _items(session, node, page)

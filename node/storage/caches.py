@@ -1,9 +1,10 @@
-"""In-memory copies of what every inbox request reads: domain blocks, remote actors' keys,
-and which organisations take activities.
+"""In-memory copies of what every inbox request reads: the federation policy (domain blocks,
+the allowlist, actor blocks, lockdown settings), remote actors' keys, and which organisations
+take activities.
 
-Domain blocks are re-read at most every BLOCKS_REFRESH, and at once after this process
-changed them (invalidate()): a block made elsewhere (the CLI, another `serve` process) takes
-effect in every process within BLOCKS_REFRESH. Keys are a bounded LRU of what the database
+The policy's version is read at most every POLICY_REFRESH (1 s), and the policy again only when
+the version moved: a change made elsewhere (the CLI, another `serve` process, a worker) takes
+effect in every process within a second. Keys are a bounded LRU of what the database
 holds; a signature that fails with a cached key still refetches the key once (see
 node.federation.remote_actors), and this process keeps the cache in step with the actors it stores.
 """
@@ -20,56 +21,74 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.clock import Clock
 from node.errors import NotFound
-from node.storage import actors, hosts
+from node.storage import actors, federation_policy
+from node.storage.federation_policy import Policy
 from node.storage.remote_actors import RemoteActor
 
-BLOCKS_REFRESH = timedelta(seconds=5)
+POLICY_REFRESH = timedelta(seconds=1)
+BLOCKS_REFRESH = POLICY_REFRESH  # domain blocks are part of the policy
 KEYS_LIMIT = 4096
-VERDICTS_LIMIT = 4096
 ORGANISATIONS_REFRESH = timedelta(seconds=5)
 
 Transaction = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 
 
-class DomainBlocks:
-    """The blocked domains, read once per BLOCKS_REFRESH (one reader at a time)."""
+class PolicyCache:
+    """The federation policy (storage.federation_policy.Policy), re-read when its version
+    changes. The version (one integer) is read at most once per POLICY_REFRESH, and at once
+    after this process changed the policy (invalidate()): a change made elsewhere (the CLI,
+    another process) applies in every process within POLICY_REFRESH, with no restart."""
 
     def __init__(self, transaction: Transaction, clock: Clock) -> None:
         self._transaction = transaction
         self._clock = clock
-        self._domains: frozenset[str] = frozenset()
-        self._read_at: datetime | None = None
+        self._policy = Policy()
+        self._checked_at: datetime | None = None
         self._lock = asyncio.Lock()
-        self._verdicts: dict[str, bool] = {}  # host -> covered by a block, for these domains
 
-    async def blocked_among(self, candidates: Collection[str]) -> set[str]:
-        """Those of the hosts (host or host:port) that a domain block covers."""
-        if self._stale():
-            async with self._lock:
-                if self._stale():
-                    read_at = self._clock.now()
-                    async with self._transaction() as session:
-                        self._domains = await hosts.blocked_domains(session)
-                    self._verdicts = {}
-                    self._read_at = read_at
-        return {host for host in candidates if self._covered(host)}
+    async def current(self, session: AsyncSession | None = None, *, fresh: bool = False) -> Policy:
+        """The policy as of at most POLICY_REFRESH ago (with `fresh`, as of now: the version is
+        read in `session`, for a worker's claim or a use case, where one read more is nothing).
+        Inside a transaction pass its session: a process may not open a second one (SQLite)."""
+        if not self._stale() and not (fresh and session is not None):
+            return self._policy
+        if session is not None:
+            # no lock: its holder may be waiting for the connection this session holds
+            await self._refresh(session)
+            return self._policy
+        async with self._lock:
+            if self._stale():
+                await self._refresh(None)
+        return self._policy
 
-    def _covered(self, host: str) -> bool:
-        """Memoised per host until the next read: the same few hosts send most requests."""
-        verdict = self._verdicts.get(host)
-        if verdict is None:
-            verdict = bool(hosts.covered([host], self._domains))
-            if len(self._verdicts) >= VERDICTS_LIMIT:
-                self._verdicts.clear()
-            self._verdicts[host] = verdict
-        return verdict
+    async def _refresh(self, session: AsyncSession | None) -> None:
+        checked_at = self._clock.now()
+        if session is not None:
+            self._policy = await self._read(session)
+        else:
+            async with self._transaction() as own:
+                self._policy = await self._read(own)
+        self._checked_at = checked_at
+
+    async def _read(self, session: AsyncSession) -> Policy:
+        if await federation_policy.version(session) == self._policy.version:
+            return self._policy
+        return await federation_policy.load(session)
+
+    async def blocked_among(
+        self, candidates: Collection[str], session: AsyncSession | None = None
+    ) -> set[str]:
+        """Those of the hosts (host or host:port) the policy refuses (blocked, not allowed);
+        with a session, the policy as of now."""
+        policy = await self.current(session, fresh=session is not None)
+        return {host for host in candidates if policy.refusal(host) is not None}
 
     def invalidate(self) -> None:
-        """This process changed the blocks: read them again before the next check."""
-        self._read_at = None
+        """This process changed the policy: read its version again before the next check."""
+        self._checked_at = None
 
     def _stale(self) -> bool:
-        return self._read_at is None or self._clock.now() - self._read_at >= BLOCKS_REFRESH
+        return self._checked_at is None or self._clock.now() - self._checked_at >= POLICY_REFRESH
 
 
 class KeyCache:

@@ -4,7 +4,8 @@ Health is decided only by the answers to our own deliveries: each UTC day with a
 attempt counts once; failures on FAILURE_DAYS_LIMIT distinct days (Mastodon's
 DeliveryFailureTracker rule) make a host unavailable, which leaves it one probe delivery per
 PROBE_INTERVAL; any success makes it available and clears the count. A block of a domain
-covers its subdomains.
+covers its subdomains; only a suspension refuses federation (storage.domain_blocks has the
+other severities), and every change bumps the policy version (storage.federation_policy).
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from sqlalchemy import case, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.errors import InvalidInput
+from node.storage import federation_policy
 from node.storage.db import dialect_insert
+from node.storage.federation_policy import SUSPEND
 from node.storage.tables import DomainBlockRow, HostRow
 
 FAILURE_DAYS_LIMIT = 7
@@ -191,7 +194,11 @@ async def blocked_among(session: AsyncSession, hosts: Collection[str]) -> set[st
     if not every:
         return set()
     blocked = set(
-        await session.scalars(select(DomainBlockRow.domain).where(DomainBlockRow.domain.in_(every)))
+        await session.scalars(
+            select(DomainBlockRow.domain).where(
+                DomainBlockRow.domain.in_(every), DomainBlockRow.severity == SUSPEND
+            )
+        )
     )
     return covered(hosts, blocked)
 
@@ -202,17 +209,24 @@ def covered(hosts: Collection[str], blocked: AbstractSet[str]) -> set[str]:
 
 
 async def blocked_domains(session: AsyncSession) -> frozenset[str]:
-    return frozenset(await session.scalars(select(DomainBlockRow.domain)))
+    """The suspended domains (silence and media rejection leave federation on)."""
+    return frozenset(
+        await session.scalars(
+            select(DomainBlockRow.domain).where(DomainBlockRow.severity == SUSPEND)
+        )
+    )
 
 
 async def block(session: AsyncSession, domain: str, reason: str, now: datetime) -> DomainBlock:
-    """Block a domain (and its subdomains); blocking it again keeps the first block."""
+    """Suspend a domain (and its subdomains); blocking it again keeps the first block.
+    (storage.domain_blocks sets the other severities and fields.)"""
     name = normalise_domain(domain)
     await session.execute(
         _insert(session, DomainBlockRow)
         .values(domain=name, reason=reason, created_at=now)
         .on_conflict_do_nothing()
     )
+    await federation_policy.bump(session, now)
     row = await session.get(DomainBlockRow, name)
     assert row is not None
     return DomainBlock(row.domain, row.reason, row.created_at)
@@ -222,6 +236,7 @@ async def unblock(session: AsyncSession, domain: str) -> bool:
     result = await session.execute(
         delete(DomainBlockRow).where(DomainBlockRow.domain == normalise_domain(domain))
     )
+    await federation_policy.bump(session)
     return bool(getattr(result, "rowcount", 0))
 
 

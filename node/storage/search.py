@@ -3,9 +3,9 @@ and keyset paging behind an opaque cursor.
 
 Invariants: only strategies and calls, never deleted ones or replies; both show only what the
 reader may read (storage.addressees: public, unlisted, its own, or addressed to it); the
-timeline only that of the actors it follows. User text reaches SQL only as bound parameters,
-and full-text input is rebuilt from its words, each quoted, so no operator of FTS5 or tsquery
-gets through.
+timeline only that of the actors it follows; search none by actors of silenced domains. User
+text reaches SQL only as bound parameters, and full-text input is rebuilt from its words, each
+quoted, so no operator of FTS5 or tsquery gets through.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -40,9 +41,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from node.errors import InvalidInput
 from node.publication import KINDS, URGENCIES, Kind, Urgency, Visibility
 from node.storage.addressees import readable_by
+from node.storage.federation_policy import covers
 from node.storage.follows import ACCEPTED
 from node.storage.objects import REGION, THEME, StoredObject, label_value, to_view
 from node.storage.tables import FollowRow, ObjectLabelRow, ObjectRow
+from node.urls import authority
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -250,8 +253,11 @@ async def search(
     filters: Filters,
     cursor: str | None = None,
     limit: int = DEFAULT_LIMIT,
+    silenced: AbstractSet[str] = frozenset(),
 ) -> Page:
-    """Strategies and calls matching every word of `text`, best first, then newest.
+    """Strategies and calls matching every word of `text`, best first, then newest; none by
+    actors of `silenced` domains (a page may then hold fewer than `limit`: the cursor still
+    continues after the last row read).
 
     The cursor carries the last relevance, so pages are exact while the matches stay as they
     are; new objects shift the corpus statistics, and an item at a boundary may then repeat or
@@ -270,17 +276,25 @@ async def search(
     if position is not None:
         stmt = stmt.where(_after(position, score))
     stmt = stmt.order_by(score.desc(), ObjectRow.published.desc(), ObjectRow.id.desc())
-    return await _page(session, stmt, limit)
+    return await _page(session, stmt, limit, silenced)
 
 
-async def _page(session: AsyncSession, stmt: Select[ObjectRow, float | None], limit: int) -> Page:
+async def _page(
+    session: AsyncSession,
+    stmt: Select[ObjectRow, float | None],
+    limit: int,
+    silenced: AbstractSet[str] = frozenset(),
+) -> Page:
     rows = (await session.execute(stmt.limit(limit + 1))).all()
-    shown = rows[:limit]
+    read = rows[:limit]
+    shown = [
+        (r, s) for r, s in read if not silenced or covers(silenced, authority(r.actor_iri)) is None
+    ]
     labels = await _labels_of(session, [row.id for row, _ in shown])
     items = tuple(to_view(row, labels.get(row.id, [])) for row, _ in shown)
     if len(rows) <= limit:
         return Page(items, None)
-    last, score = shown[-1]
+    last, score = read[-1]
     return Page(items, encode_cursor(Position(last.published, last.id, score)))
 
 

@@ -8,7 +8,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from node.storage.types import UTCDateTime
@@ -227,13 +237,19 @@ class HostRow(Base):
 
 
 class DomainBlockRow(Base):
-    """A domain the admin blocked: its inbox posts are refused, nothing is sent to it."""
+    """A domain the admin limited: suspended (no federation), silenced, or media rejected."""
 
     __tablename__ = "domain_blocks"
 
     domain: Mapped[str] = mapped_column(String(255), primary_key=True)
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
+    # Mastodon's domain-block fields (migration 0030); `reason` is the private comment
+    severity: Mapped[str] = mapped_column(String(16), default="suspend", server_default="suspend")
+    reject_media: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    reject_reports: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    public_comment: Mapped[str] = mapped_column(Text, default="", server_default="")
+    obfuscate: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class ReactionRow(Base):
@@ -452,3 +468,129 @@ class ObjectAddresseeRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     object_id: Mapped[int] = mapped_column(ForeignKey("objects.id", ondelete="CASCADE"))
     actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), index=True)
+
+
+# --- node administration: federation policy, alliances, audit, reports, actor blocks -------
+
+
+class FederationStateRow(Base):
+    """The node's one row of federation settings; `version` grows with every policy change
+    (settings, allowlist, blocks, alliances, actor blocks), so processes know to re-read."""
+
+    __tablename__ = "federation_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mode: Mapped[str] = mapped_column(String(16), default="open", server_default="open")
+    signed_fetches: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    hide_collections: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    reduced_pages: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    lockdown_saved: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    updated_at: Mapped[datetime]
+
+
+class AllowedDomainRow(Base):
+    """A local allowlist decision: allowed, or (allowed false) excluded whatever manifests say."""
+
+    __tablename__ = "allowed_domains"
+
+    domain: Mapped[str] = mapped_column(String(261), primary_key=True)
+    allowed: Mapped[bool] = mapped_column(Boolean, default=True)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+
+
+class AllianceRow(Base):
+    """A subscription to another node's signed alliance manifest, with the key it trusts."""
+
+    __tablename__ = "alliances"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    signer_iri: Mapped[str | None] = mapped_column(String(2048), default=None)
+    key_id: Mapped[str | None] = mapped_column(String(2048), default=None)
+    public_key_pem: Mapped[str | None] = mapped_column(Text, default=None)
+    state: Mapped[str] = mapped_column(String(16))
+    manifest_updated: Mapped[datetime | None] = mapped_column(default=None)
+    last_fetched_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    next_fetch_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime]
+
+
+class AllianceDomainRow(Base):
+    """A domain an applied manifest lists."""
+
+    __tablename__ = "alliance_domains"
+
+    alliance_id: Mapped[int] = mapped_column(
+        ForeignKey("alliances.id", ondelete="CASCADE"), primary_key=True
+    )
+    domain: Mapped[str] = mapped_column(String(261), primary_key=True)
+
+
+class AuditRow(Base):
+    """One admin or owner action: who (a kind and a name), from where, what, on what, when.
+    Append-only: the database refuses UPDATE and DELETE (migration 0032)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    who_kind: Mapped[str] = mapped_column(String(16))
+    who: Mapped[str] = mapped_column(String(320))
+    origin: Mapped[str] = mapped_column(String(300))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target: Mapped[str] = mapped_column(String(2048), default="")
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class NodeAdminRow(Base):
+    """A node admin, by the email a workspace member signs in with: their sign-in opens the
+    admin pages (the API takes admin tokens)."""
+
+    __tablename__ = "node_admins"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    added_at: Mapped[datetime]
+    added_by: Mapped[str] = mapped_column(String(340))
+
+
+class ReportRow(Base):
+    """A report in the moderation queue: a Flag received, or one made by an organisation."""
+
+    __tablename__ = "reports"
+    __table_args__ = (Index("ix_reports_state_id", "state", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    origin: Mapped[str] = mapped_column(String(16))
+    flag_iri: Mapped[str | None] = mapped_column(String(2048), unique=True, default=None)
+    reporter_iri: Mapped[str] = mapped_column(String(2048))
+    reporter_actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("actors.id", ondelete="SET NULL"), default=None
+    )
+    target_iri: Mapped[str] = mapped_column(String(2048), index=True)
+    object_iris: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    forwarded_iri: Mapped[str | None] = mapped_column(String(2048), default=None)
+    state: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str | None] = mapped_column(String(32), default=None)
+    note: Mapped[str] = mapped_column(Text, default="")
+    resolved_by: Mapped[str | None] = mapped_column(String(320), default=None)
+    resolved_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime]
+
+
+class ActorBlockRow(Base):
+    """An organisation's block of a remote actor (a Block was sent; follows were removed)."""
+
+    __tablename__ = "actor_blocks"
+    __table_args__ = (UniqueConstraint("actor_id", "blocked_iri"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"))
+    blocked_iri: Mapped[str] = mapped_column(String(2048), index=True)
+    block_iri: Mapped[str] = mapped_column(String(2048))
+    created_at: Mapped[datetime]

@@ -103,6 +103,14 @@ async def revoke(session: AsyncSession, actor_id: int, token_id: int) -> bool:
 async def authenticate(session: AsyncSession, token: str, now: datetime) -> LocalActor:
     """The organisation a bearer token belongs to; Unauthorized if unknown, expired or its
     organisation was deleted. Records the use."""
+    actor, _label = await identify(session, token, now)
+    return actor
+
+
+async def identify(session: AsyncSession, token: str, now: datetime) -> tuple[LocalActor, str]:
+    """The actor a bearer token belongs to (an organisation, or the instance actor for a node
+    admin's token) and the token's label; Unauthorized if unknown, expired or deleted.
+    Records the use."""
     found = (
         await session.execute(
             select(TokenRow, ActorRow)
@@ -118,4 +126,4 @@ async def authenticate(session: AsyncSession, token: str, now: datetime) -> Loca
     if token_row.expires_at is not None and token_row.expires_at <= now:
         raise Unauthorized("the token expired; create a new one")
     token_row.last_used_at = now
-    return to_view(actor_row)
+    return to_view(actor_row), token_row.label

@@ -2,7 +2,9 @@
 
 Actor URLs negotiate: AS2 JSON for ActivityPub clients, the profile page for browsers. An
 organisation answers at its id (/users/NAME, or /orgs/NAME where that was published); the other
-shape redirects there, for pages and AS2 alike, and so does /@NAME for AS2 clients.
+shape redirects there, for pages and AS2 alike, and so does /@NAME for AS2 clients. AS2
+requests pass the federation policy's rules for fetches (federation.fetch_rules); the instance
+actor is served to anyone, unsigned, since others verify our signatures with its key.
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from node.errors import NotFound
-from node.federation import profiles
+from node.federation import fetch_rules, profiles
 from node.web import pages
 from node.web.app_state import runtime
 from node.web.json_responses import activity_json
 from node.web.negotiation import wants_activity_json
+from node.web.publications import incoming
 
 
 def to_canonical(request: Request, suffix: str = "") -> Response | None:
@@ -46,6 +49,7 @@ async def organisation_actor(request: Request) -> Response:
     if not wants_activity_json(request.headers.get("accept")):
         return await pages.profile(request)
     node = runtime(request)
+    await fetch_rules.screen_fetch(node, incoming(request))
     try:
         document = await profiles.actor_document(node, name)
     except profiles.Deleted as gone:
@@ -68,6 +72,7 @@ async def collection(request: Request) -> Response:
         return moved
     page = profiles.parse_page(request.query_params.get("page"))
     node = runtime(request)
+    await fetch_rules.screen_fetch(node, incoming(request))
     try:
         document = await profiles.collection_document(node, name, which, page)
     except profiles.Deleted as gone:
@@ -77,4 +82,6 @@ async def collection(request: Request) -> Response:
 
 async def instance_outbox(request: Request) -> Response:
     page = profiles.parse_page(request.query_params.get("page"))
-    return activity_json(await profiles.instance_outbox(runtime(request), page))
+    node = runtime(request)
+    await fetch_rules.screen_fetch(node, incoming(request))
+    return activity_json(await profiles.instance_outbox(node, page))

@@ -29,6 +29,7 @@ STATUS: list[tuple[type[errors.SolidarityError], int]] = [
     (errors.UnsupportedMediaType, 415),
     (errors.InvalidInput, 400),
     (errors.Forbidden, 403),
+    (errors.TooManyRequests, 429),
     (errors.Unauthorized, 401),
     (errors.SignatureError, 401),
     (errors.JsonLdError, 400),
@@ -79,7 +80,7 @@ def wants_html(request: Request) -> bool:
 async def solidarity_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, errors.SolidarityError)
     status = status_of(exc)
-    if isinstance(exc, errors.Overloaded):  # expected under load: not logged, cheap to answer
+    if isinstance(exc, errors.Overloaded | errors.TooManyRequests):  # expected: not logged
         return json_error(status, str(exc), headers={"Retry-After": str(exc.retry_after)})
     if status >= 500:
         log.warning("request %s failed: %s", request.state.request_id, exc)

@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from node import __version__
 from node.publication import Urgency, Visibility
+from node.web import openapi_admin
 from node.web.json_responses import json_response
 
 STRING = {"type": "string"}
@@ -179,6 +180,10 @@ for kind, schema in (("strategies", "Strategy"), ("calls", "Call")):
         ),
         ("post", f"/api/v1/{kind}/{{key}}/pledges", "Pledge to a call", "Pledge", 202),
     ]
+
+
+OPERATIONS += openapi_admin.OPERATIONS
+SCHEMAS |= openapi_admin.SCHEMAS
 
 
 def operation(summary: str, request: str | None, status: int, path: str) -> dict[str, Any]:

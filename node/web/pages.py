@@ -1,5 +1,9 @@
 """HTML pages for people: the node's home (organisations and their open calls), organisation
-profiles (with the follow box and feeds), the interaction page, and error pages."""
+profiles (with the follow box and feeds), the interaction page, and error pages.
+
+With the policy's reduced_pages (lockdown), public pages show only a name: the node's on the
+home page, the organisation's on its profile and publications.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from starlette.responses import RedirectResponse, Response
 
 from node.activitypub.render_actors import summary_html
 from node.federation import profiles
+from node.federation.runtime import Runtime
 from node.solidarity import membership, public_reading
 from node.storage.actors import LocalActor
 from node.web import rendering, sessions
@@ -48,8 +53,23 @@ def org_context(request: Request, actor: LocalActor, counts: tuple[int, int]) ->
     }
 
 
+async def reduced(node: Runtime) -> bool:
+    """Whether the policy reduces public pages to names (lockdown)."""
+    return (await node.policy.current()).settings.reduced_pages
+
+
+def reduced_page(request: Request, name: str) -> Response:
+    """A page that says only whose it is: what lockdown leaves of profiles and publications."""
+    response = render(request, "reduced.html", {"name": name})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 async def home(request: Request) -> Response:
-    found = await public_reading.home(runtime(request))
+    node = runtime(request)
+    if await reduced(node):
+        return reduced_page(request, node.settings.node_name)
+    found = await public_reading.home(node)
     organisations = [
         {"org": org_context(request, entry.org, (0, 0)), "calls": entry.calls} for entry in found
     ]
@@ -65,6 +85,8 @@ async def profile_page(
         actor = await profiles.organisation(node, name)
     except profiles.Deleted:
         return error_page(request, 410, "Gone", f"The organisation {name} left this node.")
+    if await reduced(node):
+        return reduced_page(request, actor.display_name or actor.username)
     counts = await profiles.follow_counts(node, actor)
     listed = await profiles.publications(node, actor)
     context = {

@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from node.activitypub.screening import Incoming
 from node.errors import NotFound
-from node.federation import serving
+from node.federation import fetch_rules, serving
 from node.federation.serving import Withdrawn
 from node.publication import Kind
 from node.solidarity import attachments, organisations, public_reading
@@ -42,6 +42,8 @@ def private(response: Response) -> Response:
 async def publication(request: Request) -> Response:
     node = runtime(request)
     as2 = wants_activity_json(request.headers.get("accept"))
+    if as2:
+        await fetch_rules.screen_fetch(node, incoming(request))
     try:
         stored = await serving.find(node, path_kind(request), request.path_params["key"])
     except Withdrawn as gone:
@@ -62,6 +64,7 @@ async def collection(request: Request) -> Response:
     which = request.path_params["collection"]
     if which not in COLLECTIONS:
         raise NotFound(f"no such collection: {which}")
+    await fetch_rules.screen_fetch(node, incoming(request))
     try:
         stored = await serving.find(node, path_kind(request), request.path_params["key"])
     except Withdrawn as gone:
@@ -73,10 +76,12 @@ async def collection(request: Request) -> Response:
 
 async def page(request: Request, stored: StoredObject) -> Response:
     node = runtime(request)
-    stored = await public_reading.with_labels(node, stored)
-    counted = await serving.counts(node, stored.iri)
     name = node.urls.actor_name(stored.actor_iri) or ""
     author = await organisations.get(node.db, name)
+    if await pages.reduced(node):
+        return pages.reduced_page(request, author.display_name or name)
+    stored = await public_reading.with_labels(node, stored)
+    counted = await serving.counts(node, stored.iri)
     replies, pledges = await public_reading.responses(node, stored)
     fields = stored.fields
     pub = {

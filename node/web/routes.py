@@ -10,11 +10,16 @@ from starlette.staticfiles import StaticFiles
 from node.urls import LEGACY_PATH, USERS_PATH
 from node.web import (
     actors,
+    alliance,
     api,
+    api_admin,
     api_cascade,
     api_media,
+    api_moderation,
+    api_node_admins,
     api_publishing,
     api_reading,
+    api_receipts,
     api_tokens,
     feeds,
     follow_box,
@@ -173,6 +178,55 @@ def token_api_routes() -> list[BaseRoute]:
     ]
 
 
+# --- node administration and moderation ----------------------------------------------------
+
+
+def admin_api_routes() -> list[BaseRoute]:
+    """/api/v1/admin/…: an admin token (solidarity-node admin token)."""
+    base = "/api/v1/admin"
+    return [
+        Route(f"{base}/federation", api_admin.show_federation, methods=["GET"]),
+        Route(f"{base}/federation", api_admin.update_federation, methods=["PATCH"]),
+        Route(f"{base}/federation/allowed", api_admin.allow_domain, methods=["POST"]),
+        Route(
+            f"{base}/federation/allowed/{{domain}}", api_admin.disallow_domain, methods=["DELETE"]
+        ),
+        Route(f"{base}/federation/export", api_admin.export_allowlist, methods=["GET"]),
+        Route(f"{base}/federation/import", api_admin.import_allowlist, methods=["POST"]),
+        Route(f"{base}/lockdown", api_admin.set_lockdown, methods=["POST"]),
+        Route(f"{base}/alliances", api_admin.subscribe, methods=["POST"]),
+        Route(f"{base}/alliances/{{id}}", api_admin.unsubscribe, methods=["DELETE"]),
+        Route(f"{base}/domain-blocks", api_admin.list_blocks, methods=["GET"]),
+        Route(f"{base}/domain-blocks", api_admin.create_block, methods=["POST"]),
+        Route(f"{base}/domain-blocks/export", api_admin.export_blocks, methods=["GET"]),
+        Route(f"{base}/domain-blocks/import", api_admin.import_blocks, methods=["POST"]),
+        Route(f"{base}/domain-blocks/{{domain}}", api_admin.delete_block, methods=["DELETE"]),
+        Route(f"{base}/reports", api_admin.list_reports, methods=["GET"]),
+        Route(f"{base}/reports/{{id}}/resolve", api_admin.resolve_report, methods=["POST"]),
+        Route(f"{base}/audit", api_admin.list_audit, methods=["GET"]),
+        Route(f"{base}/hosts", api_admin.list_hosts, methods=["GET"]),
+        Route(f"{base}/admins", api_node_admins.list_admins, methods=["GET"]),
+        Route(f"{base}/admins", api_node_admins.add_admin, methods=["POST"]),
+        Route(f"{base}/admins/{{email}}", api_node_admins.remove_admin, methods=["DELETE"]),
+    ]
+
+
+def moderation_api_routes() -> list[BaseRoute]:
+    """An organisation's reports and blocks, and its publications' delivery receipts."""
+    found: list[BaseRoute] = [
+        Route("/api/v1/reports", api_moderation.create_report, methods=["POST"]),
+        Route("/api/v1/reports", api_moderation.list_reports, methods=["GET"]),
+        Route("/api/v1/blocks", api_moderation.create_block, methods=["POST"]),
+        Route("/api/v1/blocks", api_moderation.list_blocks, methods=["GET"]),
+        Route("/api/v1/blocks/{id}", api_moderation.delete_block, methods=["DELETE"]),
+    ]
+    for path in PUBLISHING_PATHS:
+        base = f"/api/v1/{path}/{{key}}/deliveries"
+        found.append(Route(base, api_receipts.list_deliveries, methods=["GET"]))
+        found.append(Route(f"{base}/redeliver", api_receipts.redeliver, methods=["POST"]))
+    return found
+
+
 def routes() -> list[BaseRoute]:
     return [
         *public_page_routes(),
@@ -181,6 +235,7 @@ def routes() -> list[BaseRoute]:
         Route("/.well-known/webfinger", wellknown.webfinger),
         Route("/.well-known/host-meta", wellknown.host_meta),
         Route("/.well-known/nodeinfo", wellknown.nodeinfo_links),
+        Route("/.well-known/solidarity-alliance", alliance.manifest),
         Route("/nodeinfo/{version}", wellknown.nodeinfo),
         Route("/actor", actors.instance_actor),
         Route("/actor/outbox", actors.instance_outbox),
@@ -204,6 +259,8 @@ def routes() -> list[BaseRoute]:
         *cascade_api_routes(),
         *media_routes(),
         *token_api_routes(),
+        *admin_api_routes(),
+        *moderation_api_routes(),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
         *health.routes(),  # /healthz, /readyz, /metrics
     ]

@@ -10,15 +10,17 @@ from starlette.responses import Response
 from node import SOFTWARE_NAME, __version__
 from node.activitypub.webfinger import build_host_meta, build_jrd, parse_resource
 from node.errors import Gone, InvalidInput, NotFound
-from node.federation import discovery
+from node.federation import discovery, fetch_rules
 from node.web.app_state import runtime
 from node.web.json_responses import jrd, json_response
+from node.web.publications import incoming
 
 NODEINFO_SCHEMA = "http://nodeinfo.diaspora.software/ns/schema/{}"
 
 
 async def webfinger(request: Request) -> Response:
     node = runtime(request)
+    await fetch_rules.screen_fetch(node, incoming(request))  # refused hosts get no answer
     resource = request.query_params.get("resource")
     if not resource:
         raise InvalidInput("the 'resource' query parameter is required")

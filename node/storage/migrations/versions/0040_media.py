@@ -2,7 +2,7 @@
 attachments of received objects kept as references.
 
 Revision ID: 0040
-Revises: 0025
+Revises: 0034
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0040"
-down_revision = "0025"
+down_revision = "0034"
 branch_labels = None
 depends_on = None
 

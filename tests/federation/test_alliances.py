@@ -1,0 +1,165 @@
+"""Alliance manifests: a node's signed list of allies, applied by a node subscribed to it
+(its allowlist follows the curator, local decisions win), refreshed by the worker; a
+manifest whose proof fails, signed by a new key, or older than the one applied is refused,
+reported in the audit log, and the domains last applied stay.
+
+Full nodes in one process (support.network), and a fake ally whose manifest the test signs
+with the ally's instance key, then tampers with.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from node.activitypub import alliance_manifest
+from node.activitypub.keys import KeyPair, generate_key_pair, load_private_key
+from node.federation import alliances
+from node.solidarity import federation_settings, moderation
+from node.storage import alliances as subscriptions
+from node.storage import audit
+from node.storage.audit import Who
+from tests.support.actors import RemoteHost, hosted
+from tests.support.network import Member, Network
+
+WHO = Who(audit.CLI, "admin", "command line on test")
+ALLY = "https://ally.test"
+MANIFEST = f"{ALLY}{alliances.PATH}"
+
+
+class FakeAlly:
+    """ally.test: an instance actor (Application) and the manifest it signs."""
+
+    def __init__(self, host: RemoteHost) -> None:
+        self.host = host
+        self.keys = generate_key_pair()
+        self.serve_actor(self.keys)
+
+    def serve_actor(self, keys: KeyPair) -> None:
+        self.host.objects[f"{ALLY}/actor"] = {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": f"{ALLY}/actor",
+            "type": "Application",
+            "preferredUsername": "ally.test",
+            "inbox": f"{ALLY}/actor/inbox",
+            "publicKey": {
+                "id": f"{ALLY}/actor#main-key",
+                "owner": f"{ALLY}/actor",
+                "publicKeyPem": keys.public_pem,
+            },
+        }
+
+    def publish(self, domains: list[str], updated: datetime, **changes: Any) -> dict[str, Any]:
+        signed = alliance_manifest.manifest_to_json(
+            MANIFEST,
+            f"{ALLY}/actor",
+            f"{ALLY}/actor#main-key",
+            load_private_key(self.keys.private_pem),
+            domains,
+            updated,
+        )
+        self.host.objects[MANIFEST] = signed | changes
+        return signed
+
+
+async def allowed(member: Member) -> tuple[str, ...]:
+    return (await federation_settings.overview(member.node)).allowed
+
+
+async def subscription(member: Member) -> subscriptions.Alliance:
+    async with member.node.db.transaction() as session:
+        [found] = await subscriptions.listed(session)
+    return found
+
+
+async def test_a_nodes_manifest_is_applied_by_a_subscriber(network: Network) -> None:
+    a, b = await network.add("a"), await network.add("b")
+    await federation_settings.allow(b.node, "c.test", WHO)
+    await federation_settings.allow(b.node, "d.test", WHO)
+    served = (await b.client.get(alliances.PATH)).json()
+    assert served["domains"] == ["c.test", "d.test"]
+    assert served["proof"]["verificationMethod"] == f"{b.base}/actor#main-key"
+
+    made = await federation_settings.subscribe(a.node, f"{b.base}{alliances.PATH}", WHO)
+    assert (made.state, made.domains, made.signer_iri) == ("applied", 2, f"{b.base}/actor")
+    assert await allowed(a) == ("c.test", "d.test")
+
+    # a local decision always wins: an exclusion, and a block
+    await federation_settings.disallow(a.node, "c.test", WHO)
+    await moderation.put_block(a.node, "d.test", moderation.BlockFields(), WHO)
+    await federation_settings.set_mode(a.node, "allowlist", WHO)
+    policy = await a.node.policy.current()
+    assert policy.refusal("c.test") == "c.test is not on this node's allowlist"
+    assert policy.refusal("d.test") == "d.test is blocked on this node"
+
+    # b allies with e.test too: the worker's refresh brings it
+    await federation_settings.allow(b.node, "e.test", WHO)
+    network.clock.advance(alliances.REFRESH)
+    await network.settle()
+    assert "e.test" in await allowed(a)
+    assert (await a.node.policy.current()).refusal("e.test") is None
+
+
+async def test_a_tampered_manifest_is_refused_and_the_last_one_kept(
+    network: Network,
+) -> None:
+    a = await network.add("a")
+    ally = FakeAlly(hosted(network.router, "ally.test"))
+    signed = ally.publish(["friend.test"], network.clock.now())
+    await federation_settings.subscribe(a.node, MANIFEST, WHO)
+    assert await allowed(a) == ("friend.test",)
+
+    # the same proof over a list someone changed on the way
+    ally.host.objects[MANIFEST] = signed | {"domains": ["friend.test", "infiltrator.test"]}
+    network.clock.advance(alliances.REFRESH)
+    await network.settle()
+    found = await subscription(a)
+    assert found.state == "refused" and "does not verify" in (found.last_error or "")
+    assert await allowed(a) == ("friend.test",)
+    async with a.node.db.transaction() as session:
+        [entry] = await audit.entries(session, action="alliance.refused")
+    assert (entry.who.kind, entry.target) == ("system", MANIFEST)
+
+    # a manifest signed well again is applied again
+    ally.publish(["friend.test", "new.test"], network.clock.now())
+    network.clock.advance(alliances.REFRESH)
+    await network.settle()
+    assert (await subscription(a)).state == "applied"
+    assert await allowed(a) == ("friend.test", "new.test")
+
+
+async def test_a_new_key_or_an_older_manifest_is_refused(network: Network) -> None:
+    a = await network.add("a")
+    ally = FakeAlly(hosted(network.router, "ally.test"))
+    ally.publish(["friend.test"], network.clock.now())
+    await federation_settings.subscribe(a.node, MANIFEST, WHO)
+
+    ally.publish(["friend.test", "old.test"], network.clock.now() - timedelta(days=1))
+    network.clock.advance(alliances.REFRESH)
+    await network.settle()
+    assert "older" in ((await subscription(a)).last_error or "")
+
+    ally.keys = generate_key_pair()  # the ally's server was taken over, say
+    ally.serve_actor(ally.keys)
+    ally.publish(["friend.test", "taken.test"], network.clock.now())
+    network.clock.advance(alliances.REFRESH)
+    await network.settle()
+    found = await subscription(a)
+    assert found.state == "refused" and "another key" in (found.last_error or "")
+    assert await allowed(a) == ("friend.test",)
+
+
+async def test_a_manifest_that_does_not_verify_is_never_subscribed_to(network: Network) -> None:
+    a = await network.add("a")
+    ally = FakeAlly(hosted(network.router, "ally.test"))
+    signed = ally.publish(["friend.test"], network.clock.now())
+    ally.host.objects[MANIFEST] = signed | {"domains": ["evil.test"]}
+    try:
+        await federation_settings.subscribe(a.node, MANIFEST, WHO)
+    except Exception as exc:
+        assert "does not verify" in str(exc)
+    else:
+        raise AssertionError("a manifest that does not verify was subscribed to")
+    assert await allowed(a) == ()
+    async with a.node.db.transaction() as session:
+        assert await subscriptions.listed(session) == []
