@@ -28,6 +28,7 @@ class Profile:
     public_key_pem: str = "PEM"
     created_at: datetime = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
     updated_at: datetime = datetime(2026, 11, 22, 8, 30, tzinfo=UTC)
+    assertion_public: str | None = None
 
 
 def test_an_organisation_has_what_mastodon_reads() -> None:
