@@ -41,6 +41,7 @@ class Publication:
     mentions: tuple[str, ...] = ()
     tags: tuple[dict[str, str], ...] = ()
     counts: tuple[int, int, int] = (0, 0, 0)
+    circle: tuple[str, ...] = ()  # a circle call's addressees: the circle's members
 
     @property
     def is_call(self) -> bool:
@@ -48,9 +49,12 @@ class Publication:
 
 
 def addressing(
-    visibility: Visibility, followers: str, mentions: Sequence[str]
+    visibility: Visibility, followers: str, mentions: Sequence[str], circle: Sequence[str] = ()
 ) -> tuple[list[str], list[str]]:
-    """(to, cc) as Mastodon addresses each visibility."""
+    """(to, cc) as Mastodon addresses each visibility; a circle call goes to its circle's
+    members only (mentions in its text address no one: they would take it out of the circle)."""
+    if visibility is Visibility.CIRCLE:
+        return list(dict.fromkeys(circle)), []
     mentioned = list(dict.fromkeys(mentions))
     if visibility is Visibility.PUBLIC:
         return [PUBLIC], [followers, *mentioned]
@@ -98,7 +102,7 @@ def call_content(pub: Publication) -> str:
 def publication_to_as(pub: Publication) -> dict[str, Any]:
     fields = pub.fields
     assert fields.kind is not None
-    to, cc = addressing(fields.visibility, pub.followers, pub.mentions)
+    to, cc = addressing(fields.visibility, pub.followers, pub.mentions, pub.circle)
     content = call_content(pub) if pub.is_call else pub.content_html
     replies, likes, shares = pub.counts
     document: dict[str, Any] = {
@@ -122,6 +126,8 @@ def publication_to_as(pub: Publication) -> dict[str, Any]:
     }
     if pub.updated is not None:
         document["updated"] = iso(pub.updated)
+    if fields.visibility is Visibility.CIRCLE:
+        document["circle"] = True  # sn:circle: receivers pass it on only to their own circles
     if pub.is_call:
         document |= call_properties(fields)
     else:

@@ -4,7 +4,7 @@ Every command takes --data-dir (env SN_DATA_DIR, default ./data). Failures print
 starting with 'Error:' on stderr and exit 1; usage mistakes exit 2 (click's convention).
 """
 
-from node.cli import admin, allies, node_commands, orgs, publishing, relays
+from node.cli import admin, allies, circles, node_commands, orgs, publishing, relays
 from node.cli.base import main
 
-__all__ = ["admin", "allies", "main", "node_commands", "orgs", "publishing", "relays"]
+__all__ = ["admin", "allies", "circles", "main", "node_commands", "orgs", "publishing", "relays"]

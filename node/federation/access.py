@@ -1,8 +1,10 @@
 """Who may read a non-public object (authorized fetch): only signed requests from its audience.
 
 Followers-only: an accepted follower of the author, or the instance actor of a host where one
-lives (servers fetch on their users' behalf). Direct: an addressed actor, or its host's
-instance actor. Everyone else, signed or not, is told the object does not exist.
+lives (servers fetch on their users' behalf). Direct and circle: an addressed actor (for a
+circle call, a member of the circle it went to), or its host's instance actor; never the
+allies further down a circle call's path, who hold it as its author signed it. Everyone else,
+signed or not, is told the object does not exist.
 """
 
 from __future__ import annotations
@@ -33,8 +35,14 @@ async def may_read(node: Runtime, stored: StoredObject, signer: RemoteActor) -> 
             found = await follows.list_by_target(session, stored.actor_iri)
         followers = [f.follower_iri for f in found if f.state == ACCEPTED]
         return allowed(signer, followers)
-    addressed = [*stored.document.get("to", []), *stored.document.get("cc", [])]
-    return allowed(signer, [a for a in addressed if isinstance(a, str)])
+    return allowed(signer, addressees(stored))
+
+
+def addressees(stored: StoredObject) -> list[str]:
+    """Whom a direct message or circle call is addressed to (a circle call: to only)."""
+    names = ("to",) if stored.visibility is Visibility.CIRCLE else ("to", "cc")
+    found = [iri for name in names for iri in stored.document.get(name, [])]
+    return [iri for iri in found if isinstance(iri, str)]
 
 
 def allowed(signer: RemoteActor, audience: list[str]) -> bool:

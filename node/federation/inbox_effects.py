@@ -3,27 +3,33 @@
 Origin rules (FEP-fe34): the activity id's host, the signer (already checked equal to `actor`)
 and an object's attribution must agree; an embedded object from another origin is fetched from
 its origin, never trusted as sent; Update, Delete and Undo act only on the sender's own things.
-Unknown types are ignored.
+A circle call (Visibility.CIRCLE) is taken from an Announce only when the Announce addresses an
+organisation here that has its sender as an ally; its author's Update and Delete are passed
+along the path its Announces took (node.federation.forwarding). Unknown types are ignored.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
+from node.activitypub import circles
 from node.activitypub.objects import ACTOR_TYPES, ActivityView, ObjectView
 from node.activitypub.received_publications import PublicationView
 from node.activitypub.render_publications import tombstone
 from node.errors import OriginMismatch
-from node.federation import following, proofs, relays, remote_actors
+from node.federation import attestation, following, forwarding, proofs, relays, remote_actors
 from node.federation.arrivals import Arrivals
 from node.federation.runtime import Runtime
+from node.publication import Visibility
 from node.storage import cascade, follows, objects, reactions, signed_objects
 from node.storage import remote_actors as actor_rows
 from node.storage.objects import StoredObject
 from node.urls import same_origin
 
+log = logging.getLogger("node.inbox")
 Handler = Callable[[Runtime, ActivityView, Arrivals], Awaitable[None]]
 CONTENT_TYPES = frozenset({"Note", "Article", "Question", "Page", "Event", "Image", "Video"})
 
@@ -77,8 +83,10 @@ async def on_create(node: Runtime, activity: ActivityView, arrivals: Arrivals) -
 async def store_received(node: Runtime, obj: ObjectView, author_iri: str) -> StoredObject:
     """Keep a received object; one already known is left as it is (a second Create changes
     nothing)."""
-    author = await remote_actors.get_actor(node, author_iri)
-    view = PublicationView.from_object(obj, author.followers)
+    followers = None  # a circle call is read by its marker: its author need not be reachable
+    if not circles.is_circle(obj.document):
+        followers = (await remote_actors.get_actor(node, author_iri)).followers
+    view = PublicationView.from_object(obj, followers)
     now = node.clock.now()
     async with node.db.transaction() as session:
         known = await objects.get(session, obj.iri)
@@ -121,6 +129,7 @@ async def on_update(node: Runtime, activity: ActivityView, arrivals: Arrivals) -
             published=stored.published,
             now=node.clock.now(),
         )
+    await forwarding.pass_along(node, activity.iri, obj.iri)
 
 
 async def on_delete(node: Runtime, activity: ActivityView, arrivals: Arrivals) -> None:
@@ -141,6 +150,7 @@ async def on_delete(node: Runtime, activity: ActivityView, arrivals: Arrivals) -
         await objects.tombstone(session, target, tombstone(target, now, stored.type), now)
         await signed_objects.forget(session, target)
     await arrivals.withdrawn(node, target)
+    await forwarding.pass_along(node, activity.iri, target)
 
 
 async def on_reaction(node: Runtime, activity: ActivityView, arrivals: Arrivals) -> None:
@@ -161,10 +171,33 @@ async def on_reaction(node: Runtime, activity: ActivityView, arrivals: Arrivals)
 
 async def on_announce(node: Runtime, activity: ActivityView, arrivals: Arrivals) -> None:
     """A boost or cascade Announce: a reaction, and for a call a step of its cascade."""
+    if not await circle_welcome(node, activity):
+        return
     await on_reaction(node, activity, arrivals)
     call = await announced_object(node, activity, arrivals)
     if call is not None:
         await arrivals.announced(node, activity.iri, activity.actor, activity.document, call)
+
+
+async def circle_welcome(node: Runtime, activity: ActivityView) -> bool:
+    """False for an Announce of someone else's circle call that addresses no organisation
+    here having its sender as an ally (nothing of it is kept); True for anything else."""
+    if activity.object_id is None:
+        return True
+    async with node.db.transaction() as session:
+        known = await objects.get(session, activity.object_id)
+        if known is not None and known.local_actor_id is not None:
+            return True  # our own call: its amplifiers' receipts draw its tree
+        if not circles.is_circle(activity.embedded) and (
+            known is None or known.visibility is not Visibility.CIRCLE
+        ):
+            return True
+        allied = await attestation.allied_addressees(
+            session, node, activity.actor, activity.document
+        )
+    if not allied:
+        log.info("ignored %s: a circle call from no ally of its addressees", activity.iri)
+    return bool(allied)
 
 
 async def announced_object(

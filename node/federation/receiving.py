@@ -3,10 +3,11 @@
 Order: parse and shape (400) -> domain policy (403) -> signature policy, time window and body
 digest (401, no network) -> key lookup and verification, refetching the key once on failure
 (401) -> the key's owner must be the activity's actor, or a subscribed relay forwarding it
-(401) -> the activity id must be on the actor's origin (400) -> integrity proofs (401 when one
-fails) -> JSON-LD normalisation -> stored once per id, in a batch with other requests' items,
-before the 202. Effects run in the worker. An activity without an HTTP signature is accepted
-only on its actor's integrity proof (FEP-8b32).
+(401), or its author's Update or Delete of a circle call forwarded along the call's path and
+proved by the author (node.federation.forwarding) -> the activity id must be on the actor's
+origin (400) -> integrity proofs (401 when one fails) -> JSON-LD normalisation -> stored once
+per id, in a batch with other requests' items, before the 202. Effects run in the worker. An
+activity without an HTTP signature is accepted only on its actor's integrity proof (FEP-8b32).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from node.errors import (
     OriginMismatch,
     SignatureError,
 )
-from node.federation import proofs, relays, remote_actors
+from node.federation import forwarding, proofs, relays, remote_actors
 from node.federation.runtime import Runtime
 from node.storage import inbox_items
 from node.storage.remote_actors import RemoteActor
@@ -49,11 +50,13 @@ async def receive(node: Runtime, incoming: Incoming, recipient: str | None) -> b
             signer = await authenticate(node, incoming, activity)
         except Dropped:
             return False
-        if signer.iri != activity.actor:
+        forwarded = signer.iri != activity.actor
+        if forwarded and not await forwarding.accepts(node, document, activity):
             relayed_by = await forwarding_relay(node, signer.iri, activity)
     if not same_origin(activity.iri, activity.actor):
         raise OriginMismatch(f"activity {activity.iri} is not on its actor's origin")
     await proofs.check_received(node, document, activity.actor)  # before anything changes it
+    await forwarding.keep(node, document, activity)
     normalized = node.jsonld.normalize(document)
     item = inbox_items.NewItem(
         activity_iri=activity.iri,

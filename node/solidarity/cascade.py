@@ -19,7 +19,9 @@ from node.errors import NotFound, SolidarityError
 from node.federation import remote_actors
 from node.federation.runtime import Runtime
 from node.publication import Kind
+from node.solidarity import circles
 from node.storage import cascade, follows, objects
+from node.storage.actors import LocalActor
 from node.storage.cascade import Entry
 from node.storage.follows import ACCEPTED
 from node.storage.objects import StoredObject
@@ -28,11 +30,14 @@ log = logging.getLogger("node.cascade")
 REACH_TTL = timedelta(hours=1)
 
 
-async def known_call(node: Runtime, key: str) -> StoredObject:
-    """A call this node knows, local or received, by the last segment of its id."""
+async def known_call(node: Runtime, reader: LocalActor, key: str) -> StoredObject:
+    """A call this node knows, local or received, by the last segment of its id, that the
+    reader may read (a circle call: see node.solidarity.circles): to others it does not exist."""
     async with node.db.transaction() as session:
         stored = await objects.by_key(session, key) or await objects.by_suffix(session, key)
     if stored is None or stored.kind is not Kind.CALL:
+        raise NotFound(f"no call {key} is known here")
+    if not await circles.may_read(node, stored, reader):
         raise NotFound(f"no call {key} is known here")
     return stored
 

@@ -5,6 +5,9 @@ Each use case stores its change, its outbox entry and its delivery rows in one t
 then wakes the worker: nothing is published that followers are not told about. What needs the
 network (mentions resolved by WebFinger, addressees' actors) is done before that transaction.
 The author's Markdown and fields are kept (`source`) so a revision re-renders from them.
+A circle call is addressed to its circle's members as they are when it is published; its
+revisions keep that audience, and they and its withdrawal also go wherever local organisations'
+Announces of it went (the path of the trusted cascade).
 """
 
 from __future__ import annotations
@@ -22,11 +25,11 @@ from node.activitypub import render_activities, render_publications
 from node.activitypub.render_publications import Publication, tombstone
 from node.activitypub.vocabulary import PUBLIC
 from node.errors import InvalidInput, NotFound, SolidarityError
-from node.federation import proofs, relays, remote_actors, sending, serving
+from node.federation import forwarding, proofs, relays, remote_actors, sending, serving
 from node.federation.following import resolve_target
 from node.federation.runtime import Runtime
 from node.publication import Content, Kind
-from node.solidarity import amplification, validation
+from node.solidarity import amplification, circles, validation
 from node.solidarity.content import Rendered, render_markdown, tags
 from node.solidarity.validation import Draft
 from node.storage import objects, outbox
@@ -78,6 +81,7 @@ def publication(
     published: datetime,
     updated: datetime | None = None,
     counted: tuple[int, int, int] = (0, 0, 0),
+    circle: tuple[str, ...] = (),
 ) -> Publication:
     urls = node.urls
     return Publication(
@@ -91,6 +95,7 @@ def publication(
         mentions=tuple(m.actor_iri for m in rendered.mentions),
         tags=tuple(tags(rendered, draft.fields.themes, urls)),
         counts=counted,
+        circle=circle,
     )
 
 
@@ -147,12 +152,25 @@ def rendered_content(pub: Publication, rendered: Rendered) -> Content:
     return Content(type=kind.as_type, fields=pub.fields, body_text=rendered.text)
 
 
+async def circle_of(node: Runtime, org: LocalActor, draft: Draft) -> tuple[str, ...]:
+    """A circle call's addressees (its circle's members, each cached for delivery)."""
+    if draft.circle is None:
+        return ()
+    async with node.db.transaction() as session:
+        members = await circles.audience(session, org, draft.circle)
+    for member in members:
+        if not node.urls.is_local(member):
+            await remote_actors.get_actor(node, member)
+    return members
+
+
 async def publish(node: Runtime, org: LocalActor, draft: Draft) -> StoredObject:
     key = new_key()
     iri = node.urls.publication(draft.kind, key)
     now = node.clock.now()
+    members = await circle_of(node, org, draft)
     rendered = await render(node, draft)
-    pub = publication(node, org, iri, draft, rendered, now)
+    pub = publication(node, org, iri, draft, rendered, now, circle=members)
     create = render_activities.wrap("Create", f"{iri}/activity", signed(node, org, pub))
     source = draft.as_source() | {"content_html": rendered.html}
     async with node.db.transaction() as session:
@@ -191,11 +209,16 @@ async def revise(
     assert stored.source is not None
     if "visibility" in changes and changes["visibility"] != stored.visibility:
         raise InvalidInput("visibility cannot change after publication; delete and publish anew")
+    if "circle" in changes and changes["circle"] != stored.source.get("circle"):
+        raise InvalidInput("the circle cannot change after publication; delete and publish anew")
     now = node.clock.now()
     draft = validation.revise(validation.from_source(kind, stored.source), changes, now)
     rendered = await render(node, draft)
     counted = await counts(node, stored.iri)
-    pub = publication(node, org, stored.iri, draft, rendered, stored.published, now, counted)
+    audience = tuple(stored.document.get("to", [])) if draft.circle else ()
+    pub = publication(
+        node, org, stored.iri, draft, rendered, stored.published, now, counted, audience
+    )
     update = render_activities.wrap(
         "Update",
         f"{stored.iri}/updates/{uuid.uuid4().hex}",
@@ -207,6 +230,7 @@ async def revise(
     )
     async with node.db.transaction() as session:
         to_relays = await relays.inboxes_in(session, draft.fields)
+        path = await forwarding.announce_inboxes(session, node, stored.iri)
         revised = await save(
             session,
             node,
@@ -216,7 +240,7 @@ async def revise(
             content=rendered_content(pub, rendered),
             published=stored.published,
             source=source,
-            extra_inboxes=[*earlier, *to_relays],
+            extra_inboxes=[*earlier, *to_relays, *path],
         )
     node.wake_worker()
     return revised
@@ -242,10 +266,11 @@ async def withdraw(node: Runtime, org: LocalActor, kind: Kind, key: str) -> None
     now = node.clock.now()
     delete = render_activities.delete_to_as(f"{stored.iri}#delete", stored.document)
     async with node.db.transaction() as session:
+        path = await forwarding.announce_inboxes(session, node, stored.iri)  # before forgetting
         await objects.tombstone(session, stored.iri, tombstone(stored.iri, now, stored.type), now)
         await outbox.forget_object(session, stored.iri)
         to_relays = await relays.inboxes_in(session, stored.fields)
-        await sending.queue(session, node, org, delete, extra_inboxes=to_relays)
+        await sending.queue(session, node, org, delete, extra_inboxes=[*to_relays, *path])
         await amplification.drop_pending(session, node, stored.iri)
     node.wake_worker()
 

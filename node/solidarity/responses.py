@@ -3,6 +3,8 @@ announces, as received; and pledging to someone else's call.
 
 A pledge is a Note replying to the call, addressed publicly and to the call's author (with a
 Mention, as Mastodon addresses replies), carrying `pledge: true` for nodes that count pledges.
+A pledge to a call that is not public goes to its author alone (direct), never further than
+the call did; only calls the organisation may read can be pledged to.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from node.errors import InvalidInput, NotFound
 from node.federation import remote_actors
 from node.federation.runtime import Runtime
 from node.publication import Content, Fields, Kind, Visibility
-from node.solidarity import publishing
+from node.solidarity import cascade, publishing
 from node.solidarity.content import render_markdown
 from node.storage import objects, reactions
 from node.storage.actors import LocalActor
@@ -59,11 +61,11 @@ async def of(node: Runtime, org: LocalActor, kind: Kind, key: str) -> dict[str, 
     }
 
 
-async def call_to_pledge(node: Runtime, key: str) -> StoredObject:
-    """A call this node knows, local or received, named by the last segment of its id."""
-    async with node.db.transaction() as session:
-        stored = await objects.by_key(session, key) or await objects.by_suffix(session, key)
-    if stored is None or stored.kind is not Kind.CALL or stored.deleted_at is not None:
+async def call_to_pledge(node: Runtime, org: LocalActor, key: str) -> StoredObject:
+    """A call the organisation may read, local or received, named by the last segment of its
+    id; a deleted one is not pledged to."""
+    stored = await cascade.known_call(node, org, key)
+    if stored.deleted_at is not None:
         raise NotFound(f"no call {key} is known here")
     return stored
 
@@ -71,7 +73,7 @@ async def call_to_pledge(node: Runtime, key: str) -> StoredObject:
 async def pledge(node: Runtime, org: LocalActor, key: str, text: str) -> StoredObject:
     if not text.strip() or len(text) > MAX_PLEDGE:
         raise InvalidInput(f"'content' must be 1 to {MAX_PLEDGE} characters")
-    call = await call_to_pledge(node, key)
+    call = await call_to_pledge(node, org, key)
     author = call.actor_iri
     handle = author
     if not node.urls.is_local(author):
@@ -82,6 +84,8 @@ async def pledge(node: Runtime, org: LocalActor, key: str, text: str) -> StoredO
     iri = node.urls.publication("note", note_key)
     now = node.clock.now()
     org_iri = node.urls.actor(org.username)
+    public = call.fields.is_listed
+    to, cc = ([PUBLIC], [node.urls.followers(org.username), author]) if public else ([author], [])
     document = {
         "@context": CONTEXT,
         "id": iri,
@@ -91,15 +95,15 @@ async def pledge(node: Runtime, org: LocalActor, key: str, text: str) -> StoredO
         "pledge": True,
         "url": iri,
         "published": iso(now),
-        "to": [PUBLIC],
-        "cc": [node.urls.followers(org.username), author],
+        "to": to,
+        "cc": cc,
         "content": rendered.html,
         "tag": [{"type": "Mention", "href": author, "name": handle}],
     }
     create = render_activities.wrap("Create", f"{iri}/activity", document)
     content = Content(
         type="Note",
-        fields=Fields(kind=None, visibility=Visibility.PUBLIC),
+        fields=Fields(kind=None, visibility=Visibility.PUBLIC if public else Visibility.DIRECT),
         body_text=rendered.text,
         in_reply_to=call.iri,
         is_pledge=True,

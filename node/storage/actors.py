@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -197,3 +198,17 @@ async def update_profile(
     row.updated_at = now
     await session.flush()
     return to_view(row)
+
+
+async def organisation_ids(session: AsyncSession, usernames: Collection[str]) -> set[int]:
+    """Row ids of the organisations (not deleted) with these names."""
+    if not usernames:
+        return set()
+    rows = await session.scalars(
+        select(ActorRow.id).where(
+            ActorRow.username.in_(list(usernames)),
+            ActorRow.kind == ORGANIZATION,
+            ActorRow.deleted_at.is_(None),
+        )
+    )
+    return set(rows)

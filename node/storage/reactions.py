@@ -82,3 +82,13 @@ async def for_object(session: AsyncSession, object_iri: str) -> list[Reaction]:
         select(ReactionRow).where(ReactionRow.object_iri == object_iri).order_by(ReactionRow.id)
     )
     return [Reaction(r.activity_iri, r.type, r.actor_iri, r.object_iri, r.created_at) for r in rows]
+
+
+async def announce_documents(session: AsyncSession, object_iri: str) -> list[dict[str, Any]]:
+    """The Announces received of an object, as stored (with their addressing)."""
+    rows = await session.scalars(
+        select(ReactionRow.document)
+        .where(ReactionRow.object_iri == object_iri, ReactionRow.type == "Announce")
+        .order_by(ReactionRow.id)
+    )
+    return list(rows)

@@ -55,6 +55,7 @@ def summary(stored: StoredObject) -> dict[str, Any]:
         "published": stored.published.isoformat(),
         "updated": stored.updated_at.isoformat() if stored.updated_at else None,
         "pinned": stored.pinned_at is not None,
+        "circle": (stored.source or {}).get("circle"),
     }
 
 

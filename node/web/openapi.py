@@ -52,6 +52,10 @@ SCHEMAS: dict[str, Any] = {
             "language": STRING,
             "max_hops": {"type": "integer", "minimum": 0, "maximum": 20},
             "visibility": VISIBILITY,
+            "circle": {
+                "type": "string",
+                "description": "with visibility circle: the circle it is addressed to",
+            },
         },
     },
     "Ally": {
@@ -62,6 +66,25 @@ SCHEMAS: dict[str, Any] = {
             "amplify": {"enum": ["never", "manual", "auto", "urgent"]},
             "regions": STRINGS,
             "themes": STRINGS,
+            "circle": {
+                "type": ["string", "null"],
+                "description": "the circle this ally's circle calls are passed on to",
+            },
+        },
+    },
+    "Circle": {
+        "type": "object",
+        "required": ["name"],
+        "properties": {
+            "name": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,63}$"},
+            "members": {"type": "array", "items": STRING, "description": "handles or URLs"},
+        },
+    },
+    "CircleChange": {
+        "type": "object",
+        "properties": {
+            "add": {"type": "array", "items": STRING},
+            "remove": {"type": "array", "items": STRING},
         },
     },
     "Organisation": {
@@ -119,6 +142,11 @@ OPERATIONS: list[tuple[str, str, str, str | None, int]] = [
     ),
     ("post", "/api/v1/calls/{key}/amplify", "Amplify a known public call by hand", None, 201),
     ("get", "/api/v1/calls/{key}/cascade", "The call's cascade tree as known here", None, 200),
+    ("post", "/api/v1/circles", "Make a circle of trusted allies", "Circle", 201),
+    ("get", "/api/v1/circles", "The organisation's circles and members", None, 200),
+    ("get", "/api/v1/circles/{name}", "One circle and its members", None, 200),
+    ("patch", "/api/v1/circles/{name}", "Add or remove members", "CircleChange", 200),
+    ("delete", "/api/v1/circles/{name}", "Delete a circle", None, 204),
 ]
 for kind, schema in (("strategies", "Strategy"), ("calls", "Call")):
     OPERATIONS += [

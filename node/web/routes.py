@@ -11,6 +11,7 @@ from node.web import (
     actors,
     api,
     api_cascade,
+    api_circles,
     api_publishing,
     api_reading,
     inbox_endpoint,
@@ -61,6 +62,16 @@ def cascade_api_routes() -> list[BaseRoute]:
     ]
 
 
+def circle_api_routes() -> list[BaseRoute]:
+    return [
+        Route("/api/v1/circles", api_circles.create_circle, methods=["POST"]),
+        Route("/api/v1/circles", api_circles.list_circles, methods=["GET"]),
+        Route("/api/v1/circles/{name}", api_circles.show_circle, methods=["GET"]),
+        Route("/api/v1/circles/{name}", api_circles.change_circle, methods=["PATCH"]),
+        Route("/api/v1/circles/{name}", api_circles.delete_circle, methods=["DELETE"]),
+    ]
+
+
 def routes() -> list[BaseRoute]:
     return [
         Route("/", pages.home),
@@ -90,5 +101,6 @@ def routes() -> list[BaseRoute]:
         Route("/api/v1/search", api_reading.search_objects, methods=["GET"]),
         *publishing_api_routes(),
         *cascade_api_routes(),
+        *circle_api_routes(),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
