@@ -111,14 +111,14 @@ async def verify(
     fallbacks: Sequence[KeyUsed] = (),
 ) -> KeyUsed | None:
     """The key that verifies the proof: the owner's own (its cached actor, fetched when
-    needed); or, when this node has not cached the owner, one of `fallbacks` (keys a circle
+    needed); or, when this node has never cached the owner, one of `fallbacks` (keys a circle
     call brought, tried before any fetch, so a call can travel while its origin is down).
     None when no key can be found; SignatureError when the proof is the owner's and fails."""
     method = proof.verification_method
     if urldefrag(method).url != owner:
         raise SignatureError(f"a proof by {method} on what {owner} owns")
     offered = [key for key in fallbacks if key.key_id == method]
-    if offered and await cached_key(node, owner, method) is None:
+    if offered and not await is_cached(node, owner):
         for candidate in offered:
             if await _verifies(document, proof, candidate.public_key):
                 return candidate
@@ -144,13 +144,11 @@ async def _verifies(document: dict[str, Any], proof: integrity.Proof, multibase:
     return True
 
 
-async def cached_key(node: Runtime, owner: str, method: str) -> str | None:
-    """The owner's assertion key `method` as its cached actor publishes it (no network)."""
+async def is_cached(node: Runtime, owner: str) -> bool:
+    """Whether this node has met the owner (its actor is cached, even gone): then only the
+    keys its own document published count, never one another actor attests for it."""
     async with node.db.transaction() as session:
-        actor = await actor_rows.by_iri(session, owner)
-    if actor is None or actor.gone:
-        return None
-    return dict(actor.assertion_keys).get(method)
+        return await actor_rows.by_iri(session, owner) is not None
 
 
 async def owner_key(node: Runtime, owner: str, method: str, *, refresh: bool = False) -> str | None:

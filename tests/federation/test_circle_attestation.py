@@ -190,6 +190,28 @@ async def test_a_key_attested_against_the_authors_own_is_refused(
     assert stored is None and kept is None
 
 
+async def test_no_key_is_taken_on_trust_for_an_author_this_node_knows(
+    client: httpx.AsyncClient,
+    node: Runtime,
+    alpha: str,
+    bob: FakeActor,
+    carol: FakeActor,
+    router: HostRouter,
+) -> None:
+    """An author met here who publishes no assertion key (as most fediverse accounts): an ally
+    cannot lend it one, so no one can put words in its mouth through a circle call."""
+    key, carol.assertion = carol.assertion, None
+    await remote_actors.get_actor(node, carol.iri)  # cached without any assertion key
+    carol.assertion = key
+    router.down.add("far.test")
+    activity = announce(bob, circle_call(carol, node), [alpha], attested(carol), 6)
+    response = await post_signed(client, bob, SHARED, activity, node.clock.now())
+    assert response.status_code == 401
+    await drain(node)
+    stored, kept = await stored_and_kept(node, f"{carol.iri}/calls/c1")
+    assert stored is None and kept is None
+
+
 async def test_a_tampered_circle_call_is_refused_whoever_attests_it(
     client: httpx.AsyncClient,
     node: Runtime,
