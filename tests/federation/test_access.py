@@ -5,7 +5,6 @@ peer_instances verifies them: tests/web/test_audience_matrix.py.)"""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
 
 from node.federation import access
