@@ -25,7 +25,7 @@ from node.storage import remote_actors as actor_rows
 from node.storage.follows import ACCEPTED
 from node.storage.objects import StoredObject
 from tests.support.actors import FakeActor, RemoteHost
-from tests.support.content import content
+from tests.support.content import kept_object
 from tests.support.router import HostRouter
 
 ALPHA = "https://node.test/users/alpha"
@@ -185,7 +185,7 @@ async def test_likes_and_boosts_are_kept_once_and_undone_by_their_sender_only(
 ) -> None:
     mallory = remote.actor("mallory")
     target = "https://node.test/calls/abc"
-    await keep_call(node, target)  # reactions to what the node does not keep are not kept
+    await kept_object(node, target, ALPHA)  # reactions to what the node does not keep: dropped
     like = {"id": f"{bob.iri}/likes/1", "type": "Like", "actor": bob.iri, "object": target}
     await handle(node, **like)
     await handle(node, **like)
@@ -230,16 +230,3 @@ async def test_unknown_types_change_nothing(node: Runtime, bob: FakeActor) -> No
     async with node.db.transaction() as session:
         assert await reactions.for_object(session, ALPHA) == []
         assert await objects.count_received(session) == 0
-
-
-async def keep_call(node: Runtime, iri: str) -> None:
-    async with node.db.transaction() as session:
-        await objects.put(
-            session,
-            iri=iri,
-            actor_iri=ALPHA,
-            content=content(),
-            document={"id": iri, "type": "Note"},
-            published=node.clock.now(),
-            now=node.clock.now(),
-        )
