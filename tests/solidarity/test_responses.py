@@ -11,7 +11,7 @@ from node.errors import InvalidInput, NotFound
 from node.federation.runtime import Runtime
 from node.publication import Kind
 from node.solidarity import organisations, publishing, responses, validation
-from node.storage import objects, reactions
+from node.storage import addressees, objects, reactions
 from node.storage.actors import LocalActor
 from node.storage.objects import StoredObject
 from tests.support.actors import FakeActor, RemoteHost
@@ -40,9 +40,18 @@ async def remote_call(node: Runtime, author: FakeActor, key: str) -> StoredObjec
         )
 
 
-async def reply(node: Runtime, iri: str, to: str, *, pledge: bool = False, **given: str) -> None:
+async def reply(
+    node: Runtime,
+    iri: str,
+    to: str,
+    *,
+    pledge: bool = False,
+    addressed: tuple[LocalActor, ...] = (),
+    **given: str,
+) -> None:
+    """A received reply, with the organisations it was addressed to (what the inbox records)."""
     async with node.db.transaction() as session:
-        await objects.put(
+        stored = await objects.put(
             session,
             iri=iri,
             actor_iri="https://remote.test/users/bob",
@@ -51,6 +60,7 @@ async def reply(node: Runtime, iri: str, to: str, *, pledge: bool = False, **giv
             published=node.clock.now(),
             now=node.clock.now(),
         )
+        await addressees.replace(session, stored.id, {org.id for org in addressed})
 
 
 async def test_what_came_back_for_a_call(node: Runtime, org: LocalActor) -> None:
@@ -58,7 +68,10 @@ async def test_what_came_back_for_a_call(node: Runtime, org: LocalActor) -> None
     assert call.key is not None
     await reply(node, "https://remote.test/notes/r", call.iri, language="pt")
     await reply(node, "https://remote.test/notes/p", call.iri, pledge=True)
-    await reply(node, "https://remote.test/notes/dm", call.iri, visibility="direct")
+    await reply(
+        node, "https://remote.test/notes/dm", call.iri, visibility="direct", addressed=(org,)
+    )
+    await reply(node, "https://remote.test/notes/other", call.iri, visibility="direct")
     async with node.db.transaction() as session:
         for n, kind in enumerate(("Like", "Announce")):
             await reactions.add(
@@ -75,7 +88,7 @@ async def test_what_came_back_for_a_call(node: Runtime, org: LocalActor) -> None
     assert found["object"] == call.iri
     assert [r["id"] for r in found["replies"]] == [
         "https://remote.test/notes/r",
-        "https://remote.test/notes/dm",  # the author sees every reply addressed to it
+        "https://remote.test/notes/dm",  # a direct reply: to the organisation it addressed
     ]
     assert found["replies"][0]["language"] == "pt"
     assert [p["id"] for p in found["pledges"]] == ["https://remote.test/notes/p"]
