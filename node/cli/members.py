@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from node.cli.base import data_dir_option, main, run, settings_for, with_runtime
+from node.cli.base import cli_who, data_dir_option, main, run, settings_for, with_runtime
 from node.federation.runtime import Runtime
 from node.storage.members import ROLES
 
@@ -30,7 +30,7 @@ def member_add(
     from node.solidarity import membership
 
     async def work(node: Runtime) -> str:
-        made = await membership.add(node, org_name, email, role)
+        made = await membership.add(node, org_name, email, role, cli_who())
         return made.link
 
     click.echo(run(with_runtime(settings_for(ctx, data_dir), work)))
@@ -87,7 +87,7 @@ def member_remove(ctx: click.Context, data_dir: Path | None, org_name: str, emai
     from node.solidarity import membership
 
     async def work(node: Runtime) -> None:
-        await membership.remove(node, org_name, email, keep_an_owner=False)
+        await membership.remove(node, org_name, email, keep_an_owner=False, who=cli_who())
 
     run(with_runtime(settings_for(ctx, data_dir), work))
     click.echo(f"removed {email}")

@@ -67,7 +67,13 @@ def token_list(ctx: click.Context, data_dir: Path | None, name: str) -> None:
 def token_revoke(ctx: click.Context, data_dir: Path | None, name: str, token_id: int) -> None:
     """Revoke NAME's token ID (from `token list`): it stops working at once."""
     settings = settings_for(ctx, data_dir)
-    run(with_db(settings, lambda db: organisations.revoke_token(db, name, token_id)))
+    who, clock = cli_who(), SystemClock()
+    run(
+        with_db(
+            settings,
+            lambda db: organisations.revoke_token(db, name, token_id, who=who, clock=clock),
+        )
+    )
     click.echo(f"Revoked token {token_id} of {name}.")
 
 

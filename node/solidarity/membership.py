@@ -5,7 +5,8 @@ Invariants: an email belongs to one organisation; passwords are argon2 hashes ma
 event loop; a link works once and for LINK_LIFETIME; an account locks for LOCK_FOR after
 MAX_FAILURES wrong passwords in a row, and an address is refused for a while after
 ADDRESS_LIMIT failures within ADDRESS_WINDOW, whichever accounts it tried. Failures are
-committed before the refusal is raised. An organisation always keeps one owner.
+committed before the refusal is raised. An organisation always keeps one owner. Adding and
+removing a member, given who did it, is audited in the transaction of the change.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from typing import TYPE_CHECKING
 
 from node.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 from node.federation.runtime import Runtime
-from node.storage import actors, member_sessions, members, signin_failures
+from node.storage import actors, audit, member_sessions, members, signin_failures
 from node.storage.actors import LocalActor
+from node.storage.audit import Who
 from node.storage.member_sessions import SignedIn
 from node.storage.members import ROLES, Member
 
@@ -94,13 +96,19 @@ async def _issue_link(node: Runtime, member: Member) -> str:
     return node.urls.signin_link(secret)
 
 
-async def add(node: Runtime, org_name: str, email: str, role: str) -> NewMember:
+async def add(
+    node: Runtime, org_name: str, email: str, role: str, who: Who | None = None
+) -> NewMember:
     """A new member and the one-time link with which they set their password."""
     if role not in ROLES:
         raise InvalidInput(f"role must be one of {', '.join(ROLES)}, not {role!r}")
     org = await _org(node, org_name)
+    now = node.clock.now()
     async with node.db.transaction() as session:
-        member = await members.add(session, org.id, check_email(email), role, node.clock.now())
+        member = await members.add(session, org.id, check_email(email), role, now)
+        if who is not None:
+            details = {"email": member.email, "role": role}
+            await audit.record(session, who, "member.add", org.username, now, details)
     return NewMember(member, await _issue_link(node, member))
 
 
@@ -127,7 +135,14 @@ async def list_members(node: Runtime, org_name: str) -> list[Member]:
     return await of(node, await _org(node, org_name))
 
 
-async def remove(node: Runtime, org_name: str, email: str, *, keep_an_owner: bool = True) -> None:
+async def remove(
+    node: Runtime,
+    org_name: str,
+    email: str,
+    *,
+    keep_an_owner: bool = True,
+    who: Who | None = None,
+) -> None:
     """Remove a member (their sessions end with them); the last owner stays unless the admin
     says otherwise."""
     member = await member_of(node, org_name, email)
@@ -137,6 +152,9 @@ async def remove(node: Runtime, org_name: str, email: str, *, keep_an_owner: boo
             raise InvalidInput(f"{email} is the last owner of {org_name}")
         await member_sessions.end_all(session, member.id)
         await members.remove(session, member.id)
+        if who is not None:
+            details = {"email": member.email, "role": member.role}
+            await audit.record(session, who, "member.remove", org_name, node.clock.now(), details)
 
 
 async def by_link(node: Runtime, secret: str) -> Member:
@@ -238,15 +256,15 @@ async def sign_out_everywhere(node: Runtime, member: Member) -> int:
         return await member_sessions.end_all(session, member.id)
 
 
-async def add_by_owner(node: Runtime, owner: Member, email: str, role: str) -> NewMember:
-    """An owner adds a member to their own organisation from the workspace."""
+async def add_by_owner(node: Runtime, owner: Member, email: str, role: str, who: Who) -> NewMember:
+    """An owner adds a member to their own organisation from the workspace (audited)."""
     if not owner.is_owner:
         raise Forbidden("only owners manage members")
     org = await organisation_of(node, owner)
-    return await add(node, org.username, email, role)
+    return await add(node, org.username, email, role, who)
 
 
-async def remove_by_owner(node: Runtime, owner: Member, member_id: int) -> None:
+async def remove_by_owner(node: Runtime, owner: Member, member_id: int, who: Who) -> None:
     if not owner.is_owner:
         raise Forbidden("only owners manage members")
     async with node.db.transaction() as session:
@@ -254,7 +272,7 @@ async def remove_by_owner(node: Runtime, owner: Member, member_id: int) -> None:
     if found is None or found.actor_id != owner.actor_id:
         raise NotFound(f"no member {member_id} in this organisation")
     org = await organisation_of(node, owner)
-    await remove(node, org.username, found.email)
+    await remove(node, org.username, found.email, who=who)
 
 
 async def mark_notifications_seen(node: Runtime, member: Member) -> None:

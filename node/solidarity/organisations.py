@@ -29,6 +29,8 @@ MAX_SUMMARY = 5000
 MIN_HOPS, MAX_HOPS = 1, 20
 MAX_LABEL = 200
 MIN_DAYS, MAX_DAYS = 1, 3650
+# the workspace's own paths (/workspace/admin, /workspace/signin, …): no organisation's name
+WORKSPACE_PATHS = frozenset({"admin", "signin", "signout", "welcome", "feeds"})
 
 
 async def create_organisation(
@@ -45,6 +47,8 @@ async def create_organisation(
     check_username(name)
     if name == urls.hostname:
         raise InvalidInput(f"{name!r} is reserved for the node's instance actor")
+    if name in WORKSPACE_PATHS:
+        raise InvalidInput(f"{name!r} is reserved for the workspace's own pages")
     if len(display_name) > MAX_DISPLAY_NAME:
         raise InvalidInput(f"display name is longer than {MAX_DISPLAY_NAME} characters")
     if len(summary) > MAX_SUMMARY:
@@ -112,11 +116,18 @@ async def list_tokens(db: Database, name: str) -> list[tokens.TokenInfo]:
         return await tokens.list_for(session, actor.id)
 
 
-async def revoke_token(db: Database, name: str, token_id: int) -> None:
+async def revoke_token(
+    db: Database, name: str, token_id: int, *, who: Who | None = None, clock: Clock | None = None
+) -> None:
+    """Revoke one of the organisation's tokens; given `who` (and the clock), audited in the
+    same transaction."""
     async with db.transaction() as session:
         actor = await actors.by_username(session, name)
         if not await tokens.revoke(session, actor.id, token_id):
             raise NotFound(f"{name} has no token {token_id}")
+        if who is not None and clock is not None:
+            details = {"token": token_id}
+            await audit.record(session, who, "token.revoke", name, clock.now(), details)
 
 
 async def update(

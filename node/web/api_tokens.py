@@ -12,6 +12,7 @@ from starlette.responses import Response
 from node.activitypub.vocabulary import iso
 from node.errors import InvalidInput
 from node.solidarity import organisations
+from node.storage import audit
 from node.storage.tokens import TokenInfo
 from node.web import auth
 from node.web.api import read_json
@@ -46,12 +47,24 @@ async def create_token(request: Request) -> Response:
     if days is not None and (isinstance(days, bool) or not isinstance(days, int)):
         raise InvalidInput("'expires_in_days' must be a whole number of days")
     node = runtime(request)
+    now = node.clock.now()
     async with node.db.transaction() as session:
-        issued = await organisations.issue_token(session, org, label, node.clock.now(), days)
+        issued = await organisations.issue_token(session, org, label, now, days)
+        details = {"label": label}
+        await audit.record(
+            session, auth.who(request, org), "token.create", org.username, now, details
+        )
     return json_response(token_json(issued.info) | {"token": issued.secret}, status=201)
 
 
 async def revoke_token(request: Request) -> Response:
     org = await auth.organisation(request)
-    await organisations.revoke_token(runtime(request).db, org.username, int_param(request, "id"))
+    node = runtime(request)
+    await organisations.revoke_token(
+        node.db,
+        org.username,
+        int_param(request, "id"),
+        who=auth.who(request, org),
+        clock=node.clock,
+    )
     return Response(status_code=204)

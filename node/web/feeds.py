@@ -3,6 +3,11 @@ strategies and calls (filterable by kind, urgency and region), iCalendar of an o
 open calls' deadlines, and the Atom of a member's notifications (behind a secret address).
 
 Everything is escaped for XML; iCalendar text is escaped and folded at 75 octets (RFC 5545).
+
+Under lockdown (the policy's reduced_pages) the feeds stay valid but empty (a title, no entry,
+no event), never 404: feed readers and calendar apps treat a missing feed as broken and some
+drop the subscription after a few failures, so an empty feed keeps the organisation's readers
+for when lockdown ends, while telling nobody what or how much was published.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from node.storage.actors import LocalActor
 from node.storage.objects import StoredObject
 from node.storage.search import Filters
 from node.web.app_state import runtime
+from node.web.pages import reduced
 from node.web.publications import rendered_body
 
 ATOM = "application/atom+xml; charset=utf-8"
@@ -72,7 +78,8 @@ def atom(feed_id: str, title: str, link: str, updated: datetime, entries: Iterab
 
 async def publications_feed(request: Request, org: LocalActor | None) -> Response:
     node = runtime(request)
-    found = await public_reading.feed(node, org, filters_from(request))
+    locked = await reduced(node)
+    found = [] if locked else await public_reading.feed(node, org, filters_from(request))
     names = {o.username: o.display_name for o in ([org] if org else [])}
     entries = []
     for stored in found:
@@ -84,7 +91,8 @@ async def publications_feed(request: Request, org: LocalActor | None) -> Respons
     title = (org.display_name or org.username) if org else node.settings.node_name
     link = node.urls.profile(org.username) if org else node.urls.base + "/"
     here = str(request.url)
-    return Response(atom(here, title, link, newest, entries), media_type=ATOM)
+    headers = {"Cache-Control": "no-store"} if locked else None
+    return Response(atom(here, title, link, newest, entries), media_type=ATOM, headers=headers)
 
 
 async def node_feed(request: Request) -> Response:
@@ -137,7 +145,8 @@ def vevent(call: StoredObject, now: datetime) -> list[str]:
 async def calendar(request: Request) -> Response:
     node = runtime(request)
     org = await profiles.organisation(node, request.path_params["name"])
-    calls = await public_reading.open_calls(node, org, limit=100)
+    locked = await reduced(node)
+    calls = [] if locked else await public_reading.open_calls(node, org, limit=100)
     now = node.clock.now()
     lines = [
         "BEGIN:VCALENDAR",
@@ -150,4 +159,5 @@ async def calendar(request: Request) -> Response:
             lines += vevent(call, now)
     lines.append("END:VCALENDAR")
     body = "\r\n".join(fold(line) for line in lines) + "\r\n"
-    return Response(body, media_type=ICAL)
+    headers = {"Cache-Control": "no-store"} if locked else None
+    return Response(body, media_type=ICAL, headers=headers)

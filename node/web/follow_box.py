@@ -2,7 +2,8 @@
 server's subscribe template (node.federation.remote_follow) and redirects them there.
 
 Bounded: a few tries per visitor address a minute, a few lookups at once per process; what
-goes wrong is said on the profile page again, with what the visitor typed.
+goes wrong is said on the profile page again, with what the visitor typed. Under lockdown
+(reduced_pages) the box is gone: a post gets the reduced page (403) and nothing is looked up.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ async def follow(request: Request) -> Response:
     form = await forms.read(request)
     node = runtime(request)
     name = request.path_params["name"]
-    await profiles.organisation(node, name)
+    actor = await profiles.organisation(node, name)
+    if await pages.reduced(node):
+        return pages.reduced_page(request, actor.display_name or actor.username, 403)
     account = form.text("account")[:MAX_ACCOUNT]
     limits = (await web_state(request)).limits
     if not limits.follow_box.allow(client_address(request)) or limits.lookups.locked():

@@ -1,5 +1,7 @@
 """The library: the node's public strategies and calls, searched in full text and filtered by
-kind, theme, region and language, a page at a time (the cursor goes in the next link)."""
+kind, theme, region and language, a page at a time (the cursor goes in the next link). Only
+this node's own publications are listed (search.listed), so no silenced domain's actor is
+ever in it. Under lockdown (reduced_pages) it shows only the node's name."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from starlette.responses import Response
 
 from node.solidarity import public_reading
 from node.storage.search import Filters
-from node.web import rendering
+from node.web import pages, rendering
 from node.web.app_state import runtime
 
 FILTERS = ("q", "kind", "theme", "region", "language")
@@ -18,6 +20,9 @@ MAX_QUERY = 200
 
 
 async def library(request: Request) -> Response:
+    node = runtime(request)
+    if await pages.reduced(node):
+        return pages.reduced_page(request, node.settings.node_name)
     params = request.query_params
     given = {name: params.get(name, "").strip()[:MAX_QUERY] for name in FILTERS}
     filters = Filters(
@@ -26,7 +31,6 @@ async def library(request: Request) -> Response:
         regions=(given["region"],) if given["region"] else (),
         language=given["language"] or None,
     )
-    node = runtime(request)
     found = await public_reading.library(node, given["q"], filters, params.get("cursor") or None)
     more = None
     if found.next:

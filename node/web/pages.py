@@ -2,7 +2,7 @@
 profiles (with the follow box and feeds), the interaction page, and error pages.
 
 With the policy's reduced_pages (lockdown), public pages show only a name: the node's on the
-home page, the organisation's on its profile and publications.
+home page and the library, the organisation's on its profile and publications.
 """
 
 from __future__ import annotations
@@ -58,9 +58,9 @@ async def reduced(node: Runtime) -> bool:
     return (await node.policy.current()).settings.reduced_pages
 
 
-def reduced_page(request: Request, name: str) -> Response:
+def reduced_page(request: Request, name: str, status: int = 200) -> Response:
     """A page that says only whose it is: what lockdown leaves of profiles and publications."""
-    response = render(request, "reduced.html", {"name": name})
+    response = render(request, "reduced.html", {"name": name}, status)
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -35,6 +35,8 @@ from node.web import (
     wellknown,
     workspace_admin,
     workspace_auth,
+    workspace_federation,
+    workspace_moderation,
     workspace_network,
     workspace_publishing,
     workspace_reading,
@@ -109,10 +111,41 @@ def public_page_routes() -> list[BaseRoute]:
     ]
 
 
+def admin_area_routes() -> list[BaseRoute]:
+    """/workspace/admin/…: node admins signed in to the workspace (before /workspace/{org})."""
+    fed, mod, base = workspace_federation, workspace_moderation, "/workspace/admin"
+    post = ["POST"]
+    return [
+        Route(base, fed.show_overview, methods=["GET"]),
+        Route(f"{base}/mode", fed.set_mode, methods=post),
+        Route(f"{base}/switches", fed.set_switches, methods=post),
+        Route(f"{base}/lockdown", fed.set_lockdown, methods=post),
+        Route(f"{base}/allowed", fed.allow, methods=post),
+        Route(f"{base}/allowed/remove", fed.disallow, methods=post),
+        Route(f"{base}/allowed/import", fed.import_allows, methods=post),
+        Route(f"{base}/allowed.csv", fed.export_allows, methods=["GET"]),
+        Route(f"{base}/alliances", fed.subscribe, methods=post),
+        Route(f"{base}/alliances/{{id:int}}/remove", fed.unsubscribe, methods=post),
+        Route(f"{base}/blocks", fed.show_blocks, methods=["GET"]),
+        Route(f"{base}/blocks", fed.add_block, methods=post),
+        Route(f"{base}/blocks/remove", fed.remove_block, methods=post),
+        Route(f"{base}/blocks/import", fed.import_blocks, methods=post),
+        Route(f"{base}/blocks.csv", fed.export_blocks, methods=["GET"]),
+        Route(f"{base}/reports", mod.show_reports, methods=["GET"]),
+        Route(f"{base}/reports/{{id:int}}/resolve", mod.resolve_report, methods=post),
+        Route(f"{base}/audit", mod.show_audit, methods=["GET"]),
+        Route(f"{base}/hosts", mod.show_hosts, methods=["GET"]),
+        Route(f"{base}/admins", mod.show_admins, methods=["GET"]),
+        Route(f"{base}/admins", mod.add_admin, methods=post),
+        Route(f"{base}/admins/remove", mod.remove_admin, methods=post),
+    ]
+
+
 def workspace_routes() -> list[BaseRoute]:
     ws = "/workspace/{org}"
     item = ws + "/{kind}/{key}"
     return [
+        *admin_area_routes(),
         Route("/workspace", workspace_auth.entry),
         Route("/workspace/signin", workspace_auth.show_signin, methods=["GET"]),
         Route("/workspace/signin", workspace_auth.signin, methods=["POST"]),
@@ -130,6 +163,7 @@ def workspace_routes() -> list[BaseRoute]:
         Route(item + "/withdraw", workspace_publishing.confirm_withdraw, methods=["GET"]),
         Route(item + "/withdraw", workspace_publishing.withdraw, methods=["POST"]),
         Route(item + "/responses", workspace_publishing.show_responses),
+        Route(item + "/redeliver", workspace_publishing.redeliver, methods=["POST"]),
         Route(ws + "/follows", workspace_network.show_follows, methods=["GET"]),
         Route(ws + "/follows", workspace_network.follow, methods=["POST"]),
         Route(ws + "/follows/{key}/unfollow", workspace_network.unfollow, methods=["POST"]),

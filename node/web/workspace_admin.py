@@ -1,6 +1,6 @@
 """The workspace's own affairs: notifications (with their unread count and a private Atom feed
 per member), API tokens (owners: create, shown once; list; revoke) and members (owners: add,
-with the one-time link shown once; remove)."""
+with the one-time link shown once; remove). Owners' changes are audited with who made them."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from node.storage.members import ROLES, Member
 from node.web import forms, rendering
 from node.web.app_state import runtime
 from node.web.feeds import ATOM, atom
-from node.web.sessions import Workspace, members_only
+from node.web.sessions import Workspace, member_who, members_only
 from node.web.web_keys import WebState, web_state
 
 FEED = "notifications-feed"
@@ -106,14 +106,17 @@ async def show_tokens(request: Request, ws: Workspace) -> Response:
 @members_only(owner=True)
 async def create_token(request: Request, ws: Workspace) -> Response:
     form = await forms.read(request)
-    token = await access_tokens.create(runtime(request), ws.org, form.text("label"))
+    token = await access_tokens.create(
+        runtime(request), ws.org, form.text("label"), member_who(request, ws)
+    )
     return await tokens_page(request, ws, created=token)
 
 
 @members_only(owner=True)
 async def revoke_token(request: Request, ws: Workspace) -> Response:
     await forms.read(request)
-    await access_tokens.revoke(runtime(request), ws.org, request.path_params["id"])
+    who = member_who(request, ws)
+    await access_tokens.revoke(runtime(request), ws.org, request.path_params["id"], who)
     return RedirectResponse(f"{ws.path}/tokens?done=revoked", status_code=303)
 
 
@@ -140,7 +143,11 @@ async def add_member(request: Request, ws: Workspace) -> Response:
     form = await forms.read(request)
     try:
         made = await membership.add_by_owner(
-            runtime(request), ws.member, form.text("email"), form.text("role")
+            runtime(request),
+            ws.member,
+            form.text("email"),
+            form.text("role"),
+            member_who(request, ws),
         )
     except SolidarityError as exc:
         return await members_page(request, ws, error=str(exc), status=400)
@@ -151,7 +158,9 @@ async def add_member(request: Request, ws: Workspace) -> Response:
 async def remove_member(request: Request, ws: Workspace) -> Response:
     await forms.read(request)
     try:
-        await membership.remove_by_owner(runtime(request), ws.member, request.path_params["id"])
+        await membership.remove_by_owner(
+            runtime(request), ws.member, request.path_params["id"], member_who(request, ws)
+        )
     except SolidarityError as exc:
         return await members_page(request, ws, error=str(exc), status=400)
     return RedirectResponse(f"{ws.path}/members?done=removed", status_code=303)

@@ -1,7 +1,8 @@
 """The workspace's publishing pages: the dashboard (open calls with their responses and reach,
 everything published), composing a call or strategy in Markdown with a preview, editing, pinning,
-withdrawing, and the responses to each publication. Every change goes through
-solidarity.publishing, so followers hear of it exactly as through the API."""
+withdrawing, and the responses to each publication with its delivery receipts (and a redeliver
+button). Every change goes through solidarity.publishing, so followers hear of it exactly as
+through the API."""
 
 from __future__ import annotations
 
@@ -13,14 +14,25 @@ from starlette.responses import RedirectResponse, Response
 
 from node.errors import InvalidInput, SolidarityError
 from node.publication import Kind
-from node.solidarity import cascade, overview, publishing, responses, validation
+from node.solidarity import (
+    cascade,
+    overview,
+    public_reading,
+    publishing,
+    receipts,
+    responses,
+    validation,
+)
 from node.solidarity.content import render_markdown
 from node.web import forms, publications, rendering
+from node.web.api_admin import query_int
 from node.web.app_state import runtime
 from node.web.i18n import LANGUAGES
-from node.web.sessions import Workspace, members_only
+from node.web.sessions import Workspace, member_who, members_only
 
 KINDS = {"call": Kind.CALL, "strategy": Kind.STRATEGY}
+RECEIPT_PATHS = {Kind.CALL: "calls", Kind.STRATEGY: "strategies"}
+RECEIPTS_PAGE = 50
 SEPARATORS = re.compile(r"[,\n]")
 NO_ZONE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
 
@@ -192,5 +204,39 @@ async def show_responses(request: Request, ws: Workspace) -> Response:
     travelled = None
     if kind is Kind.CALL:  # for members, reach is looked up (at most hourly per amplifier)
         travelled = await publications.drawing(request, await cascade.tree(node, stored))
-    context = {"item": stored, "kind": kind.value, "responses": found, "cascade": travelled}
+    sent = await receipts.of_publication(
+        node,
+        ws.org,
+        RECEIPT_PATHS[kind],
+        key,
+        limit=RECEIPTS_PAGE,
+        after=query_int(request, "after"),
+    )
+    context = {
+        "item": stored,
+        "kind": kind.value,
+        "responses": found,
+        "cascade": travelled,
+        "receipts": sent,
+        "names": await public_reading.actor_labels(node, {e.actor_iri for e in sent.amplified_by}),
+        "done": request.query_params.get("done", ""),
+    }
     return await rendering.page(request, "ws_responses.html", context)
+
+
+@members_only()
+async def redeliver(request: Request, ws: Workspace) -> Response:
+    """Failed and waiting deliveries of the publication are due now (one inbox, if given)."""
+    form = await forms.read(request)
+    kind, key = kind_of(request), request.path_params["key"]
+    await receipts.redeliver(
+        runtime(request),
+        ws.org,
+        RECEIPT_PATHS[kind],
+        key,
+        member_who(request, ws),
+        form.text("inbox") or None,
+    )
+    return RedirectResponse(
+        f"{ws.path}/{kind.value}/{key}/responses?done=redelivering", status_code=303
+    )

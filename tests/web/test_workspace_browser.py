@@ -4,8 +4,9 @@ Chromium, against real `solidarity-node serve` processes on loopback.
 Three nodes: A hosts alpha and beta (each with a member from `member add`), B hosts gamma and C
 hosts delta, both allies of alpha that amplify every public call. A small HTTP server on
 loopback stands in for a visitor's own fediverse server (WebFinger with a subscribe template).
-axe-core (tests/package.json) checks every page, public and member, in English and Arabic, and
-screenshots of the main pages go to artifacts/screenshots (or $SN_ARTIFACTS_DIR).
+axe-core (tests/package.json) checks every page, public, member and admin (ana is node A's
+admin), in English and Arabic, and screenshots of the main pages go to artifacts/screenshots
+(or $SN_ARTIFACTS_DIR).
 """
 
 from __future__ import annotations
@@ -121,6 +122,7 @@ def start(node: LoopbackNode, org: str, links: dict[str, str]) -> None:
         for who, team, role in (("ana", "alpha", "owner"), ("bea", "beta", "editor")):
             line = node.cli("member", "add", team, f"{who}@{team}.example", "--role", role)
             links[who] = line.strip()
+        node.cli("admin", "add", "ana@alpha.example")  # ana also administers node A
     node.serve()
 
 
@@ -255,7 +257,7 @@ def test_another_organisations_member_gets_403(world: World) -> None:
     context = world.browser.new_context()
     page = sign_in_with_link(context, world, "bea")
     token = page.locator("input[name=csrf]").first.get_attribute("value")
-    for path in ("/workspace/alpha", "/workspace/alpha/compose?kind=call"):
+    for path in ("/workspace/alpha", "/workspace/alpha/compose?kind=call", "/workspace/admin"):
         response = page.goto(world.a.base_url + path)
         assert response is not None and response.status == 403, path
     posted = page.request.post(
@@ -359,7 +361,18 @@ MEMBER = [
     ("tokens", "/tokens"),
     ("members", "/members"),
 ]
+ADMIN = [
+    ("admin", ""),
+    ("admin-blocks", "/blocks"),
+    ("admin-reports", "/reports"),
+    ("admin-audit", "/audit"),
+    ("admin-hosts", "/hosts"),
+    ("admin-admins", "/admins"),
+]
 MAIN = {
+    "admin",
+    "admin-blocks",
+    "call-responses",
     "home",
     "profile",
     "library",
@@ -406,12 +419,17 @@ def test_every_page_passes_axe_and_is_photographed(
     pages = [(name, world.a.base_url + path) for name, path in PUBLIC]
     pages += [("strategy", strategy)] + ([("call", call)] if call else [])
     pages += [(name, f"{world.a.base_url}/workspace/alpha{path}") for name, path in MEMBER]
+    pages += [(name, f"{world.a.base_url}/workspace/admin{path}") for name, path in ADMIN]
     key = strategy.rsplit("/", 1)[-1]
     pages += [
         ("edit", f"{world.a.base_url}/workspace/alpha/strategy/{key}/edit"),
         ("responses", f"{world.a.base_url}/workspace/alpha/strategy/{key}/responses"),
         ("withdraw", f"{world.a.base_url}/workspace/alpha/strategy/{key}/withdraw"),
     ]
+    if call:  # its delivery receipts (gamma and delta) and who amplified it
+        call_key = call.rsplit("/", 1)[-1]
+        responses = f"{world.a.base_url}/workspace/alpha/call/{call_key}/responses"
+        pages.append(("call-responses", responses))
     for name, url in pages:
         response = page.goto(url)
         assert response is not None and response.status in (200, 404), (
@@ -423,3 +441,28 @@ def test_every_page_passes_axe_and_is_photographed(
         check(page, world, f"{language}-{name}" if name in MAIN else None)
     page.close()
     ana.clear_cookies(name="sn_lang")
+
+
+def test_an_admin_locks_the_node_down_and_opens_it_again(world: World, ana: BrowserContext) -> None:
+    """One button, the state in the heading; the library is reduced to the node's name while
+    locked, and whole again after."""
+    page = ana.new_page()
+    admin = f"{world.a.base_url}/workspace/admin"
+    page.goto(f"{world.a.base_url}/workspace/alpha")
+    page.click("nav.workspace >> text=Node admin")
+    page.wait_for_url(admin)
+    assert page.locator("#lockdown-heading").inner_text() == "Lockdown is off"
+    page.click("button >> text=Turn lockdown on")
+    page.wait_for_url(re.compile(r"/workspace/admin\?done=lockdown-on$"))
+    assert page.locator("#lockdown-heading").inner_text() == "Lockdown is on"
+    check(page, world, "en-admin-lockdown-on")
+    visitor = world.browser.new_context().new_page()
+    visitor.goto(f"{world.a.base_url}/library")
+    assert visitor.locator("article, ul.results li").count() == 0
+    page.click("button >> text=Turn lockdown off")
+    page.wait_for_url(re.compile(r"/workspace/admin\?done=lockdown-off$"))
+    assert page.locator("#lockdown-heading").inner_text() == "Lockdown is off"
+    visitor.goto(f"{world.a.base_url}/library")
+    assert visitor.locator("ul.results li").count() >= 1
+    visitor.context.close()
+    page.close()
