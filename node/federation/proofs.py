@@ -33,17 +33,18 @@ REFRESH_AFTER = timedelta(minutes=1)
 
 
 @functools.lru_cache(maxsize=256)
-def _private_key(pem: str) -> ed25519.Ed25519PrivateKey:
+def private_key(pem: str) -> ed25519.Ed25519PrivateKey:
+    """A local actor's assertion key, loaded once."""
     return integrity.load_private(pem)
 
 
 def sign_as(node: Runtime, actor: LocalActor, document: dict[str, Any]) -> dict[str, Any]:
-    """`document` with a proof made with the actor's assertion key (as it is when it has none:
-    the instance actor signs nothing)."""
+    """`document` with a proof made with the organisation's assertion key (as it is when it has
+    none; the instance actor signs only its alliance manifest, see federation.alliances)."""
     if actor.assertion_private_pem is None or actor.kind != ORGANIZATION:
         return document
     method = assertion_key_id(node.urls.actor(actor.username))
-    key = _private_key(actor.assertion_private_pem)
+    key = private_key(actor.assertion_private_pem)
     return integrity.sign(document, key, method, node.clock.now())
 
 
@@ -86,20 +87,30 @@ async def verified(
 ) -> bool:
     """True when the owner's key verifies the proof; False when no such key can be found;
     SignatureError when the proof is the owner's and fails."""
+    return await verifying_key(node, document, proof, owner) is not None
+
+
+async def verifying_key(
+    node: Runtime, document: dict[str, Any], proof: integrity.Proof, owner: str
+) -> ed25519.Ed25519PublicKey | None:
+    """The owner's key that verifies the proof (fetched again once when the cached one fails:
+    it may have rotated); None when the owner publishes no such key; SignatureError when the
+    proof is not the owner's or fails."""
     method = proof.verification_method
     if urldefrag(method).url != owner:
         raise SignatureError(f"a proof by {method} on what {owner} owns")
     key = await owner_key(node, owner, method)
     if key is None:
-        return False
+        return None
     try:
         await asyncio.to_thread(integrity.verify, document, proof, key)
     except SignatureError:
-        fresh = await owner_key(node, owner, method, refresh=True)  # the key may have rotated
+        fresh = await owner_key(node, owner, method, refresh=True)
         if fresh is None or fresh == key:
             raise
         await asyncio.to_thread(integrity.verify, document, proof, fresh)
-    return True
+        return fresh
+    return key
 
 
 async def owner_key(

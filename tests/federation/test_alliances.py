@@ -4,7 +4,7 @@ manifest whose proof fails, signed by a new key, or older than the one applied i
 reported in the audit log, and the domains last applied stay.
 
 Full nodes in one process (support.network), and a fake ally whose manifest the test signs
-with the ally's instance key, then tampers with.
+(eddsa-jcs-2022) with the assertion key its instance actor publishes, then tampers with.
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from node.activitypub import alliance_manifest
-from node.activitypub.keys import KeyPair, generate_key_pair, load_private_key
+from cryptography.hazmat.primitives.asymmetric import ed25519
+
+from node.activitypub import alliance_manifest, integrity
+from node.activitypub.keys import generate_key_pair
 from node.federation import alliances
 from node.solidarity import federation_settings, moderation
 from node.storage import alliances as subscriptions
@@ -27,36 +29,45 @@ ALLY = "https://ally.test"
 MANIFEST = f"{ALLY}{alliances.PATH}"
 
 
+SIGNER = f"{ALLY}/actor"
+KEY_ID = f"{SIGNER}#ed25519-key"
+RSA = generate_key_pair()
+
+
 class FakeAlly:
-    """ally.test: an instance actor (Application) and the manifest it signs."""
+    """ally.test: an instance actor (Application) with an assertion key (FEP-521a), and the
+    manifest it signs."""
 
     def __init__(self, host: RemoteHost) -> None:
         self.host = host
-        self.keys = generate_key_pair()
-        self.serve_actor(self.keys)
+        self.key = ed25519.Ed25519PrivateKey.generate()
+        self.serve_actor()
 
-    def serve_actor(self, keys: KeyPair) -> None:
-        self.host.objects[f"{ALLY}/actor"] = {
-            "@context": "https://www.w3.org/ns/activitystreams",
-            "id": f"{ALLY}/actor",
-            "type": "Application",
+    def serve_actor(self, kind: str = "Application") -> None:
+        self.host.objects[SIGNER] = {
+            "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+            "id": SIGNER,
+            "type": kind,
             "preferredUsername": "ally.test",
-            "inbox": f"{ALLY}/actor/inbox",
+            "inbox": f"{SIGNER}/inbox",
             "publicKey": {
-                "id": f"{ALLY}/actor#main-key",
-                "owner": f"{ALLY}/actor",
-                "publicKeyPem": keys.public_pem,
+                "id": f"{SIGNER}#main-key",
+                "owner": SIGNER,
+                "publicKeyPem": RSA.public_pem,
             },
+            "assertionMethod": [
+                {
+                    "id": KEY_ID,
+                    "type": "Multikey",
+                    "controller": SIGNER,
+                    "publicKeyMultibase": integrity.encode_public(self.key.public_key()),
+                }
+            ],
         }
 
     def publish(self, domains: list[str], updated: datetime, **changes: Any) -> dict[str, Any]:
         signed = alliance_manifest.manifest_to_json(
-            MANIFEST,
-            f"{ALLY}/actor",
-            f"{ALLY}/actor#main-key",
-            load_private_key(self.keys.private_pem),
-            domains,
-            updated,
+            MANIFEST, SIGNER, KEY_ID, self.key, domains, updated
         )
         self.host.objects[MANIFEST] = signed | changes
         return signed
@@ -78,7 +89,11 @@ async def test_a_nodes_manifest_is_applied_by_a_subscriber(network: Network) -> 
     await federation_settings.allow(b.node, "d.test", WHO)
     served = (await b.client.get(alliances.PATH)).json()
     assert served["domains"] == ["c.test", "d.test"]
-    assert served["proof"]["verificationMethod"] == f"{b.base}/actor#main-key"
+    assert served["proof"]["cryptosuite"] == "eddsa-jcs-2022"
+    assert served["proof"]["verificationMethod"] == f"{b.base}/actor#ed25519-key"
+    actor = (await b.client.get("/actor", headers={"Accept": "application/activity+json"})).json()
+    [method] = actor["assertionMethod"]
+    assert (method["id"], method["type"]) == (f"{b.base}/actor#ed25519-key", "Multikey")
 
     made = await federation_settings.subscribe(a.node, f"{b.base}{alliances.PATH}", WHO)
     assert (made.state, made.domains, made.signer_iri) == ("applied", 2, f"{b.base}/actor")
@@ -139,8 +154,8 @@ async def test_a_new_key_or_an_older_manifest_is_refused(network: Network) -> No
     await network.settle()
     assert "older" in ((await subscription(a)).last_error or "")
 
-    ally.keys = generate_key_pair()  # the ally's server was taken over, say
-    ally.serve_actor(ally.keys)
+    ally.key = ed25519.Ed25519PrivateKey.generate()  # the ally's server was taken over, say
+    ally.serve_actor()
     ally.publish(["friend.test", "taken.test"], network.clock.now())
     network.clock.advance(alliances.REFRESH)
     await network.settle()
