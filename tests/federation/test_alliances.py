@@ -178,3 +178,65 @@ async def test_a_manifest_that_does_not_verify_is_never_subscribed_to(network: N
     assert await allowed(a) == ()
     async with a.node.db.transaction() as session:
         assert await subscriptions.listed(session) == []
+
+
+async def refusal(member: Member) -> str:
+    """Why subscribing to the ally's manifest fails (nothing kept, nothing audited)."""
+    try:
+        await federation_settings.subscribe(member.node, MANIFEST, WHO)
+    except Exception as exc:
+        async with member.node.db.transaction() as session:
+            assert await subscriptions.listed(session) == []
+        return str(exc)
+    raise AssertionError("a manifest that should fail was subscribed to")
+
+
+async def test_only_the_instance_actors_published_assertion_key_signs_a_manifest(
+    network: Network,
+) -> None:
+    a = await network.add("a")
+    ally = FakeAlly(hosted(network.router, "ally.test"))
+
+    # an actor that is not an instance actor (an organisation, say) signs no manifest
+    ally.serve_actor("Organization")
+    ally.publish(["friend.test"], network.clock.now())
+    assert "is not https://ally.test/.well-known/solidarity-alliance's instance actor" in (
+        await refusal(a)
+    )
+
+    # a manifest signed by a key its signer does not publish
+    stranger = ed25519.Ed25519PrivateKey.generate()
+    signed = alliance_manifest.manifest_to_json(
+        MANIFEST, SIGNER, f"{SIGNER}#other-key", stranger, ["friend.test"], network.clock.now()
+    )
+    ally.host.objects[MANIFEST] = signed
+    assert "publishes no assertion key" in await refusal(a)
+
+    # the proof of another actor of that origin, or by the right key but on another's behalf
+    ally.publish(["friend.test"], network.clock.now())
+    ally.host.objects[MANIFEST]["attributedTo"] = f"{ALLY}/users/someone"
+    assert "not https://ally.test/users/someone" in await refusal(a)
+
+
+async def test_a_proof_of_another_suite_or_a_changed_proof_is_refused(network: Network) -> None:
+    a = await network.add("a")
+    ally = FakeAlly(hosted(network.router, "ally.test"))
+    signed = ally.publish(["friend.test"], network.clock.now())
+
+    # the former RSA suite, or no proof at all: not read as unsigned
+    rsa = {**signed["proof"], "cryptosuite": "sn-rsa-jcs-2025", "proofValue": "uAAAA"}
+    ally.host.objects[MANIFEST] = signed | {"proof": rsa}
+    assert "no eddsa-jcs-2022 proof" in await refusal(a)
+    ally.host.objects[MANIFEST] = {k: v for k, v in signed.items() if k != "proof"}
+    assert "no eddsa-jcs-2022 proof" in await refusal(a)
+
+    # the proof's own options are signed: a later `created` does not verify
+    later = {**signed["proof"], "created": "2030-01-01T00:00:00Z"}
+    ally.host.objects[MANIFEST] = signed | {"proof": later}
+    assert "does not verify" in await refusal(a)
+
+    # the order of members does not matter (JCS): served reversed, it is applied
+    ally.host.objects[MANIFEST] = dict(reversed(list(signed.items())))
+    made = await federation_settings.subscribe(a.node, MANIFEST, WHO)
+    assert made.state == "applied" and made.key_id == KEY_ID
+    assert made.public_key == integrity.encode_public(ally.key.public_key())
