@@ -35,8 +35,8 @@ from node.storage.db import Database
 from node.storage.migrate import migrate
 from tests.support.actors import RemoteHost, hosted
 from tests.support.ci import IN_CI, require
-from tests.support.postgres import drop_database, pg_execute, postgres_admin_url
 from tests.support.network import Network
+from tests.support.postgres import drop_database, pg_execute, postgres_admin_url
 from tests.support.router import HostRouter
 
 BASE_URL = "https://node.test"

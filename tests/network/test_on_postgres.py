@@ -13,10 +13,10 @@ from sqlalchemy.engine import make_url
 
 from node.clock import FrozenClock
 from tests.federation.test_alliances import (
-    test_a_nodes_manifest_is_applied_by_a_subscriber as alliance_applied,
+    test_a_new_key_or_an_older_manifest_is_refused as alliance_new_key,
 )
 from tests.federation.test_alliances import (
-    test_a_new_key_or_an_older_manifest_is_refused as alliance_new_key,
+    test_a_nodes_manifest_is_applied_by_a_subscriber as alliance_applied,
 )
 from tests.federation.test_alliances import (
     test_a_tampered_manifest_is_refused_and_the_last_one_kept as alliance_tampered,

@@ -36,7 +36,9 @@ async def test_an_instance_actor_made_before_0051_gets_an_assertion_key(
     try:
         await migrate(db, "0045")
         async with db.engine.begin() as conn:
-            await conn.execute(INSERT_ACTOR, {"name": "node.test", "kind": "application", "t": THEN})
+            await conn.execute(
+                INSERT_ACTOR, {"name": "node.test", "kind": "application", "t": THEN}
+            )
             await conn.execute(INSERT_ALLIANCE, {"pem": "-----BEGIN PUBLIC KEY-----…", "t": THEN})
         await migrate(db)
         async with db.transaction() as session:
