@@ -233,7 +233,7 @@ def test_allowlist_lockdown_and_reports_across_three_processes(
         assert (locked["mode"], locked["lockdown"]) == ("allowlist", True)
         assert locked["signed_fetches"] and locked["hide_collections"] and locked["reduced_pages"]
         eventually(
-            lambda: a.get("/orgs/alpha", headers={"Accept": AS2}).status_code == 401,
+            lambda: a.get("/users/alpha", headers={"Accept": AS2}).status_code == 401,
             "a to answer signed fetches only",
             a,
         )
@@ -242,7 +242,7 @@ def test_allowlist_lockdown_and_reports_across_three_processes(
         a.cli("lockdown", "off")
         assert settings_of(a) == before
         eventually(
-            lambda: a.get("/orgs/alpha", headers={"Accept": AS2}).status_code == 200,
+            lambda: a.get("/users/alpha", headers={"Accept": AS2}).status_code == 200,
             "a to answer unsigned fetches again",
             a,
         )
