@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import cascade, dedup, fanout, hostile, inbox, loadgen, scaleout
+from bench import cascade, dedup, fanout, hostile, inbox, loadgen, pathological, scaleout
 from bench import jsonld as jsonld_bench
 
 REPO = Path(__file__).resolve().parent.parent
@@ -217,6 +217,34 @@ def scaleout_rows(workdir: Path, figures: dict[str, Any]) -> list[Row]:
     return rows
 
 
+def pathological_rows(workdir: Path, figures: dict[str, Any]) -> list[Row]:
+    """Sanitising and rendering pathological text against ordinary text of the same size."""
+    found = pathological.measure()
+    figures["pathological"] = found
+    rows = []
+    for family, ceiling_key, times_key in (
+        ("HTML sanitiser, 100 KB received", "html_ceiling_s", "html_s"),
+        ("Markdown renderer, 200 KB", "markdown_ceiling_s", "markdown_s"),
+    ):
+        ceiling = found[ceiling_key]
+        worst_name, worst = max(found[times_key].items(), key=lambda item: item[1])
+        ratio = worst / ceiling
+        met = "yes" if ratio <= pathological.TARGET_RATIO else "no"
+        note = f"worst: {worst_name}, {worst * 1000:.0f} ms; {len(found[times_key])} inputs"
+        rows.append(
+            Row(
+                f"pathological text: {family}",
+                f"{ceiling * 1000:.0f} ms ordinary",
+                f"{worst * 1000:.0f} ms",
+                f"{ratio:.1f}x",
+                f"<= {pathological.TARGET_RATIO:.0f}x",
+                met,
+                note,
+            )
+        )
+    return rows
+
+
 def hostile_row(workdir: Path, figures: dict[str, Any]) -> Row:
     found = hostile.measure(workdir)
     figures["hostile"] = found
@@ -279,8 +307,9 @@ GROUPS: dict[str, Group] = {
     "cascade": lambda _workdir, figures: cascade_rows(figures),
     "scaleout": scaleout_rows,
     "hostile": lambda workdir, figures: [hostile_row(workdir, figures)],
+    "pathological": pathological_rows,
 }
-EVERY = ("inbox", "fanout", "dedup", "jsonld", "cascade", "scaleout", "hostile")
+EVERY = ("inbox", "fanout", "dedup", "jsonld", "cascade", "scaleout", "hostile", "pathological")
 
 
 def selected(argv: list[str] | None) -> list[str]:

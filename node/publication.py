@@ -28,12 +28,14 @@ class Kind(StrEnum):
 
 class Visibility(StrEnum):
     """Mastodon's four audiences: public, unlisted (public but not in public listings),
-    followers only, and direct (only the mentioned actors)."""
+    followers only, and direct (only the mentioned actors); and circle: a call addressed to the
+    members of one of its author's circles of trusted allies, passed on only to theirs."""
 
     PUBLIC = "public"
     UNLISTED = "unlisted"
     FOLLOWERS = "followers"
     DIRECT = "direct"
+    CIRCLE = "circle"
 
 
 class Urgency(StrEnum):

@@ -16,9 +16,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from node.activitypub.circles import is_circle
 from node.activitypub.objects import MAX_ADDRESSED, ObjectView, is_iri, visibility
 from node.activitypub.sanitize import MarkupBudget, html_to_text, sanitize_incoming
-from node.publication import Attachment, Content, Fields, MediaKind, kind_of, urgency_of
+from node.publication import (
+    Attachment,
+    Content,
+    Fields,
+    MediaKind,
+    Visibility,
+    kind_of,
+    urgency_of,
+)
 
 MAX_LIST = 50
 MAX_LABEL = 200
@@ -36,6 +45,7 @@ KEPT_KEYS = frozenset(
     | {"updated", "url", "name", "title", "summary", "summaryMap", "content", "contentMap"}
     | {"mediaType", "sensitive", "tag", "attachment", "replies", "likes", "shares", "kind"}
     | {"urgency", "deadline", "regions", "themes", "actions", "maxHops", "pledge", "quoteUrl"}
+    | {"circle"}
 )
 ADDRESSING = ("to", "cc", "audience")
 
@@ -51,13 +61,18 @@ class PublicationView:
     @classmethod
     def from_object(cls, obj: ObjectView, author_followers: str | None) -> PublicationView:
         """Read `obj`; its visibility is Mastodon's reading of its addressing, for which the
-        author's followers collection must be known."""
+        author's followers collection must be known; an object marked `circle` is a circle
+        call whatever its addressing says (the narrowest reading wins)."""
         document = safe_document(obj.document)
         title = _text(document.get("title")) or _text(document.get("name"))
         summary = document.get("summary")
         fields = Fields(
             kind=kind_of(document.get("kind")),
-            visibility=visibility(obj.to, obj.cc, author_followers),
+            visibility=(
+                Visibility.CIRCLE
+                if is_circle(document)
+                else visibility(obj.to, obj.cc, author_followers)
+            ),
             title=title[:300] if title else None,
             summary=html_to_text(summary) if isinstance(summary, str) else None,
             language=_language(document),

@@ -43,6 +43,7 @@ class Publication:
     tags: tuple[dict[str, str], ...] = ()
     counts: tuple[int, int, int] = (0, 0, 0)
     attachments: tuple[Attachment, ...] = ()
+    circle: tuple[str, ...] = ()  # a circle call's addressees: the circle's members
 
     @property
     def is_call(self) -> bool:
@@ -50,9 +51,12 @@ class Publication:
 
 
 def addressing(
-    visibility: Visibility, followers: str, mentions: Sequence[str]
+    visibility: Visibility, followers: str, mentions: Sequence[str], circle: Sequence[str] = ()
 ) -> tuple[list[str], list[str]]:
-    """(to, cc) as Mastodon addresses each visibility."""
+    """(to, cc) as Mastodon addresses each visibility; a circle call goes to its circle's
+    members only (mentions in its text address no one: they would take it out of the circle)."""
+    if visibility is Visibility.CIRCLE:
+        return list(dict.fromkeys(circle)), []
     mentioned = list(dict.fromkeys(mentions))
     if visibility is Visibility.PUBLIC:
         return [PUBLIC], [followers, *mentioned]
@@ -100,7 +104,7 @@ def call_content(pub: Publication) -> str:
 def publication_to_as(pub: Publication) -> dict[str, Any]:
     fields = pub.fields
     assert fields.kind is not None
-    to, cc = addressing(fields.visibility, pub.followers, pub.mentions)
+    to, cc = addressing(fields.visibility, pub.followers, pub.mentions, pub.circle)
     content = call_content(pub) if pub.is_call else pub.content_html
     replies, likes, shares = pub.counts
     document: dict[str, Any] = {
@@ -126,6 +130,8 @@ def publication_to_as(pub: Publication) -> dict[str, Any]:
         document["updated"] = iso(pub.updated)
     if pub.attachments:
         document["attachment"] = [attachment_to_as(item) for item in pub.attachments]
+    if fields.visibility is Visibility.CIRCLE:
+        document["circle"] = True  # sn:circle: receivers pass it on only to their own circles
     if pub.is_call:
         # no content warning, said as Mastodon says it: Epicyon 1.3 cannot read a Note without
         # the key (its inbox fails on it and retries forever)

@@ -32,6 +32,8 @@ NODE_TERMS: Final[dict[str, Any]] = {
     "hop": "sn:hop",
     "maxHops": "sn:maxHops",
     "pledge": "sn:pledge",
+    "circle": "sn:circle",
+    "attestedAuthor": "sn:attestedAuthor",
     "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
     "toot": "http://joinmastodon.org/ns#",
     "featured": {"@id": "toot:featured", "@type": "@id"},

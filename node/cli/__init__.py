@@ -7,6 +7,7 @@ starting with 'Error:' on stderr and exit 1; usage mistakes exit 2 (click's conv
 from node.cli import (
     admin,
     allies,
+    circles,
     federation,
     members,  # the web workspace's members
     moderation,
@@ -23,6 +24,7 @@ from node.cli.base import main
 __all__ = [
     "admin",
     "allies",
+    "circles",
     "federation",
     "main",
     "members",

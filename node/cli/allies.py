@@ -34,6 +34,7 @@ def ally() -> None:
 )
 @click.option("--region", "regions", multiple=True, help="Only calls for this region.")
 @click.option("--theme", "themes", multiple=True, help="Only calls on this theme.")
+@click.option("--circle", default=None, help="Pass this ally's circle calls on to this circle.")
 @click.pass_context
 def ally_add(
     ctx: click.Context,
@@ -43,11 +44,17 @@ def ally_add(
     amplify: str,
     regions: tuple[str, ...],
     themes: tuple[str, ...],
+    circle: str | None,
 ) -> None:
     """Make ACTOR (name@host or URL) an ally of ORG, following it if needed."""
     from node.solidarity import allies
 
-    body = {"amplify": amplify, "regions": list(regions), "themes": list(themes)}
+    body = {
+        "amplify": amplify,
+        "regions": list(regions),
+        "themes": list(themes),
+        "circle": circle,
+    }
 
     async def work(node: Runtime) -> str:
         org = await organisations.get(node.db, org_name)
@@ -62,13 +69,16 @@ def ally_add(
 @click.argument("org_name", metavar="ORG")
 @click.pass_context
 def ally_list(ctx: click.Context, data_dir: Path | None, org_name: str) -> None:
-    """List ORG's allies: id, actor, policy, regions, themes."""
+    """List ORG's allies: id, actor, policy, regions, themes, circle passed on to."""
     from node.solidarity import allies
 
     async def work(node: Runtime) -> list[str]:
-        found = await allies.of(node, await organisations.get(node.db, org_name))
+        org = await organisations.get(node.db, org_name)
+        found = await allies.of(node, org)
+        names = await allies.circle_names(node, org)
         return [
             f"{a.id}\t{a.ally_iri}\t{a.amplify}\t{','.join(a.regions)}\t{','.join(a.themes)}"
+            f"\t{names.get(a.circle_id, '') if a.circle_id is not None else ''}"
             for a in found
         ]
 

@@ -114,6 +114,7 @@ def call() -> None:
 @click.option(
     "--max-hops", type=int, default=6, show_default=True, help="How far allies may pass it on."
 )
+@click.option("--circle", default=None, help="With --visibility circle: the circle it goes to.")
 @click.pass_context
 def call_publish(
     ctx: click.Context,
@@ -125,6 +126,7 @@ def call_publish(
     urgency: str,
     actions: tuple[str, ...],
     max_hops: int,
+    circle: str | None,
     **fields: Any,
 ) -> None:
     """Publish a call whose Markdown is in FILE (or on standard input with '-')."""
@@ -136,6 +138,8 @@ def call_publish(
         "actions": list(actions),
         "max_hops": max_hops,
     }
+    if circle is not None:
+        body["circle"] = circle
     click.echo(run(publish_draft(settings, org_name, body, Kind.CALL)))
 
 

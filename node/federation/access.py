@@ -2,11 +2,13 @@
 requests from its audience.
 
 Its author; for followers-only, an accepted follower of the author; for direct, an actor it
-addresses or mentions. Besides them, the instance actor of an audience member's own origin
-(servers fetch on their users' behalf), as node.federation.peer_instances finds it: never an
-actor on another port, nor one that merely declares itself an Application or Service.
-Everyone else, signed or not, is told the object does not exist. Organisations of this node
-read through the API, where node.storage.addressees decides.
+addresses or mentions; for a circle call, an actor it is addressed to (`to`: the members of
+the circle it went to), never the allies further down a circle call's path, who hold it as its
+author signed it. Besides them, the instance actor of an audience member's own origin (servers
+fetch on their users' behalf), as node.federation.peer_instances finds it: never an actor on
+another port, nor one that merely declares itself an Application or Service. Everyone else,
+signed or not, is told the object does not exist. Organisations of this node read through the
+API, where node.storage.addressees decides.
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ async def audience(node: Runtime, stored: StoredObject) -> list[str]:
         async with node.db.transaction() as session:
             found = await follows.list_by_target(session, stored.actor_iri)
         return [f.follower_iri for f in found if f.state == ACCEPTED]
+    if stored.visibility is Visibility.CIRCLE:  # its circle's members, in `to`
+        to = stored.document.get("to", [])
+        return [iri for iri in (to if isinstance(to, list) else [to]) if isinstance(iri, str)]
     return [iri for iri in addressed_iris(stored.document) if iri != PUBLIC]
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from node.activitypub import alliance_manifest, integrity
+from node.activitypub import alliance_manifest
 from node.activitypub.alliance_manifest import ManifestView
 from node.errors import (
     FetchError,
@@ -138,13 +138,13 @@ async def verified_by(
     """The signer's assertion key (a Multikey), once the proof verifies with a key the signer
     publishes (the cached one first, then the signer fetched again once), the signer is an
     instance actor, and the key is the one trusted."""
-    verifying = await proofs.verifying_key(node, document, view.proof, view.signer)
-    if verifying is None:
+    used = await proofs.verify(node, document, view.proof, view.signer)
+    if used is None:
         raise SignatureError(f"{view.signer} publishes no assertion key {view.key_id}")
     signer = await remote_actors.get_actor(node, view.signer)
     if signer.type not in INSTANCE_TYPES:
         raise OriginMismatch(f"{view.signer} is not {view.url}'s instance actor")
-    key = integrity.encode_public(verifying)
+    key = used.public_key
     if trusted is not None and trusted.public_key and trusted.public_key != key:
         raise OriginMismatch(
             f"{view.signer} now signs with another key than when it was subscribed to; "

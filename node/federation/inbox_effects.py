@@ -5,29 +5,53 @@ and an object's attribution must agree; an embedded object from another origin i
 its origin, never trusted as sent; Update, Delete and Undo act only on the sender's own things.
 The federation policy is checked again before each effect (it may have changed since the inbox
 took the activity); an organisation's blocks drop the actor's replies and reactions to it.
-Unknown types are ignored.
+A circle call (Visibility.CIRCLE) is taken from an Announce only when the Announce addresses an
+organisation here that has its sender as an ally; its author's Update and Delete are passed
+along the path its Announces took (node.federation.forwarding). Unknown types are ignored.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
+from node.activitypub import circles
 from node.activitypub.aliases import with_actors_resolved
 from node.activitypub.objects import ACTOR_TYPES, ActivityView, ObjectView
 from node.activitypub.received_publications import PublicationView
 from node.activitypub.render_publications import tombstone
 from node.errors import OriginMismatch
-from node.federation import flags, following, policy, proofs, recipients, relays, remote_actors
+from node.federation import (
+    attestation,
+    flags,
+    following,
+    forwarding,
+    policy,
+    proofs,
+    recipients,
+    relays,
+    remote_actors,
+)
 from node.federation.arrivals import Arrivals
 from node.federation.runtime import Runtime
-from node.storage import cascade, follows, objects, reactions, remote_media, signed_objects
+from node.publication import Visibility
+from node.storage import (
+    addressees,
+    cascade,
+    follows,
+    objects,
+    reactions,
+    remote_media,
+    signed_objects,
+)
 from node.storage import remote_actors as actor_rows
 from node.storage.objects import StoredObject
 from node.urls import authority, same_origin
 
+log = logging.getLogger("node.inbox")
 Handler = Callable[[Runtime, ActivityView, Arrivals], Awaitable[None]]
 CONTENT_TYPES = frozenset({"Note", "Article", "Question", "Page", "Event", "Image", "Video"})
 MEDIA_FIELDS = frozenset({"attachment", "image", "icon"})
@@ -117,8 +141,10 @@ async def store_received(
 ) -> StoredObject:
     """Keep a received object with its addressees (from the object and the activity that
     brought it); one already known is left as it is (a second Create changes nothing)."""
-    author = await remote_actors.get_actor(node, author_iri)
-    view = await read_publication(addressed_to_ids(node, obj), author.followers)
+    followers = None  # a circle call is read by its marker: its author need not be reachable
+    if not circles.is_circle(obj.document):
+        followers = (await remote_actors.get_actor(node, author_iri)).followers
+    view = await read_publication(addressed_to_ids(node, obj), followers)
     now = node.clock.now()
     async with node.db.transaction() as session:
         known = await objects.get(session, obj.iri)
@@ -171,8 +197,11 @@ async def on_update(node: Runtime, activity: ActivityView, arrivals: Arrivals) -
             now=node.clock.now(),
         )
         dropped = await remote_media.replace(session, stored.id, view.attachments)
-        await recipients.record(session, node.urls, revised, obj.document, activity.document)
+        # a circle call keeps the organisations its allies passed it to; others are readdressed
+        readdress = recipients.add if revised.visibility is Visibility.CIRCLE else recipients.record
+        await readdress(session, node.urls, revised, obj.document, activity.document)
     await forget_copies(node, dropped)
+    await forwarding.pass_along(node, activity.iri, obj.iri)
 
 
 async def on_delete(node: Runtime, activity: ActivityView, arrivals: Arrivals) -> None:
@@ -195,6 +224,7 @@ async def on_delete(node: Runtime, activity: ActivityView, arrivals: Arrivals) -
         dropped = await remote_media.drop(session, stored.id)
     await forget_copies(node, dropped)
     await arrivals.withdrawn(node, target)
+    await forwarding.pass_along(node, activity.iri, target)
 
 
 async def forget_copies(node: Runtime, files: list[str]) -> None:
@@ -226,23 +256,54 @@ async def on_reaction(node: Runtime, activity: ActivityView, arrivals: Arrivals)
 
 async def on_announce(node: Runtime, activity: ActivityView, arrivals: Arrivals) -> None:
     """A boost or cascade Announce: a reaction, and for a call a step of its cascade."""
+    if not await circle_welcome(node, activity):
+        return
     call = await announced_object(node, activity, arrivals)
     await on_reaction(node, activity, arrivals)
     if call is not None:
         await arrivals.announced(node, activity.iri, activity.actor, activity.document, call)
 
 
+async def circle_welcome(node: Runtime, activity: ActivityView) -> bool:
+    """False for an Announce of someone else's circle call that addresses no organisation
+    here having its sender as an ally (nothing of it is kept); True for anything else."""
+    if activity.object_id is None:
+        return True
+    async with node.db.transaction() as session:
+        known = await objects.get(session, activity.object_id)
+        if known is not None and known.local_actor_id is not None:
+            return True  # our own call: its amplifiers' receipts draw its tree
+        if not circles.is_circle(activity.embedded) and (
+            known is None or known.visibility is not Visibility.CIRCLE
+        ):
+            return True
+        allied = await attestation.allied_addressees(
+            session, node, activity.actor, activity.document
+        )
+    if not allied:
+        log.info("ignored %s: a circle call from no ally of its addressees", activity.iri)
+    return bool(allied)
+
+
 async def announced_object(
     node: Runtime, activity: ActivityView, arrivals: Arrivals
 ) -> StoredObject | None:
-    """The announced object if known; fetched from its origin only when an ally announced it."""
+    """The announced object if known; fetched from its origin only when an ally announced it.
+    A circle call becomes readable by the organisations here that the Announce addresses and
+    that have its sender as an ally (circle_welcome let only such Announces in)."""
     if activity.object_id is None:
         return None
     async with node.db.transaction() as session:
         known = await objects.get(session, activity.object_id)
-    if known is not None or not await arrivals.wants_announces_of(node, activity.actor):
-        return known
-    return await fetch_from_origin(node, activity.object_id)
+    if known is None and await arrivals.wants_announces_of(node, activity.actor):
+        known = await fetch_from_origin(node, activity.object_id)
+    if known is not None and known.visibility is Visibility.CIRCLE and not known.local_actor_id:
+        async with node.db.transaction() as session:
+            allied = await attestation.allied_addressees(
+                session, node, activity.actor, activity.document
+            )
+            await addressees.add(session, known.id, allied)
+    return known
 
 
 async def fetch_from_origin(node: Runtime, iri: str) -> StoredObject | None:

@@ -5,7 +5,9 @@ A proof must be made by an assertion key of the signed thing's owner (the activi
 object's attributedTo: FEP-fe34), found in that actor's own document. A proof by anyone else's
 key, or one that does not verify, is refused (SignatureError, 401); one whose key the owner does
 not publish is ignored, as the FEP asks. An embedded object whose proof verified is kept as
-signed (storage.signed_objects): trusted when someone else passes it on, embedded in Announces.
+signed (storage.signed_objects), with the key that verified it: trusted when someone else
+passes it on, embedded in Announces. A circle call may be verified with a key its announcing
+ally attests, when this node never met its author (node.federation.attestation).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urldefrag
@@ -22,10 +25,12 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from node.activitypub import integrity
 from node.activitypub.objects import id_of
 from node.errors import FederationError, SignatureError
-from node.federation import remote_actors
+from node.federation import attestation, remote_actors
 from node.federation.runtime import Runtime
+from node.storage import remote_actors as actor_rows
 from node.storage import signed_objects
 from node.storage.actors import ORGANIZATION, LocalActor
+from node.storage.signed_objects import KeyUsed
 from node.urls import assertion_key_id, same_origin
 
 log = logging.getLogger("node.proofs")
@@ -50,10 +55,14 @@ def sign_as(node: Runtime, actor: LocalActor, document: dict[str, Any]) -> dict[
 
 async def check_received(node: Runtime, document: dict[str, Any], actor: str) -> None:
     """Check the proofs of an incoming activity (signed by `actor`) and of the object it
-    embeds, before anything changes the document; keep a verified embedded object."""
+    embeds, before anything changes the document; keep a verified embedded object.
+
+    What concerns a circle call may also be checked with the key its signed copy here was
+    verified with, or the key the announcing ally attests (node.federation.attestation)."""
     proof = integrity.proof_of(document)
     if proof is not None:
-        await verified(node, document, proof, actor)
+        keys = await attestation.keys_for_activity(node, document, actor)
+        await verify(node, document, proof, actor, keys)
     embedded = document.get("object")
     if not isinstance(embedded, dict):
         return
@@ -64,9 +73,13 @@ async def check_received(node: Runtime, document: dict[str, Any], actor: str) ->
         return  # our own object: the original is here
     if proof is None or owner is None or iri is None or not same_origin(iri, owner):
         return
-    if await verified(node, embedded, proof, owner):
+    if not await attestation.admitted(node, document, actor, embedded):
+        return  # a circle call from no ally of its addressees: nothing of it is kept
+    keys = await attestation.keys_for_object(node, document, actor, embedded)
+    used = await verify(node, embedded, proof, owner, keys)
+    if used is not None:
         async with node.db.transaction() as session:
-            await signed_objects.keep(session, iri, owner, embedded, node.clock.now())
+            await signed_objects.keep(session, iri, owner, embedded, node.clock.now(), used)
 
 
 async def keep_if_signed(node: Runtime, document: dict[str, Any]) -> None:
@@ -77,9 +90,10 @@ async def keep_if_signed(node: Runtime, document: dict[str, Any]) -> None:
     iri = id_of(document.get("id"))
     if proof is None or owner is None or iri is None or not same_origin(iri, owner):
         return
-    if await verified(node, document, proof, owner):
+    used = await verify(node, document, proof, owner)
+    if used is not None:
         async with node.db.transaction() as session:
-            await signed_objects.keep(session, iri, owner, document, node.clock.now())
+            await signed_objects.keep(session, iri, owner, document, node.clock.now(), used)
 
 
 async def verified(
@@ -87,37 +101,60 @@ async def verified(
 ) -> bool:
     """True when the owner's key verifies the proof; False when no such key can be found;
     SignatureError when the proof is the owner's and fails."""
-    return await verifying_key(node, document, proof, owner) is not None
+    return await verify(node, document, proof, owner) is not None
 
 
-async def verifying_key(
-    node: Runtime, document: dict[str, Any], proof: integrity.Proof, owner: str
-) -> ed25519.Ed25519PublicKey | None:
-    """The owner's key that verifies the proof (fetched again once when the cached one fails:
-    it may have rotated); None when the owner publishes no such key; SignatureError when the
-    proof is not the owner's or fails."""
+async def verify(
+    node: Runtime,
+    document: dict[str, Any],
+    proof: integrity.Proof,
+    owner: str,
+    fallbacks: Sequence[KeyUsed] = (),
+) -> KeyUsed | None:
+    """The key that verifies the proof: the owner's own (its cached actor, fetched when
+    needed); or, when this node has never cached the owner, one of `fallbacks` (keys a circle
+    call brought, tried before any fetch, so a call can travel while its origin is down).
+    None when no key can be found; SignatureError when the proof is the owner's and fails."""
     method = proof.verification_method
     if urldefrag(method).url != owner:
         raise SignatureError(f"a proof by {method} on what {owner} owns")
+    offered = [key for key in fallbacks if key.key_id == method]
+    if offered and not await is_cached(node, owner):
+        for candidate in offered:
+            if await _verifies(document, proof, candidate.public_key):
+                return candidate
     key = await owner_key(node, owner, method)
     if key is None:
+        if offered:
+            raise SignatureError(f"the proof does not verify with the key attested for {owner}")
         return None
+    if await _verifies(document, proof, key):
+        return KeyUsed(method, key)
+    fresh = await owner_key(node, owner, method, refresh=True)  # the key may have rotated
+    if fresh is None or fresh == key or not await _verifies(document, proof, fresh):
+        raise SignatureError("the integrity proof does not verify")
+    return KeyUsed(method, fresh)
+
+
+async def _verifies(document: dict[str, Any], proof: integrity.Proof, multibase: str) -> bool:
     try:
+        key = integrity.decode_public(multibase)
         await asyncio.to_thread(integrity.verify, document, proof, key)
     except SignatureError:
-        fresh = await owner_key(node, owner, method, refresh=True)
-        if fresh is None or fresh == key:
-            raise
-        await asyncio.to_thread(integrity.verify, document, proof, fresh)
-        return fresh
-    return key
+        return False
+    return True
 
 
-async def owner_key(
-    node: Runtime, owner: str, method: str, *, refresh: bool = False
-) -> ed25519.Ed25519PublicKey | None:
-    """The owner's assertion key `method`, from its cached actor; the actor is fetched again
-    when the key is not there, at most once a REFRESH_AFTER (a key added since)."""
+async def is_cached(node: Runtime, owner: str) -> bool:
+    """Whether this node has met the owner (its actor is cached, even gone): then only the
+    keys its own document published count, never one another actor attests for it."""
+    async with node.db.transaction() as session:
+        return await actor_rows.by_iri(session, owner) is not None
+
+
+async def owner_key(node: Runtime, owner: str, method: str, *, refresh: bool = False) -> str | None:
+    """The owner's assertion key `method` (a Multikey), from its cached actor; the actor is
+    fetched again when the key is not there, at most once a REFRESH_AFTER (a key added since)."""
     try:
         actor = await remote_actors.get_actor(node, owner)
         stale = node.clock.now() - actor.fetched_at >= REFRESH_AFTER
@@ -126,8 +163,7 @@ async def owner_key(
     except FederationError as exc:
         log.info("cannot read %s to check its proof: %s", owner, exc)
         return None
-    multibase = dict(actor.assertion_keys).get(method)
-    return None if multibase is None else integrity.decode_public(multibase)
+    return dict(actor.assertion_keys).get(method)
 
 
 async def signed_copy(node: Runtime, iri: str) -> dict[str, Any] | None:

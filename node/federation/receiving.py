@@ -5,9 +5,11 @@ blocks, allowlist (403) -> the backlog of the signer's host (503) -> signature p
 window and body digest (401, no network) -> key lookup (within the key-fetch budget) and
 verification, refetching the key once on failure (401) -> the host's hourly rate limit (429)
 -> an organisation's own inbox refuses actors it blocked (403) -> the key's owner must be the
-activity's actor, or a subscribed relay forwarding it (401) -> the activity id must be on the
-actor's origin (400) -> integrity proofs (401 when one fails) -> JSON-LD normalisation (plain
-JSON on the loop, else pyld in its own thread, bounded: federation.normalizing) -> stored once
+activity's actor, or a subscribed relay forwarding it (401), or its author's Update or Delete
+of a circle call forwarded along the call's path and proved by the author
+(node.federation.forwarding) -> the activity id must be on the actor's origin (400) ->
+integrity proofs (401 when one fails) -> JSON-LD normalisation (plain JSON on the loop, else
+pyld in its own thread, bounded: federation.normalizing) -> stored once
 per id, in a batch with other requests' items, before the 202. Effects run in the worker. An
 activity without an HTTP signature is accepted only on its actor's integrity proof (FEP-8b32).
 """
@@ -22,7 +24,7 @@ from node.activitypub.keys import cached_public_key
 from node.activitypub.objects import ActivityView
 from node.activitypub.screening import Incoming, parse_activity
 from node.errors import OriginMismatch, SignatureError
-from node.federation import policy, proofs, relays, remote_actors
+from node.federation import forwarding, policy, proofs, relays, remote_actors
 from node.federation.runtime import Runtime
 from node.storage import inbox_items
 from node.storage.remote_actors import RemoteActor
@@ -49,13 +51,15 @@ async def receive(node: Runtime, incoming: Incoming, recipient: str | None) -> b
         except Dropped:
             return False
         sender = signer.iri
-        if signer.iri != activity.actor:
+        forwarded = signer.iri != activity.actor
+        if forwarded and not await forwarding.accepts(node, document, activity):
             relayed_by = await forwarding_relay(node, signer.iri, activity)
     node.inbox_limits.admit(authority(sender))  # 429 once the host is over its hour
     policy.refuse_blocked_actor(await node.policy.current(), recipient, activity)
     if not same_origin(activity.iri, activity.actor):
         raise OriginMismatch(f"activity {activity.iri} is not on its actor's origin")
     await proofs.check_received(node, document, activity.actor)  # before anything changes it
+    await forwarding.keep(node, document, activity)
     normalized = await node.normalizer.normalize(node.jsonld, document, measured)
     item = inbox_items.NewItem(
         activity_iri=activity.iri,

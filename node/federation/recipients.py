@@ -54,3 +54,12 @@ async def record(
     """In the caller's transaction: the object's addressees, from its document and activity."""
     found = await organisations_addressed(session, urls, documents)
     await addressees.replace(session, stored.id, found)
+
+
+async def add(
+    session: AsyncSession, urls: Urls, stored: StoredObject, *documents: dict[str, Any]
+) -> None:
+    """In the caller's transaction: more addressees (a circle call passed on to an ally's
+    organisations here, or revised by its author), keeping those it had."""
+    found = await organisations_addressed(session, urls, documents)
+    await addressees.add(session, stored.id, found)

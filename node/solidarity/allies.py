@@ -3,6 +3,8 @@
 Policies: never, manual (queued for a member), auto (every public call), urgent (urgency high
 or critical); non-empty regions or themes narrow a policy to calls sharing one of them (compared
 folded, as labels are). Adding an ally follows it when not yet followed, so its calls arrive.
+An ally record may name one of the organisation's circles: the ally's circle calls are passed on
+to that circle (and only when the policy amplifies); without one they are read, never passed on.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from node.errors import InvalidInput, NotFound
 from node.federation import following, remote_actors
 from node.federation.runtime import Runtime
 from node.publication import URGENT, Fields
-from node.storage import allies, follows
+from node.solidarity.validation import circle_name
+from node.storage import allies, circles, follows
 from node.storage.actors import LocalActor
 from node.storage.allies import Ally
 from node.storage.objects import label_value
@@ -29,6 +32,7 @@ class Policy:
     amplify: str
     regions: tuple[str, ...] = ()
     themes: tuple[str, ...] = ()
+    circle: str | None = None  # where this ally's circle calls are passed on
 
 
 def labels(body: dict[str, Any], name: str) -> tuple[str, ...]:
@@ -44,7 +48,10 @@ def policy_from(body: dict[str, Any]) -> Policy:
     amplify = body.get("amplify", "manual")
     if amplify not in POLICIES:
         raise InvalidInput(f"'amplify' must be one of {', '.join(POLICIES)}, not {amplify!r}")
-    return Policy(amplify, labels(body, "regions"), labels(body, "themes"))
+    circle = body.get("circle")
+    if circle is not None:
+        circle = circle_name(circle)
+    return Policy(amplify, labels(body, "regions"), labels(body, "themes"), circle)
 
 
 def overlaps(wanted: Sequence[str], given: Sequence[str]) -> bool:
@@ -74,13 +81,19 @@ async def add(node: Runtime, org: LocalActor, target: str, policy: Policy) -> tu
         await remote_actors.get_actor(node, iri)  # cached before the transaction
     now = node.clock.now()
     async with node.db.transaction() as session:
+        circle_id = None
+        if policy.circle is not None:
+            circle = await circles.named(session, org.id, policy.circle)
+            if circle is None:
+                raise InvalidInput(f"{org.username} has no circle {policy.circle!r}: make it first")
+            circle_id = circle.id
         if await follows.get_pair(session, org_iri, iri) is None:
             if local:
                 await following.follow_local_in(session, node, org_iri, iri)
             else:
                 await following.follow_in(session, node, org, iri)
         made = await allies.put(
-            session, org.id, iri, policy.amplify, policy.regions, policy.themes, now
+            session, org.id, iri, policy.amplify, policy.regions, policy.themes, now, circle_id
         )
     node.wake_worker()
     return made
@@ -89,6 +102,12 @@ async def add(node: Runtime, org: LocalActor, target: str, policy: Policy) -> tu
 async def of(node: Runtime, org: LocalActor) -> list[Ally]:
     async with node.db.transaction() as session:
         return await allies.of_actor(session, org.id)
+
+
+async def circle_names(node: Runtime, org: LocalActor) -> dict[int, str]:
+    """The organisation's circles by row id (to show which one an ally record names)."""
+    async with node.db.transaction() as session:
+        return {circle.id: circle.name for circle in await circles.of_actor(session, org.id)}
 
 
 async def remove(node: Runtime, org: LocalActor, ally_id: int) -> None:

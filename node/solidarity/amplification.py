@@ -1,13 +1,16 @@
-"""Amplification: an organisation passing on an ally's public call with its own Announce.
+"""Amplification: an organisation passing on an ally's call with its own Announce.
 
 A call arrives by a Create from its author (hop 0) or by an Announce carrying `hop`; every local
 organisation that has the sender as an ally, and whose policy matches, announces the original
 object once (the unique row in storage.amplifications decides), with `via` = the activity it
 arrived by and `hop` = incoming hop + 1. Never by the call's author, never past the call's
 maxHops (default 6) nor the organisation's own max_hops, never after the deadline, never for
-non-public or deleted calls. Local organisations are not delivered to, so each sent Announce is
-also considered here. An arrival's cascade entry, the claims, the Announces and their delivery
-rows commit together in one transaction (two when an actor to address must be fetched first).
+deleted calls nor any but public and circle calls; a circle call only along the trusted cascade
+(node.solidarity.trusted_cascade: to the organisation's own circle, never its followers, and
+only by an organisation the arrival addressed). Local organisations are not delivered to, so
+each sent Announce is also considered here. An arrival's cascade entry, the claims, the
+Announces and their delivery rows commit together in one transaction (two when an actor to
+address must be fetched first).
 """
 
 from __future__ import annotations
@@ -21,17 +24,19 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from node.activitypub.circles import addressed
 from node.activitypub.objects import cascade_marks
 from node.activitypub.render_activities import announce_to_as
 from node.errors import InvalidInput, NotFound, SolidarityError
 from node.federation import remote_actors, sending
 from node.federation.runtime import Runtime
 from node.publication import DEFAULT_MAX_HOPS, Kind, Visibility
-from node.solidarity import allies
+from node.solidarity import allies, trusted_cascade
 from node.storage import allies as ally_rows
 from node.storage import amplifications, cascade, objects, outbox, signed_objects
 from node.storage import remote_actors as actor_rows
 from node.storage.actors import LocalActor
+from node.storage.allies import Ally
 from node.storage.amplifications import PENDING, REJECTED, SENT, WITHDRAWN, Amplification
 from node.storage.objects import StoredObject
 
@@ -40,27 +45,34 @@ log = logging.getLogger("node.amplification")
 
 @dataclass(frozen=True)
 class Arrival:
-    """How a call reached this node: the activity, its sender, and the sender's hop."""
+    """How a call reached this node: the activity, its sender, and the sender's hop; for a
+    circle call, whom the activity addressed (only they may pass it on)."""
 
     activity_iri: str
     actor_iri: str
     hop: int
+    addressed: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """A local organisation that would amplify an arrival; manual: a member decides."""
+    """A local organisation that would amplify an arrival (through its ally record `ally`);
+    manual: a member decides."""
 
     org: LocalActor
     manual: bool
+    ally: Ally | None = None
+
+
+TRAVELLING = frozenset({Visibility.PUBLIC, Visibility.CIRCLE})
 
 
 def is_open(node: Runtime, call: StoredObject) -> bool:
-    """A call that may still travel: public, not deleted, deadline not passed."""
+    """A call that may still travel: public or circle, not deleted, deadline not passed."""
     deadline = call.fields.deadline
     return (
         call.kind is Kind.CALL
-        and call.visibility is Visibility.PUBLIC
+        and call.visibility in TRAVELLING
         and call.deleted_at is None
         and (deadline is None or deadline > node.clock.now())
     )
@@ -79,6 +91,9 @@ async def candidates(
     """The organisations whose ally sent this, whose policy matches and whose cap allows."""
     if not is_open(node, call) or arrival.hop + 1 > hop_limit(call):
         return []
+    circle = trusted_cascade.is_circle(call)
+    if circle and not isinstance(await as_signed(session, call), dict):
+        return []  # passed on only as its author signed it: no one downstream asks the origin
     found = []
     for ally, org in await ally_rows.naming_with_organisations(session, arrival.actor_iri):
         verdict = allies.decision(ally, call.fields)
@@ -89,7 +104,11 @@ async def candidates(
             or arrival.hop + 1 > hop_limit(call, org)
         ):
             continue
-        found.append(Candidate(org, manual=verdict == "manual"))
+        if circle and not await trusted_cascade.passes_on(
+            session, node, org, ally, call, arrival.addressed
+        ):
+            continue
+        found.append(Candidate(org, manual=verdict == "manual", ally=ally))
     # claims lock index entries until commit; one order keeps two workers from crossing
     return sorted(found, key=lambda candidate: candidate.org.id)
 
@@ -140,7 +159,12 @@ async def record_and_amplify(
             at=seen.at,
         )
     found = await candidates(session, node, call, arrival)
-    missing = await uncached(session, node, [call.actor_iri, arrival.actor_iri], found)
+    if trusted_cascade.is_circle(call):  # addressed: the circles' members, not author nor sender
+        pairs = [(c.org, c.ally) for c in found if c.ally is not None]
+        wanted = await trusted_cascade.members_to_cache(session, node, pairs, call)
+    else:
+        wanted = [call.actor_iri, arrival.actor_iri]
+    missing = await uncached(session, node, wanted, found)
     if missing:
         return 0, missing
     return await amplify(session, node, call, arrival, found), set()
@@ -205,13 +229,19 @@ async def announce(
     for local allies of the organisation."""
     org_iri = node.urls.actor(org.username)
     assert row.announce_iri is not None
+    if trusted_cascade.is_circle(call):
+        signed = await as_signed(session, call)
+        if not isinstance(signed, dict):
+            raise SolidarityError(f"no signed copy of the circle call {call.iri} to pass on")
+        to = await trusted_cascade.announce(session, node, org, call, row, signed)
+        return Arrival(row.announce_iri, org_iri, row.hop, to)
     now = node.clock.now()
     document = announce_to_as(
         row.announce_iri,
         org_iri,
         await as_signed(session, call),
         followers=node.urls.followers(org.username),
-        also=addressed(call, row.through_iri, org_iri),
+        also=addressed_by(call, row.through_iri, org_iri),
         via=row.via_iri,
         hop=row.hop,
         published=now,
@@ -250,7 +280,7 @@ async def as_signed(session: AsyncSession, call: StoredObject) -> str | dict[str
     return call.iri if signed is None else signed.document
 
 
-def addressed(call: StoredObject, through_iri: str | None, org_iri: str) -> list[str]:
+def addressed_by(call: StoredObject, through_iri: str | None, org_iri: str) -> list[str]:
     """Whom an Announce cc's besides the followers: the author, and the ally it came through."""
     also = [call.actor_iri]
     if through_iri and through_iri not in (call.actor_iri, org_iri):
@@ -274,7 +304,8 @@ async def cache_actors(node: Runtime, iris: list[str]) -> None:
 
 def root(activity_iri: str, call: StoredObject) -> tuple[Arrival, Seen]:
     """A call's Create as the root of its cascade (hop 0)."""
-    return Arrival(activity_iri, call.actor_iri, 0), Seen("Create", None, 0, call.published)
+    arrival = Arrival(activity_iri, call.actor_iri, 0, trusted_cascade.audience_of(call))
+    return arrival, Seen("Create", None, 0, call.published)
 
 
 async def on_create(node: Runtime, activity_iri: str, call: StoredObject) -> None:
@@ -315,7 +346,8 @@ async def on_announce(
     incoming = hop if hop is not None else (0 if actor_iri == call.actor_iri else 1)
     seen = Seen("Announce", via, hop, node.clock.now())
     node.metrics.cascade_hop("received", incoming)
-    await arrive(node, call, Arrival(activity_iri, actor_iri, incoming), seen)
+    to = addressed(dict(document)) if trusted_cascade.is_circle(call) else None
+    await arrive(node, call, Arrival(activity_iri, actor_iri, incoming, to), seen)
 
 
 async def on_withdrawn(node: Runtime, object_iri: str) -> None:
@@ -359,11 +391,13 @@ async def decide(
     row = await owned_pending(node, org, amplification_id)
     async with node.db.transaction() as session:
         call = await objects.get(session, row.object_iri)
+        if approve and call is not None and trusted_cascade.is_circle(call):
+            await trusted_cascade.check_onward(session, node, org, call, row.through_iri)
     still_open = call is not None and is_open(node, call)
     state = SENT if approve and still_open else REJECTED if not approve else WITHDRAWN
     announce_iri = node.urls.activity(uuid.uuid4().hex) if state == SENT else None
-    if state == SENT and call is not None:
-        await cache_actors(node, addressed(call, row.through_iri, node.urls.actor(org.username)))
+    if state == SENT and call is not None and not trusted_cascade.is_circle(call):
+        await cache_actors(node, addressed_by(call, row.through_iri, node.urls.actor(org.username)))
     async with node.db.transaction() as session:
         if not await amplifications.decide(session, row.id, state, announce_iri, node.clock.now()):
             raise InvalidInput(f"amplification {amplification_id} was decided meanwhile")
@@ -387,8 +421,9 @@ async def announce_and_follow(
 
 
 async def by_hand(node: Runtime, org: LocalActor, call: StoredObject) -> Amplification:
-    """A member amplifies a known public call, through the nearest arrival this node saw."""
-    if not is_open(node, call):
+    """A member amplifies a known public call, through the nearest arrival this node saw
+    (a circle call travels only along the trusted cascade)."""
+    if not is_open(node, call) or call.visibility is not Visibility.PUBLIC:
         raise InvalidInput(f"{call.iri} is not an open public call")
     if node.urls.actor(org.username) == call.actor_iri:
         raise InvalidInput("an organisation does not amplify its own call")
@@ -402,7 +437,7 @@ async def by_hand(node: Runtime, org: LocalActor, call: StoredObject) -> Amplifi
     if arrival.hop + 1 > hop_limit(call, org):
         limit = hop_limit(call, org)
         raise InvalidInput(f"{call.iri} has travelled its {limit} hops (for {org.username})")
-    await cache_actors(node, addressed(call, arrival.actor_iri, node.urls.actor(org.username)))
+    await cache_actors(node, addressed_by(call, arrival.actor_iri, node.urls.actor(org.username)))
     async with node.db.transaction() as session:
         claimed = await claim(session, node, Candidate(org, manual=False), call, arrival)
         if claimed is not None:

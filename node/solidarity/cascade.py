@@ -19,6 +19,7 @@ from node.errors import NotFound, SolidarityError
 from node.federation import remote_actors
 from node.federation.runtime import Runtime
 from node.publication import Kind
+from node.solidarity import circles
 from node.storage import addressees, cascade, follows
 from node.storage.actors import LocalActor
 from node.storage.cascade import Entry
@@ -31,10 +32,13 @@ REACH_TTL = timedelta(hours=1)
 
 async def known_call(node: Runtime, reader: LocalActor, key: str) -> StoredObject:
     """A call this node knows, local or received, by the last segment of its id (exactly),
-    among those the reader may read: to anyone else it does not exist."""
+    among those the reader may read (a circle call: see node.solidarity.circles): to anyone
+    else it does not exist."""
     async with node.db.transaction() as session:
         stored = await addressees.named(session, key, reader.id)
     if stored is None or stored.kind is not Kind.CALL:
+        raise NotFound(f"no call {key} is known here")
+    if not await circles.may_read(node, stored, reader):
         raise NotFound(f"no call {key} is known here")
     return stored
 

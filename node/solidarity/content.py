@@ -9,6 +9,7 @@ Bounds: MAX_SOURCE_CHARS, block nesting below MAX_NESTING, at most MAX_MENTIONS 
 
 from __future__ import annotations
 
+import asyncio
 import re
 import unicodedata
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
@@ -67,9 +68,13 @@ async def render_markdown(
     if len(source) > MAX_SOURCE_CHARS:
         raise InvalidInput(f"the text is {len(source)} characters; at most {MAX_SOURCE_CHARS}")
     md = _markdown(breaks)
-    tokens = md.parse(source)
+    # parsing and rendering are CPU work (seconds for 200 KB of some constructs): in a thread
+    tokens = await asyncio.to_thread(md.parse, source)
     actors = await _resolve_all(_handles(tokens), resolve)
-    linker = _Linker(actors, urls)
+    return await asyncio.to_thread(_rendered, md, tokens, _Linker(actors, urls))
+
+
+def _rendered(md: MarkdownIt, tokens: list[Token], linker: _Linker) -> Rendered:
     for token in tokens:
         if token.type == "inline" and token.children:
             token.children = _link_entities(token.children, linker)

@@ -6,6 +6,9 @@ then wakes the worker: nothing is published that followers are not told about. W
 network (mentions resolved by WebFinger, addressees' actors) is done before that transaction.
 The author's Markdown and fields are kept (`source`) so a revision re-renders from them,
 with the ids of the uploads it carries; a withdrawal releases them (attachments.py).
+A circle call is addressed to its circle's members as they are when it is published; its
+revisions keep that audience, and they and its withdrawal also go wherever local organisations'
+Announces of it went (the path of the trusted cascade).
 """
 
 from __future__ import annotations
@@ -24,11 +27,11 @@ from node.activitypub.objects import addressed_iris
 from node.activitypub.render_publications import Publication, tombstone
 from node.activitypub.vocabulary import PUBLIC
 from node.errors import InvalidInput, NotFound, SolidarityError
-from node.federation import proofs, recipients, relays, remote_actors, sending, serving
+from node.federation import forwarding, proofs, recipients, relays, remote_actors, sending, serving
 from node.federation.following import resolve_target
 from node.federation.runtime import Runtime
 from node.publication import Content, Kind
-from node.solidarity import amplification, attachments, validation
+from node.solidarity import amplification, attachments, circles, validation
 from node.solidarity.content import Rendered, render_markdown, tags
 from node.solidarity.validation import Draft
 from node.storage import follows, objects, outbox, uploads
@@ -83,6 +86,7 @@ def publication(
     updated: datetime | None = None,
     counted: tuple[int, int, int] = (0, 0, 0),
     media: Sequence[StoredMedia] = (),
+    circle: tuple[str, ...] = (),
 ) -> Publication:
     urls = node.urls
     return Publication(
@@ -97,6 +101,7 @@ def publication(
         mentions=tuple(m.actor_iri for m in rendered.mentions),
         tags=tuple(tags(rendered, draft.fields.themes, urls)),
         counts=counted,
+        circle=circle,
     )
 
 
@@ -164,13 +169,26 @@ def rendered_content(pub: Publication, rendered: Rendered) -> Content:
     return Content(type=kind.as_type, fields=pub.fields, body_text=rendered.text)
 
 
+async def circle_of(node: Runtime, org: LocalActor, draft: Draft) -> tuple[str, ...]:
+    """A circle call's addressees (its circle's members, each cached for delivery)."""
+    if draft.circle is None:
+        return ()
+    async with node.db.transaction() as session:
+        members = await circles.audience(session, org, draft.circle)
+    for member in members:
+        if not node.urls.is_local(member):
+            await remote_actors.get_actor(node, member)
+    return members
+
+
 async def publish(node: Runtime, org: LocalActor, draft: Draft) -> StoredObject:
     key = new_key()
     iri = node.urls.publication(draft.kind, key)
     now = node.clock.now()
+    members = await circle_of(node, org, draft)
     rendered = await render(node, draft)
     media = await attachments.for_publication(node, org, draft.media_ids)
-    pub = publication(node, org, iri, draft, rendered, now, media=media)
+    pub = publication(node, org, iri, draft, rendered, now, media=media, circle=members)
     create = render_activities.wrap("Create", f"{iri}/activity", signed(node, org, pub))
     source = draft.as_source() | {"content_html": rendered.html}
     async with node.db.transaction() as session:
@@ -212,18 +230,24 @@ async def revise(
     assert stored.source is not None
     if "visibility" in changes and changes["visibility"] != stored.visibility:
         raise InvalidInput("visibility cannot change after publication; delete and publish anew")
+    if "circle" in changes and changes["circle"] != stored.source.get("circle"):
+        raise InvalidInput("the circle cannot change after publication; delete and publish anew")
     now = node.clock.now()
     draft = validation.revise(validation.from_source(kind, stored.source), changes, now)
     rendered = await render(node, draft)
     counted = await counts(node, stored.iri)
     media = await attachments.for_publication(node, org, draft.media_ids)
-    pub = publication(node, org, stored.iri, draft, rendered, stored.published, now, counted, media)
+    audience = tuple(stored.document.get("to", [])) if draft.circle else ()
+    pub = publication(
+        node, org, stored.iri, draft, rendered, stored.published, now, counted, media, audience
+    )
     document = signed(node, org, pub)
     update = render_activities.wrap("Update", f"{stored.iri}/updates/{uuid.uuid4().hex}", document)
     source = draft.as_source() | {"content_html": rendered.html}
     async with node.db.transaction() as session:
         to_relays = await relays.inboxes_in(session, draft.fields)
         removed = await withdrawn_from(session, node, org, stored.document, document)
+        path = await forwarding.announce_inboxes(session, node, stored.iri)
         revised = await save(
             session,
             node,
@@ -233,7 +257,7 @@ async def revise(
             content=rendered_content(pub, rendered),
             published=stored.published,
             source=source,
-            extra_inboxes=to_relays,
+            extra_inboxes=[*to_relays, *path],
         )
         await attach(session, org, revised, media)
         if removed:
@@ -274,10 +298,11 @@ async def withdraw(node: Runtime, org: LocalActor, kind: Kind, key: str) -> None
     now = node.clock.now()
     delete = render_activities.delete_to_as(f"{stored.iri}#delete", stored.document)
     async with node.db.transaction() as session:
+        path = await forwarding.announce_inboxes(session, node, stored.iri)  # before forgetting
         await objects.tombstone(session, stored.iri, tombstone(stored.iri, now, stored.type), now)
         await outbox.forget_object(session, stored.iri)
         to_relays = await relays.inboxes_in(session, stored.fields)
-        await sending.queue(session, node, org, delete, extra_inboxes=to_relays)
+        await sending.queue(session, node, org, delete, extra_inboxes=[*to_relays, *path])
         await amplification.drop_pending(session, node, stored.iri)
         released = await uploads.release(session, stored.id)
     node.wake_worker()

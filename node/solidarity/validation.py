@@ -2,7 +2,8 @@
 name the field and the rule (InvalidInput, HTTP 400).
 
 Regions are ISO 3166 codes (a country like "PL" or a subdivision like "PL-14", checked
-against pycountry) or free names; languages are BCP 47 tags (checked with langcodes).
+against pycountry) or free names; languages are BCP 47 tags (checked with langcodes). A call
+with visibility "circle" names the circle (`circle`) it goes to; nothing else names one.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from node.errors import InvalidInput
 from node.publication import DEFAULT_MAX_HOPS, Fields, Kind, Urgency, Visibility, urgency_of
 
 CODE_RE = re.compile(r"^[A-Za-z]{2}(-[A-Za-z0-9]{1,3})?$")
+CIRCLE_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 THEME_RE = re.compile(r"^\w{1,50}$")
 LIMITS = {"title": 200, "summary": 500, "content": 50_000, "label": 100, "action": 500}
 MAX_ITEMS = 20
@@ -34,6 +36,7 @@ class Draft:
     fields: Fields
     content: str
     media_ids: tuple[str, ...] = ()  # uploads to attach, in order (ids from POST /api/v1/media)
+    circle: str | None = None  # the circle a circle call goes to
 
     @property
     def kind(self) -> Kind:
@@ -56,6 +59,7 @@ class Draft:
             "deadline": fields.deadline.isoformat() if fields.deadline else None,
             "max_hops": fields.max_hops,
             "media_ids": list(self.media_ids),
+            "circle": self.circle,
         }
 
 
@@ -158,7 +162,31 @@ def media_ids(body: Mapping[str, Any]) -> tuple[str, ...]:
     return found
 
 
+def circle_name(value: object) -> str:
+    """A circle's name: 1-64 of a-z 0-9 _ - (starting with a letter or digit)."""
+    if not isinstance(value, str) or not CIRCLE_NAME_RE.match(value):
+        raise InvalidInput(
+            f"circle name {value!r}: use 1 to 64 of a-z, 0-9, '_' and '-', "
+            "starting with a letter or digit"
+        )
+    return value
+
+
+def circle_of(body: Mapping[str, Any], visibility: Visibility) -> str | None:
+    """The circle a circle call goes to: required with visibility "circle", refused without."""
+    value = body.get("circle")
+    if visibility is Visibility.CIRCLE:
+        if value is None:
+            raise InvalidInput("'circle' is required with visibility \"circle\": the circle's name")
+        return circle_name(value)
+    if value is not None:
+        raise InvalidInput("'circle' goes with visibility \"circle\" only")
+    return None
+
+
 def strategy(body: Mapping[str, Any]) -> Draft:
+    if body.get("visibility") == Visibility.CIRCLE or body.get("circle") is not None:
+        raise InvalidInput('circles are for calls: a strategy cannot have visibility "circle"')
     fields = Fields(
         kind=Kind.STRATEGY,
         visibility=choice(body, "visibility", Visibility, Visibility.PUBLIC),
@@ -186,7 +214,7 @@ def call(body: Mapping[str, Any], now: datetime) -> Draft:
         max_hops=max_hops(body),
     )
     content = text(body, "content", required=True, limit=LIMITS["content"])
-    return Draft(fields, content, media_ids(body))
+    return Draft(fields, content, media_ids(body), circle_of(body, fields.visibility))
 
 
 def revise(draft: Draft, changes: Mapping[str, Any], now: datetime) -> Draft:
@@ -211,4 +239,6 @@ def from_source(kind: Kind, source: Mapping[str, Any]) -> Draft:
         themes=tuple(source.get("themes", [])),
         actions=tuple(source.get("actions", [])),
     )
-    return Draft(fields, source["content"], tuple(source.get("media_ids", [])))
+    return Draft(
+        fields, source["content"], tuple(source.get("media_ids", [])), source.get("circle")
+    )

@@ -33,6 +33,13 @@ async def replace(session: AsyncSession, object_id: int, actor_ids: Collection[i
     await session.flush()
 
 
+async def add(session: AsyncSession, object_id: int, actor_ids: Collection[int]) -> None:
+    """These organisations are addressees too (those it had stay)."""
+    new = set(actor_ids) - await of_object(session, object_id)
+    session.add_all(ObjectAddresseeRow(object_id=object_id, actor_id=a) for a in new)
+    await session.flush()
+
+
 async def of_object(session: AsyncSession, object_id: int) -> set[int]:
     rows = await session.scalars(
         select(ObjectAddresseeRow.actor_id).where(ObjectAddresseeRow.object_id == object_id)

@@ -1,4 +1,5 @@
-"""Allies of local organisations: one row per (organisation, ally actor IRI) with its policy."""
+"""Allies of local organisations: one row per (organisation, ally actor IRI) with its policy,
+and the organisation's circle to which it passes that ally's circle calls on (if any)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ class Ally:
     regions: tuple[str, ...]
     themes: tuple[str, ...]
     created_at: datetime
+    circle_id: int | None = None
 
 
 def _view(row: AllyRow) -> Ally:
@@ -34,6 +36,7 @@ def _view(row: AllyRow) -> Ally:
         tuple(row.regions),
         tuple(row.themes),
         row.created_at,
+        row.circle_id,
     )
 
 
@@ -45,8 +48,10 @@ async def put(
     regions: Sequence[str],
     themes: Sequence[str],
     now: datetime,
+    circle_id: int | None = None,
 ) -> tuple[Ally, bool]:
-    """Add the ally or change its policy; True when it is new."""
+    """Add the ally or change its policy (and the circle it passes circle calls on to);
+    True when it is new."""
     row = await session.scalar(
         select(AllyRow).where(AllyRow.actor_id == actor_id, AllyRow.ally_iri == ally_iri)
     )
@@ -55,6 +60,7 @@ async def put(
         row = AllyRow(actor_id=actor_id, ally_iri=ally_iri, created_at=now)
         session.add(row)
     row.amplify, row.regions, row.themes = amplify, list(regions), list(themes)
+    row.circle_id = circle_id
     await session.flush()
     return _view(row), created
 
@@ -85,6 +91,28 @@ async def naming_with_organisations(
         .order_by(AllyRow.id)
     )
     return [(_view(ally), actors.to_view(org)) for ally, org in rows]
+
+
+async def of_pair(session: AsyncSession, actor_id: int, ally_iri: str) -> Ally | None:
+    """The organisation's ally record for this actor, if it has one."""
+    row = await session.scalar(
+        select(AllyRow).where(AllyRow.actor_id == actor_id, AllyRow.ally_iri == ally_iri)
+    )
+    return None if row is None else _view(row)
+
+
+async def organisations_with_ally(
+    session: AsyncSession, ally_iri: str, actor_ids: Sequence[int]
+) -> set[int]:
+    """Which of these local organisations have this actor as an ally (any policy)."""
+    if not actor_ids:
+        return set()
+    rows = await session.scalars(
+        select(AllyRow.actor_id).where(
+            AllyRow.ally_iri == ally_iri, AllyRow.actor_id.in_(list(actor_ids))
+        )
+    )
+    return set(rows)
 
 
 async def remove(session: AsyncSession, actor_id: int, ally_id: int) -> bool:

@@ -114,3 +114,13 @@ async def record(
 async def forget_object(session: AsyncSession, object_iri: str) -> None:
     """A deleted object leaves the outbox (its Create and Updates), as on Mastodon."""
     await session.execute(delete(ActivityRow).where(ActivityRow.object_iri == object_iri))
+
+
+async def announces_of(session: AsyncSession, object_iri: str) -> list[tuple[int, dict[str, Any]]]:
+    """The Announces local actors sent of an object: (actor row id, the Announce as sent)."""
+    rows = await session.execute(
+        select(ActivityRow.actor_id, ActivityRow.document)
+        .where(ActivityRow.object_iri == object_iri, ActivityRow.type == "Announce")
+        .order_by(ActivityRow.id)
+    )
+    return [(actor_id, document) for actor_id, document in rows]

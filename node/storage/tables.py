@@ -278,6 +278,10 @@ class AllyRow(Base):
     regions: Mapped[list[Any]] = mapped_column(JSON, default=list)
     themes: Mapped[list[Any]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime]
+    # the organisation's circle to which it passes this ally's circle calls on (none: never)
+    circle_id: Mapped[int | None] = mapped_column(
+        ForeignKey("circles.id", ondelete="SET NULL"), default=None
+    )
 
 
 class AmplificationRow(Base):
@@ -341,6 +345,11 @@ class SignedObjectRow(Base):
     owner_iri: Mapped[str] = mapped_column(String(2048))
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
     verified_at: Mapped[datetime]
+    # the key that verified it; vouched_by: the ally that attested that key (circle calls)
+    key_id: Mapped[str | None] = mapped_column(String(2048), default=None)
+    public_key: Mapped[str | None] = mapped_column(String(128), default=None)
+    vouched_by: Mapped[str | None] = mapped_column(String(2048), default=None)
+    author_inbox: Mapped[str | None] = mapped_column(String(2048), default=None)
 
 
 # the web workspace: members, their sessions, failed sign-ins -------------------------------
@@ -593,4 +602,30 @@ class ActorBlockRow(Base):
     actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"))
     blocked_iri: Mapped[str] = mapped_column(String(2048), index=True)
     block_iri: Mapped[str] = mapped_column(String(2048))
+    created_at: Mapped[datetime]
+
+
+class CircleRow(Base):
+    """An organisation's named circle of trusted allies: the audience of its circle calls,
+    and where it passes on the circle calls of allies whose record names the circle."""
+
+    __tablename__ = "circles"
+    __table_args__ = (UniqueConstraint("actor_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class CircleMemberRow(Base):
+    """One actor (local or remote, by IRI) in a circle."""
+
+    __tablename__ = "circle_members"
+    __table_args__ = (UniqueConstraint("circle_id", "member_iri"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id", ondelete="CASCADE"))
+    member_iri: Mapped[str] = mapped_column(String(2048))
     created_at: Mapped[datetime]

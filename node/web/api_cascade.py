@@ -20,13 +20,14 @@ from node.web.app_state import runtime
 from node.web.json_responses import json_response
 
 
-def ally_json(ally: Ally) -> dict[str, Any]:
+def ally_json(ally: Ally, circle_names: dict[int, str]) -> dict[str, Any]:
     return {
         "id": ally.id,
         "actor": ally.ally_iri,
         "amplify": ally.amplify,
         "regions": list(ally.regions),
         "themes": list(ally.themes),
+        "circle": circle_names.get(ally.circle_id) if ally.circle_id is not None else None,
         "since": iso(ally.created_at),
     }
 
@@ -59,14 +60,18 @@ async def create_ally(request: Request) -> Response:
     body = await read_json(request)
     target = text_field(body, "actor")
     policy = allies.policy_from(body)
-    ally, created = await allies.add(runtime(request), org, target, policy)
-    return json_response(ally_json(ally), status=201 if created else 200)
+    node = runtime(request)
+    ally, created = await allies.add(node, org, target, policy)
+    names = await allies.circle_names(node, org)
+    return json_response(ally_json(ally, names), status=201 if created else 200)
 
 
 async def list_allies(request: Request) -> Response:
     org = await auth.organisation(request)
-    found = await allies.of(runtime(request), org)
-    return json_response({"allies": [ally_json(a) for a in found]})
+    node = runtime(request)
+    found = await allies.of(node, org)
+    names = await allies.circle_names(node, org)
+    return json_response({"allies": [ally_json(a, names) for a in found]})
 
 
 async def delete_ally(request: Request) -> Response:

@@ -56,6 +56,7 @@ def summary(stored: StoredObject) -> dict[str, Any]:
         "updated": stored.updated_at.isoformat() if stored.updated_at else None,
         "pinned": stored.pinned_at is not None,
         "media_ids": list((stored.source or {}).get("media_ids", [])),
+        "circle": (stored.source or {}).get("circle"),
     }
 
 

@@ -76,6 +76,10 @@ SCHEMAS: dict[str, Any] = {
             "max_hops": {"type": "integer", "minimum": 0, "maximum": 20},
             "visibility": VISIBILITY,
             "media_ids": MEDIA_IDS,
+            "circle": {
+                "type": "string",
+                "description": "with visibility circle: the circle it is addressed to",
+            },
         },
     },
     "Ally": {
@@ -86,6 +90,25 @@ SCHEMAS: dict[str, Any] = {
             "amplify": {"enum": ["never", "manual", "auto", "urgent"]},
             "regions": STRINGS,
             "themes": STRINGS,
+            "circle": {
+                "type": ["string", "null"],
+                "description": "the circle this ally's circle calls are passed on to",
+            },
+        },
+    },
+    "Circle": {
+        "type": "object",
+        "required": ["name"],
+        "properties": {
+            "name": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,63}$"},
+            "members": {"type": "array", "items": STRING, "description": "handles or URLs"},
+        },
+    },
+    "CircleChange": {
+        "type": "object",
+        "properties": {
+            "add": {"type": "array", "items": STRING},
+            "remove": {"type": "array", "items": STRING},
         },
     },
     "Organisation": {
@@ -164,6 +187,11 @@ OPERATIONS: list[tuple[str, str, str, str | None, int]] = [
     ("get", "/api/v1/tokens", "The organisation's API tokens (never their secrets)", None, 200),
     ("post", "/api/v1/tokens", "A new token; its secret is in this answer only", "Token", 201),
     ("delete", "/api/v1/tokens/{id}", "Revoke one of the organisation's tokens", None, 204),
+    ("post", "/api/v1/circles", "Make a circle of trusted allies", "Circle", 201),
+    ("get", "/api/v1/circles", "The organisation's circles and members", None, 200),
+    ("get", "/api/v1/circles/{name}", "One circle and its members", None, 200),
+    ("patch", "/api/v1/circles/{name}", "Add or remove members", "CircleChange", 200),
+    ("delete", "/api/v1/circles/{name}", "Delete a circle", None, 204),
 ]
 for kind, schema in (("strategies", "Strategy"), ("calls", "Call")):
     OPERATIONS += [

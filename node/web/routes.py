@@ -14,6 +14,7 @@ from node.web import (
     api,
     api_admin,
     api_cascade,
+    api_circles,
     api_media,
     api_moderation,
     api_node_admins,
@@ -227,6 +228,16 @@ def moderation_api_routes() -> list[BaseRoute]:
     return found
 
 
+def circle_api_routes() -> list[BaseRoute]:
+    return [
+        Route("/api/v1/circles", api_circles.create_circle, methods=["POST"]),
+        Route("/api/v1/circles", api_circles.list_circles, methods=["GET"]),
+        Route("/api/v1/circles/{name}", api_circles.show_circle, methods=["GET"]),
+        Route("/api/v1/circles/{name}", api_circles.change_circle, methods=["PATCH"]),
+        Route("/api/v1/circles/{name}", api_circles.delete_circle, methods=["DELETE"]),
+    ]
+
+
 def routes() -> list[BaseRoute]:
     return [
         *public_page_routes(),
@@ -261,6 +272,7 @@ def routes() -> list[BaseRoute]:
         *token_api_routes(),
         *admin_api_routes(),
         *moderation_api_routes(),
+        *circle_api_routes(),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
         *health.routes(),  # /healthz, /readyz, /metrics
     ]

@@ -101,17 +101,15 @@ def test_an_undeclared_prefixed_reference_is_dropped(processor: JsonLdProcessor)
 def test_an_undeclared_prefixed_literal_type_is_dropped_and_the_value_kept(
     processor: JsonLdProcessor,
 ) -> None:
-    document = note(
-        **{
-            "@context": [
-                AS2_CONTEXT,
-                {"when": {"@id": "https://x.example/when", "@type": "schema:Date"}},
-            ]
-        },
-        when="2026-11-21T12:00:00Z",
-    )
-    normalized = processor.normalize(document)
+    when = {"when": {"@id": "https://x.example/when", "@type": "schema:Date"}}
+    plain = note(**{"@context": [AS2_CONTEXT, when]}, when="2026-11-21T12:00:00Z")
+    assert processor.normalize(plain)["when"] == "2026-11-21T12:00:00Z"  # the sender's own term
+    # redefining a term the node reads sends the document through JSON-LD processing
+    redefined = {**when, "content": {"@id": "https://x.example/content"}}
+    processed = note(**{"@context": [AS2_CONTEXT, redefined]}, when="2026-11-21T12:00:00Z")
+    normalized = processor.normalize(processed)
     assert normalized["https://x.example/when"] == "2026-11-21T12:00:00Z"
+    assert "content" not in normalized
 
 
 def test_declared_prefixes_still_mean_what_they_declare(processor: JsonLdProcessor) -> None:

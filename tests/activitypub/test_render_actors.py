@@ -26,9 +26,9 @@ class Profile:
     fields: tuple[tuple[str, str], ...] = (("Site", "https://alpha.example"), ("Town", "Łódź & co"))
     icon_url: str | None = None
     public_key_pem: str = "PEM"
-    assertion_public: str | None = None
     created_at: datetime = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
     updated_at: datetime = datetime(2026, 11, 22, 8, 30, tzinfo=UTC)
+    assertion_public: str | None = None
 
 
 def test_an_organisation_has_what_mastodon_reads() -> None:

@@ -1,10 +1,10 @@
 """Who may read a non-public object, on SQLite and PostgreSQL: anyone a listed one; an accepted
-follower of the author (or its server's instance actor) a followers-only one; an addressed
-actor (or its server's instance actor) a direct one; nobody else."""
+follower of the author a followers-only one; an addressed actor a direct one; a circle's
+member a circle call; nobody else. (Instance actors reading for their servers, as
+peer_instances verifies them: tests/web/test_audience_matrix.py.)"""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
 
 from node.federation import access
@@ -62,34 +62,30 @@ async def test_listed_objects_are_for_everyone(node: Runtime) -> None:
         assert await access.may_read(node, listed, OTHER_SERVER)
 
 
-async def test_followers_only_objects_are_for_accepted_followers_and_their_servers(
-    node: Runtime,
-) -> None:
+async def test_followers_only_objects_are_for_accepted_followers(node: Runtime) -> None:
     private = await publication(node, "f", "followers", to=[f"{ALPHA}/followers"])
     async with node.db.transaction() as session:
         await follows.put(session, BOB.iri, ALPHA, ACCEPTED, None, node.clock.now())
         await follows.put(session, CAROL.iri, ALPHA, PENDING, None, node.clock.now())
     assert not access.is_listed(private)
+    assert await access.audience(node, private) == [BOB.iri]
     assert await access.may_read(node, private, BOB)
-    assert await access.may_read(node, private, REMOTE_SERVER)
     assert not await access.may_read(node, private, CAROL)  # asked, not accepted
-    assert not await access.may_read(node, private, OTHER_SERVER)
-    assert not await access.may_read(node, private, replace(REMOTE_SERVER, type="Person"))
+    assert not await access.may_read(node, private, OTHER_SERVER)  # no member on its origin
 
 
-async def test_direct_objects_are_for_those_addressed_and_their_servers(node: Runtime) -> None:
+async def test_direct_objects_are_for_those_addressed(node: Runtime) -> None:
     direct = await publication(node, "d", "direct", to=[CAROL.iri], cc=[7])
     assert await access.may_read(node, direct, CAROL)
-    assert await access.may_read(node, direct, REMOTE_SERVER)
     assert not await access.may_read(node, direct, OTHER_SERVER)
     async with node.db.transaction() as session:
         await follows.put(session, BOB.iri, ALPHA, ACCEPTED, None, node.clock.now())
     assert not await access.may_read(node, direct, BOB)  # following is not being addressed
 
 
-def test_allowed_compares_actors_then_hosts_for_instance_actors() -> None:
-    audience = ["https://remote.test/users/carol"]
-    assert access.allowed(CAROL, audience)
-    assert not access.allowed(BOB, audience)
-    assert access.allowed(REMOTE_SERVER, audience) and access.speaks_for_host(REMOTE_SERVER)
-    assert not access.allowed(OTHER_SERVER, audience) and access.speaks_for_host(OTHER_SERVER)
+async def test_circle_calls_are_for_the_members_they_went_to(node: Runtime) -> None:
+    members = [CAROL.iri, "https://other.test/users/dan"]
+    call = await publication(node, "c", "circle", to=members, cc=[BOB.iri], circle=True)
+    assert await access.audience(node, call) == members  # `to` only
+    assert await access.may_read(node, call, CAROL)
+    assert not await access.may_read(node, call, BOB)

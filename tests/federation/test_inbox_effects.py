@@ -25,6 +25,7 @@ from node.storage import remote_actors as actor_rows
 from node.storage.follows import ACCEPTED
 from node.storage.objects import StoredObject
 from tests.support.actors import FakeActor, RemoteHost
+from tests.support.content import kept_object
 from tests.support.router import HostRouter
 
 ALPHA = "https://node.test/users/alpha"
@@ -184,6 +185,7 @@ async def test_likes_and_boosts_are_kept_once_and_undone_by_their_sender_only(
 ) -> None:
     mallory = remote.actor("mallory")
     target = "https://node.test/calls/abc"
+    await kept_object(node, target, ALPHA)  # reactions to what the node does not keep: dropped
     like = {"id": f"{bob.iri}/likes/1", "type": "Like", "actor": bob.iri, "object": target}
     await handle(node, **like)
     await handle(node, **like)

@@ -22,6 +22,7 @@ from node.storage import objects, reactions
 from node.storage import relays as relay_rows
 from node.storage.relays import ACCEPTED, MASTODON
 from tests.support.actors import FakeActor, RemoteHost
+from tests.support.content import kept_object
 from tests.support.router import HostRouter
 
 RELAY = "https://relay.test/actor"
@@ -149,6 +150,7 @@ async def test_everyone_elses_announces_take_the_ordinary_effects(
 ) -> None:
     bob = remote.actor("bob")
     target = "https://node.test/calls/abc"
+    await kept_object(node, target, "https://node.test/users/alpha")  # boosts of it are kept
     await dispatch(node, id=f"{bob.iri}/boost/1", type="Announce", actor=bob.iri, object=target)
     async with node.db.transaction() as session:
         assert [r.actor_iri for r in await reactions.for_object(session, target)] == [bob.iri]

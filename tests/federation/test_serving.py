@@ -48,7 +48,7 @@ async def test_publications_are_found_by_path_and_key(node: Runtime, alpha: str)
     assert found.iri == stored.iri
     with pytest.raises(NotFound, match=f"no such call here: {stored.key}"):
         await serving.find(node, "calls", stored.key)
-    with pytest.raises(NotFound, match="nothing is published under /users/"):
+    with pytest.raises(NotFound, match="nothing is published under /orgs/"):
         await serving.find(node, "orgs", stored.key)
     with pytest.raises(NotFound):
         await serving.find(node, "strategies", "unknown")
@@ -119,7 +119,6 @@ async def test_documents_and_collections_carry_todays_counts(node: Runtime, alph
                 type=kind,
                 actor_iri=f"https://remote.test/users/u{n}",
                 object_iri=stored.iri,
-                document={},
                 now=node.clock.now(),
             )
 

@@ -67,7 +67,6 @@ async def test_what_came_back_for_a_call(node: Runtime, org: LocalActor) -> None
                 type=kind,
                 actor_iri="https://remote.test/users/bob",
                 object_iri=call.iri,
-                document={},
                 now=node.clock.now(),
             )
 

@@ -19,7 +19,6 @@ async def react(node: Runtime, iri: str, kind: str, actor: str = BOB) -> bool:
             type=kind,
             actor_iri=actor,
             object_iri=CALL,
-            document={"id": iri, "type": kind},
             now=node.clock.now(),
         )
 

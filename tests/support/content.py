@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from node.federation.runtime import Runtime
 from node.publication import Content, Fields, Kind, Visibility, kind_of, urgency_of
+from node.storage import objects
+from node.storage.objects import StoredObject
 
 CONTENT_KEYS = ("type", "body_text", "in_reply_to", "is_pledge")
 
@@ -25,3 +28,18 @@ def content(**given: Any) -> Content:
         **given,
     )
     return Content(type=own.pop("type", "Note"), fields=fields, **own)
+
+
+async def kept_object(node: Runtime, iri: str, actor_iri: str, **given: Any) -> StoredObject:
+    """An object the node keeps (a public call by default), stored directly: what reactions,
+    replies and boosts in a test can be about."""
+    async with node.db.transaction() as session:
+        return await objects.put(
+            session,
+            iri=iri,
+            actor_iri=actor_iri,
+            content=content(**given),
+            document={"id": iri, "type": "Note"},
+            published=node.clock.now(),
+            now=node.clock.now(),
+        )

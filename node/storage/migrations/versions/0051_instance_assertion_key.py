@@ -4,7 +4,7 @@ Multikey) instead of its RSA key. The RSA keys pinned so far cannot match any mo
 cleared, so the next fetch of each subscription pins the key its signer publishes.
 
 Revision ID: 0051
-Revises: 0045
+Revises: 0047
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 revision = "0051"
-down_revision = "0045"
+down_revision = "0047"
 branch_labels = None
 depends_on = None
 
