@@ -104,9 +104,12 @@ def multikey(actor_iri: str, public_multibase: str) -> dict[str, str]:
     }
 
 
-def instance_actor_to_as(username: str, public_key_pem: str, urls: Urls) -> dict[str, Any]:
+def instance_actor_to_as(
+    username: str, public_key_pem: str, urls: Urls, assertion_public: str | None = None
+) -> dict[str, Any]:
+    """The instance actor; its assertion key (FEP-521a) signs its alliance manifest."""
     iri = urls.instance_actor
-    return {
+    document: dict[str, Any] = {
         "@context": CONTEXT,
         "id": iri,
         "type": "Application",
@@ -122,6 +125,10 @@ def instance_actor_to_as(username: str, public_key_pem: str, urls: Urls) -> dict
         "discoverable": False,
         "indexable": False,
     }
+    if assertion_public:
+        document["@context"] = ACTOR_CONTEXT
+        document["assertionMethod"] = [multikey(iri, assertion_public)]
+    return document
 
 
 def update_to_as(update_iri: str, actor_document: dict[str, Any], urls: Urls) -> dict[str, Any]:

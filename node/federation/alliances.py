@@ -2,9 +2,10 @@
 /.well-known/solidarity-alliance) and those it subscribes to, fetched, verified and applied.
 
 A subscribed manifest is applied only when: its id is the URL it came from, its signer is the
-instance actor (Application or Service) of that origin, its proof verifies with that actor's
-key, the key is the one trusted at subscription (a new key is refused until the admin
-subscribes again), and it is not older than the manifest last applied. Otherwise it is refused:
+instance actor (Application or Service) of that origin, its eddsa-jcs-2022 proof verifies with
+an assertion key that actor publishes (federation.proofs), the key is the one trusted at
+subscription (a new key is refused until the admin subscribes again), and it is not older than
+the manifest last applied. Otherwise it is refused:
 the domains last applied stay, the subscription says why, and the audit log records it. The
 worker refreshes each subscription every REFRESH (AllianceQueue, a node.workers.Queue).
 """
@@ -19,22 +20,22 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.activitypub import alliance_manifest
-from node.activitypub import manifest_signing as integrity
 from node.activitypub.alliance_manifest import ManifestView
-from node.activitypub.keys import cached_public_key, load_private_key
 from node.errors import (
     FetchError,
     InvalidInput,
     OriginMismatch,
     SignatureError,
     SolidarityError,
+    StorageError,
 )
-from node.federation import remote_actors
+from node.federation import proofs, remote_actors
 from node.federation.runtime import Runtime
 from node.storage import actors, alliances, audit, federation_policy
 from node.storage.alliances import FAILING, REFUSED, Alliance
 from node.storage.audit import Who
 from node.storage.federation_policy import normalise_entry
+from node.urls import assertion_key_id
 
 log = logging.getLogger("node.alliances")
 PATH = "/.well-known/solidarity-alliance"
@@ -51,18 +52,21 @@ def manifest_url(node: Runtime) -> str:
 
 
 async def own_manifest(node: Runtime) -> dict[str, Any]:
-    """This node's manifest: its locally allowed domains, signed by the instance actor."""
+    """This node's manifest: its locally allowed domains, signed by the instance actor's
+    assertion key."""
     async with node.db.transaction() as session:
         entries = await federation_policy.local_entries(session)
         state = await federation_policy.state(session)
         instance = await actors.instance_actor(session)
+    if instance.assertion_private_pem is None:
+        raise StorageError("the instance actor has no assertion key; run 'solidarity-node migrate'")
     domains = [entry.domain for entry in entries if entry.allowed]
     actor = node.urls.instance_actor
     return alliance_manifest.manifest_to_json(
         manifest_url(node),
         actor,
-        node.urls.key_id(actor),
-        load_private_key(instance.private_key_pem),
+        assertion_key_id(actor),
+        proofs.private_key(instance.assertion_private_pem),
         domains,
         state.updated_at,
     )
@@ -85,11 +89,11 @@ async def subscribe(node: Runtime, url: str, who: Who) -> Alliance:
     async with node.db.transaction() as session:
         if await alliances.by_url(session, url) is not None:
             raise InvalidInput(f"already subscribed to {url}")
-    view, pem = await fetch_verified(node, url, trusted=None)
+    view, key = await fetch_verified(node, url, trusted=None)
     now = node.clock.now()
     async with node.db.transaction() as session:
         made = await alliances.add(session, url, now)
-        await apply(session, node, made, view, pem)
+        await apply(session, node, made, view, key)
         await audit.record(
             session, who, "alliance.subscribe", url, now, {"domains": len(view.domains)}
         )
@@ -110,7 +114,7 @@ async def unsubscribe(node: Runtime, url: str, who: Who) -> None:
 async def fetch_verified(
     node: Runtime, url: str, trusted: Alliance | None
 ) -> tuple[ManifestView, str]:
-    """Fetch (a signed GET) and verify a manifest; its view and the signer's key PEM."""
+    """Fetch (a signed GET) and verify a manifest; its view and the signer's key (Multikey)."""
     fetched = await node.fetcher.get(url, accept=MEDIA_TYPE, auth=node.signer)
     try:
         document = json.loads(fetched.body)
@@ -119,13 +123,10 @@ async def fetch_verified(
     if not isinstance(document, dict):
         raise OriginMismatch(f"{url} did not answer a JSON object")
     view = alliance_manifest.read_manifest(document, url)
-    try:
-        pem = await verified_by(node, document, view, trusted, refresh=False)
-    except SignatureError:  # the key may have changed since it was cached: fetch it once
-        pem = await verified_by(node, document, view, trusted, refresh=True)
+    key = await verified_by(node, document, view, trusted)
     if trusted and trusted.manifest_updated and view.updated < trusted.manifest_updated:
         raise OriginMismatch(f"{url} served a manifest older than the one applied")
-    return view, pem
+    return view, key
 
 
 async def verified_by(
@@ -133,25 +134,27 @@ async def verified_by(
     document: dict[str, Any],
     view: ManifestView,
     trusted: Alliance | None,
-    *,
-    refresh: bool,
 ) -> str:
-    """The signer's key PEM, once the proof verifies with it and it is the key trusted."""
-    signer = await remote_actors.actor_for_key(node, view.key_id, refresh=refresh)
-    if signer.iri != view.signer or signer.type not in INSTANCE_TYPES:
-        raise OriginMismatch(f"{view.key_id} is not the key of {view.url}'s instance actor")
-    pem = signer.public_key_pem or ""
-    if trusted is not None and trusted.public_key_pem and trusted.public_key_pem != pem:
+    """The signer's assertion key (a Multikey), once the proof verifies with a key the signer
+    publishes (the cached one first, then the signer fetched again once), the signer is an
+    instance actor, and the key is the one trusted."""
+    used = await proofs.verify(node, document, view.proof, view.signer)
+    if used is None:
+        raise SignatureError(f"{view.signer} publishes no assertion key {view.key_id}")
+    signer = await remote_actors.get_actor(node, view.signer)
+    if signer.type not in INSTANCE_TYPES:
+        raise OriginMismatch(f"{view.signer} is not {view.url}'s instance actor")
+    key = used.public_key
+    if trusted is not None and trusted.public_key and trusted.public_key != key:
         raise OriginMismatch(
             f"{view.signer} now signs with another key than when it was subscribed to; "
             "subscribe again to trust the new key"
         )
-    integrity.verify(document, cached_public_key(pem))
-    return pem
+    return key
 
 
 async def apply(
-    session: AsyncSession, node: Runtime, subscription: Alliance, view: ManifestView, pem: str
+    session: AsyncSession, node: Runtime, subscription: Alliance, view: ManifestView, key: str
 ) -> None:
     domains = []
     for domain in view.domains:
@@ -167,7 +170,7 @@ async def apply(
         updated=view.updated,
         signer_iri=view.signer,
         key_id=view.key_id,
-        public_key_pem=pem,
+        public_key=key,
         now=now,
         next_fetch_at=now + REFRESH,
     )
@@ -177,7 +180,7 @@ async def refresh(node: Runtime, subscription: Alliance) -> str:
     """Fetch the subscription's manifest again: applied, refused or failing (then retried)."""
     now = node.clock.now()
     try:
-        view, pem = await fetch_verified(node, subscription.url, subscription)
+        view, key = await fetch_verified(node, subscription.url, subscription)
     except FetchError as exc:
         await settle(node, subscription, FAILING, str(exc), now + RETRY, audited=False)
         return FAILING
@@ -186,7 +189,7 @@ async def refresh(node: Runtime, subscription: Alliance) -> str:
         await settle(node, subscription, REFUSED, str(exc), now + REFRESH, audited=True)
         return REFUSED
     async with node.db.transaction() as session:
-        await apply(session, node, subscription, view, pem)
+        await apply(session, node, subscription, view, key)
     node.policy.invalidate()
     return alliances.APPLIED
 

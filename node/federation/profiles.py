@@ -55,7 +55,9 @@ def organisation_document(node: Runtime, actor: LocalActor) -> dict[str, Any]:
 async def instance_actor_document(node: Runtime) -> dict[str, Any]:
     async with node.db.transaction() as session:
         actor = await actors.instance_actor(session)
-    return render_actors.instance_actor_to_as(actor.username, actor.public_key_pem, node.urls)
+    return render_actors.instance_actor_to_as(
+        actor.username, actor.public_key_pem, node.urls, actor.assertion_public
+    )
 
 
 COUNTERS: dict[str, Counter] = {

@@ -38,17 +38,18 @@ REFRESH_AFTER = timedelta(minutes=1)
 
 
 @functools.lru_cache(maxsize=256)
-def _private_key(pem: str) -> ed25519.Ed25519PrivateKey:
+def private_key(pem: str) -> ed25519.Ed25519PrivateKey:
+    """A local actor's assertion key, loaded once."""
     return integrity.load_private(pem)
 
 
 def sign_as(node: Runtime, actor: LocalActor, document: dict[str, Any]) -> dict[str, Any]:
-    """`document` with a proof made with the actor's assertion key (as it is when it has none:
-    the instance actor signs nothing)."""
+    """`document` with a proof made with the organisation's assertion key (as it is when it has
+    none; the instance actor signs only its alliance manifest, see federation.alliances)."""
     if actor.assertion_private_pem is None or actor.kind != ORGANIZATION:
         return document
     method = assertion_key_id(node.urls.actor(actor.username))
-    key = _private_key(actor.assertion_private_pem)
+    key = private_key(actor.assertion_private_pem)
     return integrity.sign(document, key, method, node.clock.now())
 
 

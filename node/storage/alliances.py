@@ -33,7 +33,7 @@ class Alliance:
     url: str
     signer_iri: str | None
     key_id: str | None
-    public_key_pem: str | None
+    public_key: str | None  # the signer's assertion key trusted (a Multikey)
     state: str
     manifest_updated: datetime | None
     last_fetched_at: datetime | None
@@ -49,7 +49,7 @@ def _view(row: AllianceRow, domains: int = 0) -> Alliance:
         row.url,
         row.signer_iri,
         row.key_id,
-        row.public_key_pem,
+        row.public_key,
         row.state,
         row.manifest_updated,
         row.last_fetched_at,
@@ -117,7 +117,7 @@ async def apply(
     updated: datetime,
     signer_iri: str,
     key_id: str,
-    public_key_pem: str,
+    public_key: str,
     now: datetime,
     next_fetch_at: datetime,
 ) -> None:
@@ -136,7 +136,7 @@ async def apply(
             state=APPLIED,
             signer_iri=signer_iri,
             key_id=key_id,
-            public_key_pem=public_key_pem,
+            public_key=public_key,
             manifest_updated=updated,
             last_fetched_at=now,
             last_error=None,

@@ -518,7 +518,7 @@ class AllianceRow(Base):
     url: Mapped[str] = mapped_column(String(2048), unique=True)
     signer_iri: Mapped[str | None] = mapped_column(String(2048), default=None)
     key_id: Mapped[str | None] = mapped_column(String(2048), default=None)
-    public_key_pem: Mapped[str | None] = mapped_column(Text, default=None)
+    public_key: Mapped[str | None] = mapped_column(String(128), default=None)  # a Multikey
     state: Mapped[str] = mapped_column(String(16))
     manifest_updated: Mapped[datetime | None] = mapped_column(default=None)
     last_fetched_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -82,6 +82,20 @@ def test_the_instance_actor_is_an_application_that_asks_for_nothing() -> None:
     )
     assert actor["publicKey"]["id"] == "https://node.test/actor#main-key"
     assert actor["manuallyApprovesFollowers"] and not actor["discoverable"]
+    assert "assertionMethod" not in actor
+
+
+def test_the_instance_actor_publishes_its_assertion_key_as_a_multikey() -> None:
+    actor = render.instance_actor_to_as("node.test", "PEM", URLS, "z6MkExample")
+    assert actor["assertionMethod"] == [
+        {
+            "id": "https://node.test/actor#ed25519-key",
+            "type": "Multikey",
+            "controller": "https://node.test/actor",
+            "publicKeyMultibase": "z6MkExample",
+        }
+    ]
+    assert "https://w3id.org/security/multikey/v1" in actor["@context"]
 
 
 def test_a_profile_update_goes_publicly_to_the_followers() -> None:

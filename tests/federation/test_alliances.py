@@ -4,7 +4,7 @@ manifest whose proof fails, signed by a new key, or older than the one applied i
 reported in the audit log, and the domains last applied stay.
 
 Full nodes in one process (support.network), and a fake ally whose manifest the test signs
-with the ally's instance key, then tampers with.
+(eddsa-jcs-2022) with the assertion key its instance actor publishes, then tampers with.
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from node.activitypub import alliance_manifest
-from node.activitypub.keys import KeyPair, generate_key_pair, load_private_key
+from cryptography.hazmat.primitives.asymmetric import ed25519
+
+from node.activitypub import alliance_manifest, integrity
+from node.activitypub.keys import generate_key_pair
 from node.federation import alliances
 from node.solidarity import federation_settings, moderation
 from node.storage import alliances as subscriptions
@@ -27,36 +29,45 @@ ALLY = "https://ally.test"
 MANIFEST = f"{ALLY}{alliances.PATH}"
 
 
+SIGNER = f"{ALLY}/actor"
+KEY_ID = f"{SIGNER}#ed25519-key"
+RSA = generate_key_pair()
+
+
 class FakeAlly:
-    """ally.test: an instance actor (Application) and the manifest it signs."""
+    """ally.test: an instance actor (Application) with an assertion key (FEP-521a), and the
+    manifest it signs."""
 
     def __init__(self, host: RemoteHost) -> None:
         self.host = host
-        self.keys = generate_key_pair()
-        self.serve_actor(self.keys)
+        self.key = ed25519.Ed25519PrivateKey.generate()
+        self.serve_actor()
 
-    def serve_actor(self, keys: KeyPair) -> None:
-        self.host.objects[f"{ALLY}/actor"] = {
-            "@context": "https://www.w3.org/ns/activitystreams",
-            "id": f"{ALLY}/actor",
-            "type": "Application",
+    def serve_actor(self, kind: str = "Application") -> None:
+        self.host.objects[SIGNER] = {
+            "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+            "id": SIGNER,
+            "type": kind,
             "preferredUsername": "ally.test",
-            "inbox": f"{ALLY}/actor/inbox",
+            "inbox": f"{SIGNER}/inbox",
             "publicKey": {
-                "id": f"{ALLY}/actor#main-key",
-                "owner": f"{ALLY}/actor",
-                "publicKeyPem": keys.public_pem,
+                "id": f"{SIGNER}#main-key",
+                "owner": SIGNER,
+                "publicKeyPem": RSA.public_pem,
             },
+            "assertionMethod": [
+                {
+                    "id": KEY_ID,
+                    "type": "Multikey",
+                    "controller": SIGNER,
+                    "publicKeyMultibase": integrity.encode_public(self.key.public_key()),
+                }
+            ],
         }
 
     def publish(self, domains: list[str], updated: datetime, **changes: Any) -> dict[str, Any]:
         signed = alliance_manifest.manifest_to_json(
-            MANIFEST,
-            f"{ALLY}/actor",
-            f"{ALLY}/actor#main-key",
-            load_private_key(self.keys.private_pem),
-            domains,
-            updated,
+            MANIFEST, SIGNER, KEY_ID, self.key, domains, updated
         )
         self.host.objects[MANIFEST] = signed | changes
         return signed
@@ -78,7 +89,11 @@ async def test_a_nodes_manifest_is_applied_by_a_subscriber(network: Network) -> 
     await federation_settings.allow(b.node, "d.test", WHO)
     served = (await b.client.get(alliances.PATH)).json()
     assert served["domains"] == ["c.test", "d.test"]
-    assert served["proof"]["verificationMethod"] == f"{b.base}/actor#main-key"
+    assert served["proof"]["cryptosuite"] == "eddsa-jcs-2022"
+    assert served["proof"]["verificationMethod"] == f"{b.base}/actor#ed25519-key"
+    actor = (await b.client.get("/actor", headers={"Accept": "application/activity+json"})).json()
+    [method] = actor["assertionMethod"]
+    assert (method["id"], method["type"]) == (f"{b.base}/actor#ed25519-key", "Multikey")
 
     made = await federation_settings.subscribe(a.node, f"{b.base}{alliances.PATH}", WHO)
     assert (made.state, made.domains, made.signer_iri) == ("applied", 2, f"{b.base}/actor")
@@ -139,8 +154,8 @@ async def test_a_new_key_or_an_older_manifest_is_refused(network: Network) -> No
     await network.settle()
     assert "older" in ((await subscription(a)).last_error or "")
 
-    ally.keys = generate_key_pair()  # the ally's server was taken over, say
-    ally.serve_actor(ally.keys)
+    ally.key = ed25519.Ed25519PrivateKey.generate()  # the ally's server was taken over, say
+    ally.serve_actor()
     ally.publish(["friend.test", "taken.test"], network.clock.now())
     network.clock.advance(alliances.REFRESH)
     await network.settle()
@@ -163,3 +178,65 @@ async def test_a_manifest_that_does_not_verify_is_never_subscribed_to(network: N
     assert await allowed(a) == ()
     async with a.node.db.transaction() as session:
         assert await subscriptions.listed(session) == []
+
+
+async def refusal(member: Member) -> str:
+    """Why subscribing to the ally's manifest fails (nothing kept, nothing audited)."""
+    try:
+        await federation_settings.subscribe(member.node, MANIFEST, WHO)
+    except Exception as exc:
+        async with member.node.db.transaction() as session:
+            assert await subscriptions.listed(session) == []
+        return str(exc)
+    raise AssertionError("a manifest that should fail was subscribed to")
+
+
+async def test_only_the_instance_actors_published_assertion_key_signs_a_manifest(
+    network: Network,
+) -> None:
+    a = await network.add("a")
+    ally = FakeAlly(hosted(network.router, "ally.test"))
+
+    # an actor that is not an instance actor (an organisation, say) signs no manifest
+    ally.serve_actor("Organization")
+    ally.publish(["friend.test"], network.clock.now())
+    assert "is not https://ally.test/.well-known/solidarity-alliance's instance actor" in (
+        await refusal(a)
+    )
+
+    # a manifest signed by a key its signer does not publish
+    stranger = ed25519.Ed25519PrivateKey.generate()
+    signed = alliance_manifest.manifest_to_json(
+        MANIFEST, SIGNER, f"{SIGNER}#other-key", stranger, ["friend.test"], network.clock.now()
+    )
+    ally.host.objects[MANIFEST] = signed
+    assert "publishes no assertion key" in await refusal(a)
+
+    # the proof of another actor of that origin, or by the right key but on another's behalf
+    ally.publish(["friend.test"], network.clock.now())
+    ally.host.objects[MANIFEST]["attributedTo"] = f"{ALLY}/users/someone"
+    assert "not https://ally.test/users/someone" in await refusal(a)
+
+
+async def test_a_proof_of_another_suite_or_a_changed_proof_is_refused(network: Network) -> None:
+    a = await network.add("a")
+    ally = FakeAlly(hosted(network.router, "ally.test"))
+    signed = ally.publish(["friend.test"], network.clock.now())
+
+    # the former RSA suite, or no proof at all: not read as unsigned
+    rsa = {**signed["proof"], "cryptosuite": "sn-rsa-jcs-2025", "proofValue": "uAAAA"}
+    ally.host.objects[MANIFEST] = signed | {"proof": rsa}
+    assert "no eddsa-jcs-2022 proof" in await refusal(a)
+    ally.host.objects[MANIFEST] = {k: v for k, v in signed.items() if k != "proof"}
+    assert "no eddsa-jcs-2022 proof" in await refusal(a)
+
+    # the proof's own options are signed: a later `created` does not verify
+    later = {**signed["proof"], "created": "2030-01-01T00:00:00Z"}
+    ally.host.objects[MANIFEST] = signed | {"proof": later}
+    assert "does not verify" in await refusal(a)
+
+    # the order of members does not matter (JCS): served reversed, it is applied
+    ally.host.objects[MANIFEST] = dict(reversed(list(signed.items())))
+    made = await federation_settings.subscribe(a.node, MANIFEST, WHO)
+    assert made.state == "applied" and made.key_id == KEY_ID
+    assert made.public_key == integrity.encode_public(ally.key.public_key())

@@ -5,8 +5,9 @@ line while they run.
 a allows only b: c's deliveries to a get 403, c's signed fetches and WebFinger lookups are
 refused, c cannot follow a, and a delivers nothing to c, while b and a federate as before;
 back to open, c and a federate again. Lockdown on and off round-trips every setting exactly.
-A report forwarded from c lands in a's queue, and resolving it is audited. Every request is
-really signed; waiting is polling with deadlines (the workers run in other processes).
+A report forwarded from c lands in a's queue, and resolving it is audited. a subscribes to b's
+signed alliance manifest and applies it. Every request is really signed; waiting is polling
+with deadlines (the workers run in other processes).
 """
 
 from __future__ import annotations
@@ -233,7 +234,7 @@ def test_allowlist_lockdown_and_reports_across_three_processes(
         assert (locked["mode"], locked["lockdown"]) == ("allowlist", True)
         assert locked["signed_fetches"] and locked["hide_collections"] and locked["reduced_pages"]
         eventually(
-            lambda: a.get("/orgs/alpha", headers={"Accept": AS2}).status_code == 401,
+            lambda: a.get("/users/alpha", headers={"Accept": AS2}).status_code == 401,
             "a to answer signed fetches only",
             a,
         )
@@ -242,7 +243,7 @@ def test_allowlist_lockdown_and_reports_across_three_processes(
         a.cli("lockdown", "off")
         assert settings_of(a) == before
         eventually(
-            lambda: a.get("/orgs/alpha", headers={"Accept": AS2}).status_code == 200,
+            lambda: a.get("/users/alpha", headers={"Accept": AS2}).status_code == 200,
             "a to answer unsigned fetches again",
             a,
         )
@@ -273,4 +274,13 @@ def test_allowlist_lockdown_and_reports_across_three_processes(
             "token.create",  # alpha's, as the node was set up
             "org.create",
         ]
+
+        # a follows b's allowlist: b's manifest, signed (eddsa-jcs-2022) by the assertion key
+        # b's instance actor publishes, fetched, verified and applied by a's command line
+        b.cli("federation", "allow", "friend.example")
+        manifest = f"{b.base_url}/.well-known/solidarity-alliance"
+        a.cli("federation", "subscribe", manifest)
+        followed = settings_of(a)
+        assert followed["alliances"] == [[manifest, "applied", 1, None]]
+        assert "friend.example" in followed["allowed"]
         assert gamma and beta  # the actors named above

@@ -1,6 +1,6 @@
 """The in-process federation scenarios again, every node on its own PostgreSQL database: the
-savepoints, unique claims and SKIP LOCKED paths of follows, publishing and the cascade run on
-the engine that scale-out deployments use."""
+savepoints, unique claims and SKIP LOCKED paths of follows, publishing, the cascade and alliance
+manifests run on the engine that scale-out deployments use."""
 
 from __future__ import annotations
 
@@ -12,6 +12,15 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from node.clock import FrozenClock
+from tests.federation.test_alliances import (
+    test_a_new_key_or_an_older_manifest_is_refused as alliance_new_key,
+)
+from tests.federation.test_alliances import (
+    test_a_nodes_manifest_is_applied_by_a_subscriber as alliance_applied,
+)
+from tests.federation.test_alliances import (
+    test_a_tampered_manifest_is_refused_and_the_last_one_kept as alliance_tampered,
+)
 from tests.network.test_cascade_in_process import (
     test_a_chain_amplifies_hop_by_hop_and_the_origin_sees_the_tree as chain,
 )
@@ -85,3 +94,15 @@ async def test_cascade_chain(pg_network: Network) -> None:
 
 async def test_cascade_diamond_and_cycle(pg_network: Network) -> None:
     await diamond(pg_network)
+
+
+async def test_alliance_manifest_applied(pg_network: Network) -> None:
+    await alliance_applied(pg_network)
+
+
+async def test_alliance_manifest_tampered(pg_network: Network) -> None:
+    await alliance_tampered(pg_network)
+
+
+async def test_alliance_manifest_signed_by_a_new_key_or_older(pg_network: Network) -> None:
+    await alliance_new_key(pg_network)

@@ -154,6 +154,6 @@ async def test_organisations_kept_before_0045_get_an_assertion_key(empty_db_url:
         assert old.assertion_private_pem is not None and old.assertion_public is not None
         key = integrity.load_private(old.assertion_private_pem)
         assert integrity.encode_public(key.public_key()) == old.assertion_public
-        assert instance.assertion_public is None  # the instance actor signs no proofs
+        assert instance.assertion_public is not None  # by 0051: it signs alliance manifests
     finally:
         await db.close()
