@@ -93,16 +93,16 @@ async def test_lockdown_closes_the_doors_and_opening_restores_every_setting(
     now = node.clock.now()
     carol, eve = ally.actor("carol"), stranger.actor("eve")
     # unsigned: 401 everywhere but the instance actor; signed by an ally: served
-    assert (await client.get("/orgs/alpha", headers={"Accept": AS2})).status_code == 401
+    assert (await client.get("/users/alpha", headers={"Accept": AS2})).status_code == 401
     assert (await client.get("/actor", headers={"Accept": AS2})).status_code == 200
     webfinger = "/.well-known/webfinger?resource=acct:alpha@node.test"
     assert (await client.get(webfinger)).status_code == 401
     assert (
         await signed_get(client, carol, f"https://node.test{webfinger}", now)
     ).status_code == 200
-    assert (await signed_get(client, carol, "https://node.test/orgs/alpha", now)).status_code == 200
+    assert (await signed_get(client, carol, "https://node.test/users/alpha", now)).status_code == 200
     # a stranger's server: refused whatever it asks, and its posts too
-    for path in ("/orgs/alpha", webfinger, "/orgs/alpha/outbox"):
+    for path in ("/users/alpha", webfinger, "/users/alpha/outbox"):
         answer = await signed_get(client, eve, f"https://node.test{path}", now)
         assert answer.status_code == 403, path
         assert "not on this node's allowlist" in answer.json()["error"]
@@ -112,9 +112,9 @@ async def test_lockdown_closes_the_doors_and_opening_restores_every_setting(
         await post_signed(client, carol, SHARED, create_note(carol, "y"), now)
     ).status_code == 202
     # followers counted, not listed; pages reduced to names
-    followers = await signed_get(client, carol, "https://node.test/orgs/alpha/followers", now)
+    followers = await signed_get(client, carol, "https://node.test/users/alpha/followers", now)
     assert followers.json()["totalItems"] == 0 and "first" not in followers.json()
-    page = await signed_get(client, carol, "https://node.test/orgs/alpha/followers?page=1", now)
+    page = await signed_get(client, carol, "https://node.test/users/alpha/followers?page=1", now)
     assert page.status_code == 403
     profile = await client.get("/@alpha", headers={"Accept": "text/html"})
     assert "Alpha Collective" in profile.text and "Together" not in profile.text
@@ -125,7 +125,7 @@ async def test_lockdown_closes_the_doors_and_opening_restores_every_setting(
     for name in ("mode", "signed_fetches", "hide_collections", "reduced_pages", "allowed"):
         assert opened[name] == before[name], name
     assert opened["lockdown"] is False
-    assert (await client.get("/orgs/alpha", headers={"Accept": AS2})).status_code == 200
+    assert (await client.get("/users/alpha", headers={"Accept": AS2})).status_code == 200
     assert "Together" in (await client.get("/@alpha", headers={"Accept": "text/html"})).text
     assert (await post_signed(client, eve, SHARED, create_note(eve, "z"), now)).status_code == 202
 

@@ -132,7 +132,7 @@ async def test_call_page_with_time_left_answers_and_cascade(
     drawing = ElementTree.fromstring(svg.group(0))
     actors = [g.get("data-actor") for g in drawing.iter("{http://www.w3.org/2000/svg}g")]
     assert actors == [
-        "https://node.test/orgs/alpha",
+        "https://node.test/users/alpha",
         "https://b.test/orgs/beta",
         "https://c.test/orgs/gamma",
     ]

@@ -125,10 +125,10 @@ async def test_follow_unfollow_and_follow_requests(ana: httpx.AsyncClient, node:
     assert done.status_code == 303
     alpha = await organisations.get(node.db, "alpha")
     [made] = await following.following_of(node, alpha)
-    assert made.target_iri == f"{BASE}/orgs/beta" and made.state == "pending"
+    assert made.target_iri == f"{BASE}/users/beta" and made.state == "pending"
     await following.follow(node, beta, "alpha@node.test")
     page = await ana.get("/workspace/alpha/follows", headers=HTML)
-    assert f"{BASE}/orgs/beta" in page.text
+    assert f"{BASE}/users/beta" in page.text
     key = (made.follow_iri or "").rsplit("/", 1)[1]
     gone = await post_form(
         ana, f"/workspace/alpha/follows/{key}/unfollow", {}, from_page="/workspace/alpha/follows"
@@ -427,9 +427,9 @@ async def test_a_calls_responses_show_its_cascade_with_reach(
     call = await publishing.publish(node, alpha, validation.call(body, node.clock.now()))
     page = await ana.get(f"/workspace/alpha/call/{call.key}/responses", headers=HTML)
     assert page.status_code == 200
-    assert 'data-actor="https://node.test/orgs/beta"' in page.text
+    assert 'data-actor="https://node.test/users/beta"' in page.text
     reach_header = '<th scope="col">Reach</th>'
     assert reach_header in page.text
     public = await ana.get(call.iri, headers=HTML)
-    assert 'data-actor="https://node.test/orgs/beta"' in public.text
+    assert 'data-actor="https://node.test/users/beta"' in public.text
     assert reach_header not in public.text
