@@ -17,6 +17,7 @@ from node.federation.runtime import Runtime, make_runtime
 from node.runner import build_worker, close_worker, run_worker
 from node.storage import inbox_items, reactions
 from node.storage.actors import LocalActor
+from tests.support.content import kept_object
 from tests.support.deliveries import note, remember
 
 
@@ -52,6 +53,7 @@ async def test_the_worker_command_works_the_queues_until_cancelled(
         "actor": "https://remote.test/users/bob",
         "object": "https://node.test/calls/k",
     }
+    await kept_object(node, like["object"], "https://node.test/users/alpha")
     async with node.db.transaction() as session:
         await inbox_items.store(
             session,

@@ -32,6 +32,7 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
+    not_,
     or_,
     select,
     table,
@@ -195,11 +196,21 @@ def _followed_by(reader: Reader) -> ColumnElement[bool]:
     followed = select(FollowRow.target_iri).where(
         FollowRow.follower_iri == reader.actor_iri, FollowRow.state == ACCEPTED
     )
-    return and_(ObjectRow.actor_iri.in_(followed), readable_by(reader.actor_id))
+    return and_(ObjectRow.actor_iri.in_(followed), _listable_by(reader))
 
 
 def _searchable_by(reader: Reader) -> ColumnElement[bool]:
-    return readable_by(reader.actor_id)
+    return _listable_by(reader)
+
+
+def _listable_by(reader: Reader) -> ColumnElement[bool]:
+    """What the reader may read, but never a circle call of another organisation: those travel
+    the trusted cascade, they are not listed (their author sees its own)."""
+    others_circle = and_(
+        ObjectRow.visibility == Visibility.CIRCLE,
+        or_(ObjectRow.local_actor_id.is_(None), ObjectRow.local_actor_id != reader.actor_id),
+    )
+    return and_(readable_by(reader.actor_id), not_(others_circle))
 
 
 def _after(position: Position, score: ColumnElement[float] | None) -> ColumnElement[bool]:

@@ -219,7 +219,7 @@ def assert_all_ok(output: str, base_url: str) -> None:
 
 
 def follow_and_get_accepted(machine: Machine, https: httpx.Client, follower: FollowerHost) -> None:
-    target = f"{machine.base_url}/orgs/{ORG}"
+    target = f"{machine.base_url}/users/{ORG}"
     headers, body = follower.follow(target)
     answer = https.post(f"{target}/inbox", content=body, headers=headers)
     assert answer.status_code == 202, answer.text  # its signature covers Host with the port

@@ -113,7 +113,7 @@ async def post_with_key(served: Served, key_id: str, n: int) -> httpx.Response:
     """A POST whose keyId points where the sender likes (signed with some key)."""
     actor = key_id.partition("#")[0]
     url = f"{served.base}/inbox"
-    body = json.dumps(like(actor, n, f"{served.base}/orgs/alpha")).encode()
+    body = json.dumps(like(actor, n, f"{served.base}/users/alpha")).encode()
     headers = signed_post_headers(SIGNER, url, body, served.node.clock.now())
     headers["Signature"] = headers["Signature"].replace(SIGNER.key_id, key_id)
     return await served.http.post(url, content=body, headers=headers)
@@ -141,7 +141,7 @@ async def test_a_silent_server_cannot_starve_key_fetches(tmp_path: Path, db_url:
             assert all("too many keys" in task.result().json()["error"] for task in done)
             assert pit.open() == 2
             # meanwhile an honest peer's first request, and the API's own fetches, go through
-            target = f"{served.base}/orgs/alpha"
+            target = f"{served.base}/users/alpha"
             honest_answer = await post_as(
                 served.http,
                 bob,

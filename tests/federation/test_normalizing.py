@@ -33,7 +33,7 @@ def like(actor: str, n: int, context: Any, **extra: Any) -> dict[str, Any]:
         "id": f"{actor}/likes/{n}",
         "type": "Like",
         "actor": actor,
-        "object": "https://node.test/orgs/alpha",
+        "object": "https://node.test/users/alpha",
     } | extra
 
 

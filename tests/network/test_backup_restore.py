@@ -49,7 +49,7 @@ def test_a_restored_node_is_the_same_node_to_its_followers(engine: str, tmp_path
         origin.serve()
         follower.serve()
         secret = set_up_a_follow_and_a_private_strategy(origin, follower)
-        before = {path: origin.as2(path) for path in ("/orgs/alpha", "/actor")}
+        before = {path: origin.as2(path) for path in ("/users/alpha", "/actor")}
 
         archive = tmp_path / "backup.tar.gz"
         said = origin.cli("backup", str(archive))  # while the origin serves

@@ -85,7 +85,7 @@ def test_a_circle_call_travels_the_trusted_path_with_its_origin_stopped(tmp_path
         assert (
             "Safe house"
             not in alpha.get(
-                "/orgs/alpha/outbox?page=1", headers={"Accept": "application/activity+json"}
+                "/users/alpha/outbox?page=1", headers={"Accept": "application/activity+json"}
             ).text
         )
         search = nodes["watcher"].api("GET", "/search", "watcher", params={"q": "safe house"})

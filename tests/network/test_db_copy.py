@@ -23,10 +23,10 @@ from tests.support.processes import LoopbackNode, loopback_nodes, wait_until
 
 TIMEOUT = 30.0
 DOCUMENTS = (
-    "/orgs/alpha",
+    "/users/alpha",
     "/actor",
-    "/orgs/alpha/outbox?page=1",
-    "/orgs/alpha/followers",
+    "/users/alpha/outbox?page=1",
+    "/users/alpha/followers",
     "/.well-known/webfinger?resource=acct:alpha@{host}",
 )
 

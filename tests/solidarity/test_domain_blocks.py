@@ -27,7 +27,7 @@ from tests.support.actors import FakeActor, RemoteHost, hosted, post_signed
 from tests.support.router import HostRouter
 
 EXPORT = Path(__file__).parents[1] / "payloads" / "mastodon" / "domain_blocks.csv"
-INBOX = "https://node.test/orgs/alpha/inbox"
+INBOX = "https://node.test/users/alpha/inbox"
 WHO = Who(audit.CLI, "admin", "command line on test")
 
 

@@ -100,7 +100,9 @@ async def test_lockdown_closes_the_doors_and_opening_restores_every_setting(
     assert (
         await signed_get(client, carol, f"https://node.test{webfinger}", now)
     ).status_code == 200
-    assert (await signed_get(client, carol, "https://node.test/users/alpha", now)).status_code == 200
+    assert (
+        await signed_get(client, carol, "https://node.test/users/alpha", now)
+    ).status_code == 200
     # a stranger's server: refused whatever it asks, and its posts too
     for path in ("/users/alpha", webfinger, "/users/alpha/outbox"):
         answer = await signed_get(client, eve, f"https://node.test{path}", now)

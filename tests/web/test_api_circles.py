@@ -21,7 +21,7 @@ from node.storage.tables import DeliveryRow
 from tests.support.actors import RemoteHost, hosted
 from tests.support.router import HostRouter
 
-BETA = "https://node.test/orgs/beta"
+BETA = "https://node.test/users/beta"
 
 
 @pytest.fixture
