@@ -589,9 +589,11 @@ def test_extension_terms_are_bundled_under_our_own_name(processor: JsonLdProcess
 
 
 def test_node_context_holds_the_design_terms(processor: JsonLdProcessor) -> None:
-    # DESIGN §2's terms, plus sn:title: a call's title for nodes (a Note's `name` is a CW on GtS)
+    # DESIGN §2's terms, plus sn:title: a call's title for nodes (a Note's `name` is a CW on GtS),
+    # and the trusted cascade's circle and attestedAuthor
+    circles = {"circle": "sn:circle", "attestedAuthor": "sn:attestedAuthor"}
     assert processor.context_document(NODE_CONTEXT) == {
-        "@context": DESIGN_TERMS | {"title": "sn:title"}
+        "@context": DESIGN_TERMS | {"title": "sn:title"} | circles
     }
     assert processor.context_document("http://w3id.org/solidarity-node/ns/")["@context"]["pledge"]
 

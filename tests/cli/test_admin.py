@@ -15,10 +15,13 @@ def test_domains_are_blocked_listed_and_unblocked_and_mistakes_refused(tmp_path:
     blocked = cli(
         "domain", "block", "https://Spam.Example/about", "--reason", "spam", "--data-dir", data
     )
-    assert blocked.returncode == 0 and blocked.stdout.strip() == "Blocked spam.example."
+    assert blocked.returncode == 0 and blocked.stdout.strip() == "Blocked spam.example (suspend)."
     assert cli("domain", "block", "evil.example", "--data-dir", data).returncode == 0
     listed = cli("domain", "list", "--data-dir", data)
-    assert listed.stdout.splitlines() == ["evil.example\t", "spam.example\tspam"]
+    assert listed.stdout.splitlines() == [
+        "evil.example\tsuspend\t-\t",  # domain, severity, what else is rejected, the reason
+        "spam.example\tsuspend\t-\tspam",
+    ]
 
     lifted = cli("domain", "unblock", "spam.example", "--data-dir", data)
     assert lifted.returncode == 0 and lifted.stdout.strip() == "Unblocked spam.example."
@@ -29,4 +32,5 @@ def test_domains_are_blocked_listed_and_unblocked_and_mistakes_refused(tmp_path:
         assert refused.returncode == 1, bad
         assert "is not a domain like example.org" in refused.stderr
         assert "Traceback" not in refused.stderr
-    assert cli("domain", "list", "--data-dir", data).stdout.splitlines() == ["evil.example\t"]
+    left = cli("domain", "list", "--data-dir", data).stdout.splitlines()
+    assert left == ["evil.example\tsuspend\t-\t"]

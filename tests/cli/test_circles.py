@@ -14,7 +14,7 @@ def test_circle_add_list_remove_and_a_circle_call(tmp_path: Path) -> None:
     assert cli("init", "--data-dir", data, "--base-url", "https://node.example").returncode == 0
     for name in ("alpha", "beta", "gamma"):
         assert cli("org", "create", name, "--data-dir", data).returncode == 0
-    beta, gamma = "https://node.example/orgs/beta", "https://node.example/orgs/gamma"
+    beta, gamma = "https://node.example/users/beta", "https://node.example/users/gamma"
     added = cli("circle", "add", "alpha", "inner", "beta@node.example", "--data-dir", data)
     assert added.returncode == 0, added.stderr
     assert added.stdout.strip() == f"inner\t{beta}"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 SCRIPT = str(Path(sys.executable).parent / "solidarity-node")
-EXPORT = Path(__file__).parent / "payloads" / "mastodon" / "domain_blocks.csv"
+EXPORT = Path(__file__).parent.parent / "payloads" / "mastodon" / "domain_blocks.csv"
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
