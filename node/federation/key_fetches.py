@@ -7,8 +7,11 @@ host and port: two servers on one address do not share), one fetch per key id at
 wait for it), a short DEADLINE, and a negative cache (a key id that failed, or an origin that
 did not answer, is not asked again for NEGATIVE_TTL), and a cached key fetched again (after a
 signature it did not verify) at most once per REFRESH_EVERY, so bad signatures naming a known
-key cannot make the node fetch it again and again. When the budget is spent the request is
-refused at once (401), without waiting. Reasons given to the sender name what was wrong with
+key cannot make the node fetch it again and again. When every connection is busy a request
+waits for one, at most WAITERS of them and each at most DEADLINE (a burst of deliveries from
+many new senders, such as a cascade's Announces, is served rather than sent away to retry);
+past that, or when its origin already has PER_ORIGIN fetches running, it is refused at once
+(401, which senders retry). Reasons given to the sender name what was wrong with
 its request, never what the network looked like (addresses, hosts, statuses): details go to
 the log.
 """
@@ -17,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import Counter, OrderedDict
+from collections import Counter, OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -39,6 +42,7 @@ from node.urls import origin_of
 log = logging.getLogger("node.keys")
 
 TOTAL = 16
+WAITERS = 64
 PER_ORIGIN = 2
 DEADLINE = 5.0  # seconds for a whole key fetch, redirects and the owner's document included
 CONNECT_SECONDS = 3.0
@@ -52,6 +56,7 @@ Fetch = Callable[[SafeClient], Awaitable[RemoteActor]]
 @dataclass(frozen=True)
 class Budget:
     total: int = TOTAL
+    waiters: int = WAITERS
     per_origin: int = PER_ORIGIN
     deadline: float = DEADLINE
     negative_ttl: timedelta = NEGATIVE_TTL
@@ -68,10 +73,16 @@ class KeyFetches:
         self._per_origin: Counter[str] = Counter()
         self._failed: OrderedDict[str, datetime] = OrderedDict()  # key id or origin -> until
         self._refreshed: OrderedDict[str, datetime] = OrderedDict()  # key id -> when
+        self._busy = 0  # fetches holding one of the budget's connections
+        self._queue: deque[asyncio.Future[None]] = deque()  # requests waiting for one
 
     @property
     def in_flight(self) -> int:
         return len(self._running)
+
+    @property
+    def waiting(self) -> int:
+        return sum(not waiter.done() for waiter in self._queue)
 
     async def fetch(self, key_id: str, work: Fetch) -> RemoteActor:
         """The actor owning `key_id`, fetched by `work` within the budget; SignatureError (401)
@@ -81,10 +92,13 @@ class KeyFetches:
             return await asyncio.shield(running)
         origin = origin_of(key_id)
         self._refuse_recent_failure(key_id, origin)
-        if len(self._running) >= self.budget.total:
-            raise SignatureError("too many unknown keys are being fetched now; try again later")
         if self._per_origin[origin] >= self.budget.per_origin:
             raise SignatureError(f"too many keys of {origin} are being fetched now; try later")
+        await self._slot()
+        running = self._running.get(key_id)  # another request may have started it meanwhile
+        if running is not None:
+            self._release()
+            return await asyncio.shield(running)
         future: asyncio.Future[RemoteActor] = asyncio.get_running_loop().create_future()
         self._running[key_id] = future
         self._per_origin[origin] += 1
@@ -100,9 +114,42 @@ class KeyFetches:
             return actor
         finally:
             del self._running[key_id]
+            self._release()
             self._per_origin[origin] -= 1
             if not self._per_origin[origin]:
                 del self._per_origin[origin]
+
+    async def _slot(self) -> None:
+        """One of the budget's connections: at once if one is free, else handed over by a
+        finishing fetch (at most `waiters` requests wait, each at most the deadline);
+        SignatureError (401) otherwise."""
+        if self._busy < self.budget.total:
+            self._busy += 1
+            return
+        if self.waiting >= self.budget.waiters:
+            raise SignatureError("too many unknown keys are being fetched now; try again later")
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.append(waiter)
+        try:
+            await asyncio.wait_for(asyncio.shield(waiter), self.budget.deadline)
+        except BaseException as exc:
+            if waiter.done() and not waiter.cancelled():
+                self._release()  # handed a connection just as the wait ended: pass it on
+            else:
+                waiter.cancel()
+            if isinstance(exc, TimeoutError):
+                busy = "too many unknown keys are being fetched now; try later"
+                raise SignatureError(busy) from None
+            raise
+
+    def _release(self) -> None:
+        """A connection is free: to the longest waiting request, else back to the budget."""
+        while self._queue:
+            waiter = self._queue.popleft()
+            if not waiter.done():
+                waiter.set_result(None)  # the connection passes on; _busy stays
+                return
+        self._busy -= 1
 
     async def _fetch(self, key_id: str, origin: str, work: Fetch) -> RemoteActor:
         try:

@@ -22,6 +22,7 @@ from node.app import create_app
 from node.clock import FrozenClock
 from node.config import Settings
 from node.federation.instance_actor import ensure_instance_actor
+from node.federation.key_fetches import Budget
 from node.federation.runtime import Runtime, make_runtime
 from node.runner import build_worker
 from node.solidarity import organisations
@@ -109,6 +110,8 @@ class Network:
         node = make_runtime(settings, clock=self.clock, transport=self.router)
         await ensure_instance_actor(node.db, self.clock, node.urls)
         await node.start()
+        # every node of the network shares one event loop: a key fetch waits for all of them
+        node.key_fetches.budget = Budget(waiters=100_000, deadline=600.0)
         app = create_app(settings, runtime=node)
         self.router.add(host, app)
         client = httpx.AsyncClient(
