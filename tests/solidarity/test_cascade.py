@@ -72,11 +72,11 @@ async def test_calls_known_here_by_key_or_by_the_end_of_their_id(
         node, org, validation.strategy({"title": "T", "content": "C"})
     )
     received = await remote_call(node, remote.actor("author"))
-    assert (await cascade.known_call(node, local.key or "")).iri == local.iri
-    assert (await cascade.known_call(node, "c1")).iri == received.iri
+    assert (await cascade.known_call(node, org, local.key or "")).iri == local.iri
+    assert (await cascade.known_call(node, org, "c1")).iri == received.iri  # a public one
     for key in (strategy.key or "", "unknown"):
         with pytest.raises(NotFound, match=f"no call {key} is known here"):
-            await cascade.known_call(node, key)
+            await cascade.known_call(node, org, key)
 
 
 async def test_the_tree_hangs_announces_under_via_and_boosts_under_whom_they_follow(

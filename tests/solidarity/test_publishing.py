@@ -104,7 +104,10 @@ async def test_a_strategy_is_stored_rendered_and_sent_to_followers(
     assert create.inbox == SHARED
     assert create.activity["id"] == f"{stored.iri}/activity"
     assert create.activity["actor"] == node.urls.actor("alpha")
-    assert create.activity["object"] == {k: v for k, v in document.items() if k != "@context"}
+    sent = create.activity["object"]  # as its author signed it, with its context and proof
+    assert "proof" in sent and "https://w3id.org/security/data-integrity/v1" in sent["@context"]
+    unsigned = {k: v for k, v in sent.items() if k not in ("@context", "proof")}
+    assert unsigned == {k: v for k, v in document.items() if k not in ("@context", "proof")}
     async with node.db.transaction() as session:
         listed = await outbox.outbox_page(session, org.id, 0, 20)
     assert [entry["id"] for entry in listed] == [create.activity["id"]]
@@ -131,7 +134,7 @@ async def test_a_call_is_a_note_that_says_everything_and_roots_its_cascade(
     assert (stored.kind, stored.type) == (Kind.CALL, "Note")
     assert (stored.fields.urgency, stored.fields.max_hops) == (Urgency.HIGH, 3)
     document = stored.document
-    assert document["type"] == "Note" and "summary" not in document
+    assert document["type"] == "Note" and document["summary"] is None  # as Mastodon says
     assert (document["urgency"], document["maxHops"]) == ("high", 3)
     assert document["deadline"] == "2026-11-26T09:00:00Z"
     assert document["actions"] == CALL["actions"]
@@ -197,7 +200,7 @@ async def test_a_revision_goes_out_as_an_update_of_the_same_object(
     assert woken == [True]
 
 
-async def test_a_revision_reaches_those_the_earlier_version_addressed(
+async def test_an_addressee_a_revision_removed_gets_a_delete_not_the_new_text(
     node: Runtime, org: LocalActor, remote: RemoteHost
 ) -> None:
     carol = remote.actor("carol")
@@ -207,8 +210,9 @@ async def test_a_revision_reaches_those_the_earlier_version_addressed(
 
     await publishing.revise(node, org, Kind.CALL, stored.key, {"content": "For nobody now."})
 
-    (update,) = await queued(node, "Update")
-    assert update.activity["to"] == [] and update.inbox == f"{carol.iri}/inbox"
+    assert [u.inbox for u in await queued(node, "Update")] == []  # nobody is addressed now
+    (delete,) = await queued(node, "Delete")
+    assert delete.inbox == f"{carol.iri}/inbox" and delete.activity["object"]["id"] == stored.iri
 
 
 async def test_a_revision_cannot_change_visibility_nor_break_the_rules(

@@ -71,7 +71,7 @@ def test_a_call_with_its_defaults_and_everything_given() -> None:
         ({"regions": [""]}, "each of 'regions' must be 1 to 100 characters"),
         ({"regions": [f"r{n}" for n in range(21)]}, "'regions' has more than 20 entries"),
         ({"language": "not a tag"}, "language 'not a tag' is not a BCP 47 tag"),
-        ({"visibility": "circle"}, "'visibility' must be one of public, unlisted, followers"),
+        ({"visibility": "secret"}, "'visibility' must be one of public, unlisted, followers"),
         ({"urgency": "asap"}, "'urgency' must be one of low, normal, high, critical, not 'asap'"),
         ({"deadline": None}, "'deadline' is required"),
         ({"deadline": "next friday"}, "'deadline' 'next friday' is not an ISO 8601 date-time"),

@@ -11,7 +11,7 @@ from node.clock import FrozenClock
 from node.federation.runtime import Runtime
 from node.publication import Kind, Urgency, Visibility
 from node.solidarity import organisations
-from node.storage import objects
+from node.storage import addressees, objects
 from node.storage.objects import StoredObject
 from tests.support.content import content
 
@@ -108,8 +108,8 @@ async def test_local_objects_by_key_and_remote_ones_by_the_end_of_their_id(
     async with node.db.transaction() as session:
         assert await objects.by_key(session, "k1") == local
         assert await objects.by_key(session, "r9") is None
-        assert await objects.by_suffix(session, "r9") == remote
-        assert await objects.by_suffix(session, "k1") is None  # local ones go by key
+        assert await addressees.named(session, "r9", org.id) == remote  # by the end of its id
+        assert objects.tail_of(remote.iri) == "r9" and objects.tail_of(local.iri) == "k1"
         assert await objects.count_received(session) == 1
     assert local.source == {"content": "md"}
 

@@ -68,7 +68,7 @@ async def test_featured_holds_pinned_listed_live_objects(
         assert await outbox.featured_page(session, org.id, 0, 10) == [
             {"id": "https://node.test/calls/a"}
         ]
-        assert await outbox.count_local_posts(session) == 2
+        assert await outbox.count_local_posts(session) == 1  # public ones only (NodeInfo)
 
 
 async def test_active_publishers_are_those_who_sent_something_since(
