@@ -20,18 +20,13 @@ from node.clock import Clock
 from node.config import Settings, settings_from_environment
 from node.errors import SolidarityError
 from node.federation.runtime import Runtime, make_runtime
-from node.runner import build_worker, close_worker
+from node.runner import build_worker, run_attached
 from node.web import middleware
 from node.web.routes import routes
 
 
 async def run_in_process_worker(node: Runtime) -> None:
-    worker = build_worker(node)
-    node.wake_worker = worker.notify
-    try:
-        await worker.run_forever()
-    finally:
-        await close_worker(worker)
+    await run_attached(node, build_worker(node))
 
 
 def create_app(
@@ -73,6 +68,8 @@ def create_app(
 
 
 def create_app_from_environment() -> Starlette:
-    """uvicorn's factory for `serve --workers N`: each process serves the node in SN_DATA_DIR
-    and runs its own in-process worker (rows are leased, so the workers share the queues)."""
-    return create_app(settings_from_environment(), run_worker=True)
+    """uvicorn's factory for `serve --workers N`: each process serves the node in SN_DATA_DIR;
+    with worker_processes = 0 each also runs an in-process worker (rows are leased, so the
+    workers share the queues), otherwise `serve` started the worker processes."""
+    settings = settings_from_environment()
+    return create_app(settings, run_worker=settings.worker_processes == 0)

@@ -46,6 +46,10 @@ class Settings:
     delivery_lease_seconds: float = 60.0
     inbox_queue_limit: int = 10_000
     fetch: FetchLimits = field(default_factory=FetchLimits)
+    # the worker (issue 12): `serve`'s worker processes (0: a worker inside each server
+    # process), and how many inbox items one remote actor may have waiting
+    worker_processes: int = 1
+    inbox_actor_quota: int = 2_000
 
     @property
     def host(self) -> str:
@@ -137,6 +141,8 @@ def settings_from_mapping(
             env, raw, "SN_DELIVERY_LEASE_SECONDS", "delivery_lease_seconds", 60.0
         ),
         inbox_queue_limit=count(env, raw, "SN_INBOX_QUEUE_LIMIT", "inbox_queue_limit", 10_000),
+        worker_processes=count(env, raw, "SN_WORKER_PROCESSES", "worker_processes", 1, minimum=0),
+        inbox_actor_quota=count(env, raw, "SN_INBOX_ACTOR_QUOTA", "inbox_actor_quota", 2_000),
     )
     extras = {k: raw[k] for k in ("node_name", "node_description") if isinstance(raw.get(k), str)}
     return replace(settings, **extras)
@@ -156,15 +162,21 @@ def seconds(
 
 
 def count(
-    env: Mapping[str, str], raw: Mapping[str, Any], env_name: str, key: str, default: int
+    env: Mapping[str, str],
+    raw: Mapping[str, Any],
+    env_name: str,
+    key: str,
+    default: int,
+    *,
+    minimum: int = 1,
 ) -> int:
     value = env.get(env_name, raw.get(key, default))
     try:
         number = int(value)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{env_name} / {key} must be a whole number, not {value!r}") from exc
-    if number < 1:
-        raise ConfigError(f"{env_name} / {key} must be at least 1")
+    if number < minimum:
+        raise ConfigError(f"{env_name} / {key} must be at least {minimum}")
     return number
 
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from node.activitypub.objects import ObjectView, visibility
-from node.activitypub.sanitize import html_to_text, sanitize_incoming
+from node.activitypub.sanitize import sanitize_incoming, text_of_sanitized
 from node.publication import Content, Fields, kind_of, urgency_of
 
 MAX_LIST = 50
@@ -36,7 +36,7 @@ class PublicationView:
             kind=kind_of(document.get("kind")),
             visibility=visibility(obj.to, obj.cc, author_followers),
             title=title[:300] if title else None,
-            summary=html_to_text(summary) if isinstance(summary, str) else None,
+            summary=text_of_sanitized(summary) if isinstance(summary, str) else None,
             language=_language(document),
             urgency=urgency_of(document.get("urgency")),
             deadline=_datetime(document.get("deadline")),
@@ -48,7 +48,7 @@ class PublicationView:
         content = Content(
             type=obj.type,
             fields=fields,
-            body_text=html_to_text(str(document.get("content") or "")),
+            body_text=text_of_sanitized(str(document.get("content") or "")),
             in_reply_to=obj.in_reply_to,
             is_pledge=document.get("pledge") is True,
         )

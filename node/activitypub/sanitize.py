@@ -11,6 +11,7 @@ deeper than MAX_DEPTH elements keeps only its text. Pure: no I/O.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from html import escape
@@ -60,6 +61,10 @@ LINE_TAGS: Final = frozenset({"li", "tr", "dt", "dd", "caption"})
 INTEGER: Final = re.compile(r"-?[0-9]{1,9}")
 WHITESPACE: Final = re.compile(r"\s+")
 BLANK_LINES: Final = re.compile(r"\n{3,}")
+# what _restructure rewrites: headings, table parts, links without an href
+RESTRUCTURED: Final = re.compile(
+    r"<(?:h[1-6]|table|caption|thead|tbody|tfoot|tr|th|td)[\s>/]|<a(?=[\s>])(?![^>]*\shref=)"
+)
 
 
 def sanitize_incoming(html: str) -> str:
@@ -75,26 +80,50 @@ def sanitize_outgoing(html: str) -> str:
 
 def html_to_text(html: str) -> str:
     """Readable plain text: paragraphs apart by a blank line, list items and `<br>` on new lines."""
-    import nh3  # imported at first use, like _sanitize: a node that only starts does not load it
+    return _text_of_clean(_cleaners().structure.clean(html))
 
-    structure = set(KEPT_TAGS | HEADINGS | TABLE_TAGS | BLOCK_TAGS | LINE_TAGS)
-    clean = nh3.clean(
-        html,
-        tags=structure,
-        clean_content_tags=set(DROPPED_WITH_CONTENT),
-        attributes={"ol": {"start"}},
-        link_rel=None,
-    )
-    return _text_of_clean(clean)
+
+def text_of_sanitized(html: str) -> str:
+    """html_to_text() of what sanitize_incoming() or sanitize_outgoing() returned: that HTML is
+    already well-formed and keeps only tags the text reads, so it is not cleaned again."""
+    return _text_of_clean(html)
+
+
+class _Cleaners:
+    """nh3 sanitisers built once per process: building one from its options costs several
+    times what cleaning a short post does."""
+
+    def __init__(self) -> None:
+        import nh3  # Ammonia's compiled library, loaded when the first HTML comes in or goes out
+
+        self.first: dict[bool, nh3.Cleaner] = {
+            w: nh3.Cleaner(**_first_pass(w)) for w in (True, False)
+        }
+        self.final: dict[bool, nh3.Cleaner] = {
+            w: nh3.Cleaner(**_final_pass(w)) for w in (True, False)
+        }
+        self.structure: nh3.Cleaner = nh3.Cleaner(
+            tags=set(KEPT_TAGS | HEADINGS | TABLE_TAGS | BLOCK_TAGS | LINE_TAGS),
+            clean_content_tags=set(DROPPED_WITH_CONTENT),
+            attributes={"ol": {"start"}},
+            link_rel=None,
+        )
+
+
+@functools.cache
+def _cleaners() -> _Cleaners:
+    return _Cleaners()
 
 
 def _sanitize(html: str, *, incoming: bool) -> str:
-    import nh3  # Ammonia's compiled library, loaded when the first HTML comes in or goes out
-
-    first = nh3.clean(html, **_first_pass(incoming))
-    if _nesting_depth(first) > MAX_DEPTH:
+    cleaners = _cleaners()
+    first = cleaners.first[incoming].clean(html)
+    # nesting cannot be deeper than the number of tags; most posts have a handful
+    if first.count("<") > MAX_DEPTH and _nesting_depth(first) > MAX_DEPTH:
         return _paragraphs(_text_of_clean(first))
-    return nh3.clean(_restructure(first), **_final_pass(incoming))
+    if RESTRUCTURED.search(first):
+        first = _restructure(first)
+    return cleaners.final[incoming].clean(first)
 
 
 def _text_of_clean(clean_html: str) -> str:

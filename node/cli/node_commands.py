@@ -111,16 +111,17 @@ def init(
 
 @main.command()
 @data_dir_option
+@click.option("--parent-fd", type=int, default=None, hidden=True)
+@click.option("--nice", "niceness", type=click.IntRange(0, 19), default=0, hidden=True)
 @click.pass_context
-def worker(ctx: click.Context, data_dir: Path | None) -> None:
+def worker(ctx: click.Context, data_dir: Path | None, parent_fd: int | None, niceness: int) -> None:
     """Run the delivery and inbox worker alone (several may run against PostgreSQL)."""
     from node.runner import run_worker
 
     settings = settings_for(ctx, data_dir)
     run(with_db(settings, lambda db: asyncio.sleep(0)))
-    try:
-        run(run_worker(settings))
-    except KeyboardInterrupt:
+    run(run_worker(settings, parent_fd=parent_fd, niceness=niceness))
+    if parent_fd is None:
         click.echo("Worker stopped.")
 
 
@@ -135,6 +136,7 @@ def serve_app(
     import uvicorn
 
     from node.app import create_app
+    from node.runner import WorkerProcesses
 
     run(with_db(settings, lambda db: asyncio.sleep(0)))
     if (tls_cert is None) != (tls_key is None):
@@ -147,13 +149,20 @@ def serve_app(
         "server_header": False,
         "log_level": "info",
     }
-    if workers == 1:
-        uvicorn.run(create_app(settings, run_worker=True), **options)
-        return
-    # uvicorn starts the processes and imports the app by name in each
-    os.environ["SN_DATA_DIR"] = str(settings.data_dir)
-    factory = "node.app:create_app_from_environment"
-    uvicorn.run(factory, factory=True, workers=workers, **options)
+    processes = WorkerProcesses(settings, settings.worker_processes)
+    processes.start()
+    try:
+        if workers == 1:
+            in_process = settings.worker_processes == 0
+            uvicorn.run(create_app(settings, run_worker=in_process), **options)
+            return
+        # uvicorn starts the processes and imports the app by name in each
+        os.environ["SN_DATA_DIR"] = str(settings.data_dir)
+        os.environ["SN_WORKER_PROCESSES"] = str(settings.worker_processes)
+        factory = "node.app:create_app_from_environment"
+        uvicorn.run(factory, factory=True, workers=workers, **options)
+    finally:
+        processes.stop()
 
 
 @main.command()
@@ -167,7 +176,14 @@ def serve_app(
     default=1,
     show_default=True,
     type=click.IntRange(1, 64),
-    help="Server processes, each with its own queue worker (PostgreSQL recommended for >1).",
+    help="Server processes (PostgreSQL recommended for >1).",
+)
+@click.option(
+    "--worker-processes",
+    type=click.IntRange(0, 64),
+    default=None,
+    help="Queue worker processes beside the server (default 1, or SN_WORKER_PROCESSES); "
+    "0 runs a worker inside each server process.",
 )
 @click.pass_context
 def serve(
@@ -178,9 +194,13 @@ def serve(
     tls_cert: Path | None,
     tls_key: Path | None,
     workers: int,
+    worker_processes: int | None,
 ) -> None:
     """Serve the web pages, the API and ActivityPub."""
-    serve_app(settings_for(ctx, data_dir), host, port, tls_cert, tls_key, workers)
+    settings = settings_for(ctx, data_dir)
+    if worker_processes is not None:
+        settings = replace(settings, worker_processes=worker_processes)
+    serve_app(settings, host, port, tls_cert, tls_key, workers)
 
 
 async def seed_demo(settings: Settings) -> None:

@@ -8,20 +8,22 @@ Unknown types are ignored.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from node.activitypub.objects import ACTOR_TYPES, ActivityView, ObjectView
 from node.activitypub.received_publications import PublicationView
 from node.activitypub.render_publications import tombstone
-from node.errors import OriginMismatch
+from node.errors import OriginMismatch, SolidarityError
 from node.federation import following, relays, remote_actors
 from node.federation.arrivals import Arrivals
 from node.federation.runtime import Runtime
 from node.storage import cascade, follows, objects, reactions
 from node.storage import remote_actors as actor_rows
-from node.storage.objects import StoredObject
+from node.storage.objects import Received, StoredObject
+from node.storage.remote_actors import RemoteActor
 from node.urls import same_origin
 
 Handler = Callable[[Runtime, ActivityView, Arrivals], Awaitable[None]]
@@ -82,6 +84,107 @@ async def store_received(node: Runtime, obj: ObjectView, author_iri: str) -> Sto
             published=parse_time(obj.published, now),
             now=now,
         )
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What create_many made of one Create: applied, refused (`error`), or `left` for handle()."""
+
+    left: bool = False
+    error: Exception | None = None
+
+
+def creator(
+    arrivals: Arrivals,
+) -> Callable[[Runtime, Sequence[ActivityView]], Awaitable[list[Applied]]]:
+    """The inbox queue's batched Creates, with the network's rules (`arrivals`) handed in."""
+
+    async def create(node: Runtime, activities: Sequence[ActivityView]) -> list[Applied]:
+        return await create_many(node, activities, arrivals)
+
+    return create
+
+
+def embedded_from_origin(activity: ActivityView) -> ObjectView | None:
+    """The Create's object when it came embedded from the actor's own origin, else None."""
+    embedded = activity.embedded
+    if embedded is None or not same_origin(str(embedded.get("id", "")), activity.actor):
+        return None
+    return ObjectView.from_document(embedded)
+
+
+async def create_many(
+    node: Runtime, activities: Sequence[ActivityView], arrivals: Arrivals
+) -> list[Applied]:
+    """Creates whose object came embedded from the actor's origin, applied together: their
+    authors read in one query, their objects stored in one transaction, then each told to
+    `arrivals`. What on_create refuses is refused the same way; a Create whose object is not
+    embedded, or whose author is not cached, is left for handle() (it must fetch)."""
+    results = [Applied(left=True) for _ in activities]
+    ready = _embedded_creates(activities, results)
+    authors = await cached_actors(node, {activities[n].actor for n in ready})
+    kept: dict[int, Received] = {}
+    now = node.clock.now()
+    for n, obj in ready.items():
+        author = authors.get(activities[n].actor)
+        if author is None:
+            continue  # left: handle() fetches the author
+        try:
+            view = PublicationView.from_object(obj, author.followers)
+        except SolidarityError as exc:
+            results[n] = Applied(error=exc)
+            continue
+        published = parse_time(obj.published, now)
+        kept[n] = Received(obj.iri, author.iri, view.content, view.document, published)
+    async with node.db.transaction() as session:
+        stored = await objects.put_received(session, list(kept.values()))
+    for n, received in kept.items():
+        try:
+            await arrivals.created(node, activities[n].iri, stored[received.iri])
+        except Exception as exc:  # retried: the object is kept, so only this part runs again
+            results[n] = Applied(error=exc)
+            continue
+        results[n] = Applied()
+    return results
+
+
+async def cached_actors(node: Runtime, iris: set[str]) -> dict[str, RemoteActor]:
+    """These actors as cached: in memory (they signed lately), else read in one query."""
+    found = {iri: actor for iri in iris if (actor := node.keys.actor(iri)) is not None}
+    missing = iris - set(found)
+    if missing:
+        async with node.db.transaction() as session:
+            read = await actor_rows.by_iris(session, missing)
+        for actor in read.values():
+            if actor.key_id and actor.public_key_pem:
+                node.keys.put(actor.key_id, actor)
+        found |= read
+    return found
+
+
+def _embedded_creates(
+    activities: Sequence[ActivityView], results: list[Applied]
+) -> dict[int, ObjectView]:
+    """The content objects to keep, by position; refusals and other types settled in
+    `results`, activities without an embedded object from their origin left as they are."""
+    ready: dict[int, ObjectView] = {}
+    for n, activity in enumerate(activities):
+        try:
+            obj = embedded_from_origin(activity)
+            if obj is not None and obj.attributed_to != activity.actor:
+                raise OriginMismatch(
+                    f"{activity.actor} cannot create {obj.iri} for {obj.attributed_to}"
+                )
+        except SolidarityError as exc:
+            results[n] = Applied(error=exc)
+            continue
+        if obj is None:
+            continue
+        if obj.type in CONTENT_TYPES:
+            ready[n] = obj
+        else:
+            results[n] = Applied()
+    return ready
 
 
 async def on_update(node: Runtime, activity: ActivityView, arrivals: Arrivals) -> None:

@@ -20,11 +20,12 @@ from node.activitypub.signing_auth import SigningAuth
 from node.clock import Clock, SystemClock
 from node.config import Settings
 from node.errors import StorageError
-from node.storage import actors
+from node.storage import actors, wakeups
 from node.storage.caches import DomainBlocks, KeyCache, OpenInboxes
 from node.storage.db import Database
 from node.storage.inbox_items import Backlog
-from node.storage.inbox_writer import InboxWriter
+from node.storage.inbox_writer import ActorQuota, InboxWriter
+from node.storage.wakeups import Wakeups
 from node.urls import Urls
 
 if TYPE_CHECKING:
@@ -41,7 +42,9 @@ class Runtime:
     custom_transport: bool = False
     _fetcher: SafeClient | None = None
     _jsonld: JsonLdProcessor | None = None
-    wake_worker: Callable[[], None] = field(default=lambda: None)
+    wake_worker: Callable[[], None] = field(init=False)  # deliveries were stored
+    wake_inbox: Callable[[], None] = field(init=False)  # inbox items were stored
+    wakeups: Wakeups = field(init=False)
     inbox_backlog: Backlog = field(init=False)
     inbox_writer: InboxWriter = field(init=False)
     domain_blocks: DomainBlocks = field(init=False)
@@ -49,8 +52,14 @@ class Runtime:
     open_inboxes: OpenInboxes = field(init=False)
 
     def __post_init__(self) -> None:
+        self.wakeups = wakeups.for_database(self.db.url, self.db.engine)
+        # other processes' lanes hear of what this one stores; node.runner.attach adds the
+        # lanes of this process's own worker, if it runs one
+        self.wake_worker = lambda: self.wakeups.tell(wakeups.DELIVERIES)
+        self.wake_inbox = lambda: self.wakeups.tell(wakeups.INBOX)
         self.inbox_backlog = Backlog(self.settings.inbox_queue_limit, self.clock)
-        self.inbox_writer = InboxWriter(self.db.engine)
+        quota = ActorQuota(self.settings.inbox_actor_quota, self.clock)
+        self.inbox_writer = InboxWriter(self.db.engine, quota)
         self.domain_blocks = DomainBlocks(self.db.transaction, self.clock)
         self.keys = KeyCache()
         self.open_inboxes = OpenInboxes(self.db.transaction, self.clock)
