@@ -29,7 +29,15 @@ from sqlalchemy import func, select
 from bench import loadgen
 from bench.harness import Seed, Served, Sinks, remotes
 from bench.latency import FOLLOWER_HOSTS, arrivals_of, publish
-from bench.procs import NODE_SCRIPT, Child, bench_env, cpu_seconds, rss_mb, wait_until
+from bench.procs import (
+    NODE_SCRIPT,
+    Child,
+    bench_env,
+    children,
+    cpu_seconds,
+    rss_mb,
+    wait_until,
+)
 from node.storage import inbox_items, remote_actors
 from node.storage.db import Database
 from node.storage.remote_actors import RemoteActor
@@ -235,7 +243,7 @@ def run(
     ]
     try:
         time.sleep(1.0)
-        pids = [node.child.pid, *(w.pid for w in workers)]
+        pids = [node.child.pid, *children(node.child.pid), *(w.pid for w in workers)]
         idle_mb = [rss_mb(pid) for pid in pids]
         requests = loadgen.presign(actors, node.host, count, label)
         cpu = [cpu_seconds(pid) for pid in pids]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 
 import httpx
@@ -20,13 +20,13 @@ from node.clock import Clock
 from node.config import Settings, settings_from_environment
 from node.errors import SolidarityError
 from node.federation.runtime import Runtime, make_runtime
-from node.runner import build_worker, run_attached
+from node.runner import LANES, build_worker, run_attached, serving_lanes
 from node.web import middleware
 from node.web.routes import routes
 
 
-async def run_in_process_worker(node: Runtime) -> None:
-    await run_attached(node, build_worker(node))
+async def run_in_process_worker(node: Runtime, lanes: Collection[str] = LANES) -> None:
+    await run_attached(node, build_worker(node, lanes))
 
 
 def create_app(
@@ -36,14 +36,16 @@ def create_app(
     transport: httpx.AsyncBaseTransport | None = None,
     runtime: Runtime | None = None,
     run_worker: bool = False,
+    lanes: Collection[str] = LANES,
 ) -> Starlette:
-    """The node's ASGI app; with run_worker, its lifespan also runs the in-process worker."""
+    """The node's ASGI app; with run_worker, its lifespan also runs the worker's `lanes` in
+    process (all of them unless `serve` started worker processes for the inbox)."""
     node = runtime or make_runtime(settings, clock=clock, transport=transport)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await node.start()
-        task = asyncio.create_task(run_in_process_worker(node)) if run_worker else None
+        task = asyncio.create_task(run_in_process_worker(node, lanes)) if run_worker else None
         try:
             yield
         finally:
@@ -68,8 +70,8 @@ def create_app(
 
 
 def create_app_from_environment() -> Starlette:
-    """uvicorn's factory for `serve --workers N`: each process serves the node in SN_DATA_DIR;
-    with worker_processes = 0 each also runs an in-process worker (rows are leased, so the
-    workers share the queues), otherwise `serve` started the worker processes."""
+    """uvicorn's factory for `serve --workers N`: each process serves the node in SN_DATA_DIR
+    and runs its own in-process worker (rows are leased, so the workers share the queues), the
+    inbox's lane left to the worker processes when `serve` started some."""
     settings = settings_from_environment()
-    return create_app(settings, run_worker=settings.worker_processes == 0)
+    return create_app(settings, run_worker=True, lanes=serving_lanes(settings))

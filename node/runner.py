@@ -16,7 +16,8 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Collection, Iterator
 
 from node.config import Settings
 from node.federation import inbox_effects, relayed
@@ -34,11 +35,23 @@ log = logging.getLogger("node.runner")
 # time out and retry), items are worked with what is left, within SN_INBOX_QUEUE_LIMIT
 WORKER_NICENESS = 5
 STOP_SECONDS = 10.0
+RESTART_SECONDS = 2.0
 
 
-def build_worker(node: Runtime) -> Worker:
-    """A Worker over the inbox queue, the delivery queue and the calls to close, each in a
-    lane of its own.
+LANES = (wakeups.INBOX, wakeups.DELIVERIES, ClosingQueue.name)
+# `serve` keeps the lanes that must answer at once; its worker processes take the inbox's
+SERVER_LANES = (wakeups.DELIVERIES, ClosingQueue.name)
+PROCESS_LANES = (wakeups.INBOX,)
+
+
+def serving_lanes(settings: Settings) -> Collection[str]:
+    """The lanes a `serve` process works itself."""
+    return SERVER_LANES if settings.worker_processes else LANES
+
+
+def build_worker(node: Runtime, lanes: Collection[str] = LANES) -> Worker:
+    """A Worker over the inbox queue, the delivery queue and the calls to close (those of them
+    named in `lanes`), each in a lane of its own.
 
     Deliveries get their own per-host pools when the node talks to the real network; with an
     in-process test transport they share the node's client, so that transport routes them.
@@ -47,7 +60,7 @@ def build_worker(node: Runtime) -> Worker:
     arrivals = CascadeArrivals()
     inbox = InboxQueue(node, relayed.dispatcher(arrivals), inbox_effects.creator(arrivals))
     queues: list[Queue] = [inbox, DeliveryQueue(node, http=shared), ClosingQueue(node)]
-    return Worker(queues, node.clock)
+    return Worker([queue for queue in queues if queue.name in lanes], node.clock)
 
 
 def attach(node: Runtime, worker: Worker) -> None:
@@ -84,16 +97,20 @@ async def close_worker(worker: Worker) -> None:
 
 
 async def run_worker(
-    settings: Settings, *, parent_fd: int | None = None, niceness: int = 0
+    settings: Settings,
+    *,
+    lanes: Collection[str] = LANES,
+    parent_fd: int | None = None,
+    niceness: int = 0,
 ) -> None:
-    """`solidarity-node worker`: work the queues until cancelled, SIGTERM or SIGINT, or (with
-    `parent_fd`, the read end of a pipe its parent holds open) the parent's end."""
+    """`solidarity-node worker`: work the queues (`lanes`) until cancelled, SIGTERM or SIGINT,
+    or (with `parent_fd`, the read end of a pipe its parent holds open) the parent's end."""
     if niceness:
         os.nice(niceness)
     node = make_runtime(settings)
     try:
         await node.start()
-        worker = build_worker(node)
+        worker = build_worker(node, lanes)
         log.info("worker started: %s", ", ".join(queue.name for queue in worker.queues))
         main = asyncio.current_task()
         assert main is not None
@@ -121,44 +138,67 @@ def _stopped_by(task: asyncio.Task[None], parent_fd: int | None) -> Iterator[Non
 
 
 class WorkerProcesses:
-    """`serve`'s workers, each `solidarity-node worker` in a child process at a lower CPU
-    priority. A child ends with its parent, even a killed one: it watches a pipe whose write
-    end only the parent holds."""
+    """`serve`'s inbox workers, each `solidarity-node worker --lanes inbox` in a child process
+    at a lower CPU priority (the server keeps the lanes that must answer at once). A child that
+    ends is started again (at most once per RESTART_SECONDS). A child ends with its parent,
+    even a killed one: it watches a pipe whose write end only the parent holds."""
 
     def __init__(self, settings: Settings, count: int) -> None:
         self.settings = settings
         self.count = count
-        self.children: list[subprocess.Popen[bytes]] = []
-        self._pipe_ends: list[int] = []
+        self.children: list[tuple[subprocess.Popen[bytes], int]] = []  # with the pipe's end
+        self._stopping = threading.Event()
+        self._watcher: threading.Thread | None = None
 
     def start(self) -> None:
-        for _ in range(self.count):
-            read_end, write_end = os.pipe()
-            command = [
-                sys.executable,
-                "-m",
-                "node.cli",
-                "--data-dir",
-                str(self.settings.data_dir),
-                "worker",
-                "--parent-fd",
-                str(read_end),
-                "--nice",
-                str(WORKER_NICENESS),
-            ]
+        self.children = [self._spawn() for _ in range(self.count)]
+        if self.children:
+            self._watcher = threading.Thread(target=self._watch, name="workers", daemon=True)
+            self._watcher.start()
+
+    def _spawn(self) -> tuple[subprocess.Popen[bytes], int]:
+        read_end, write_end = os.pipe()
+        command = [
+            sys.executable,
+            "-m",
+            "node.cli",
+            "--data-dir",
+            str(self.settings.data_dir),
+            "worker",
+            "--lanes",
+            ",".join(PROCESS_LANES),
+            "--parent-fd",
+            str(read_end),
+            "--nice",
+            str(WORKER_NICENESS),
+        ]
+        try:
             child = subprocess.Popen(command, pass_fds=(read_end,))
+        finally:
             os.close(read_end)
-            os.set_inheritable(write_end, False)
-            self.children.append(child)
-            self._pipe_ends.append(write_end)
+        return child, write_end
+
+    def _watch(self) -> None:
+        while not self._stopping.wait(RESTART_SECONDS):
+            for n, (child, end) in enumerate(list(self.children)):
+                if child.poll() is None or self._stopping.is_set():
+                    continue
+                log.error(
+                    "worker process %d ended (%s); starting another", child.pid, child.returncode
+                )
+                with contextlib.suppress(OSError):
+                    os.close(end)
+                self.children[n] = self._spawn()
 
     def stop(self) -> None:
         """Close the pipes (each child stops, giving back what it holds), then wait."""
-        for end in self._pipe_ends:
+        self._stopping.set()
+        if self._watcher is not None:
+            self._watcher.join()
+        for _child, end in self.children:
             with contextlib.suppress(OSError):
                 os.close(end)
-        self._pipe_ends.clear()
-        for child in self.children:
+        for child, _ in self.children:
             try:
                 child.wait(STOP_SECONDS)
             except subprocess.TimeoutExpired:

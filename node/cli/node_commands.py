@@ -111,16 +111,28 @@ def init(
 
 @main.command()
 @data_dir_option
+@click.option(
+    "--lanes",
+    default="inbox,deliveries,closing",
+    show_default=True,
+    help="The queues to work, comma-separated.",
+)
 @click.option("--parent-fd", type=int, default=None, hidden=True)
 @click.option("--nice", "niceness", type=click.IntRange(0, 19), default=0, hidden=True)
 @click.pass_context
-def worker(ctx: click.Context, data_dir: Path | None, parent_fd: int | None, niceness: int) -> None:
-    """Run the delivery and inbox worker alone (several may run against PostgreSQL)."""
-    from node.runner import run_worker
+def worker(
+    ctx: click.Context, data_dir: Path | None, lanes: str, parent_fd: int | None, niceness: int
+) -> None:
+    """Run the queue worker alone (several may run against PostgreSQL)."""
+    from node.runner import LANES, run_worker
 
+    chosen = [lane.strip() for lane in lanes.split(",") if lane.strip()]
+    unknown = sorted(set(chosen) - set(LANES))
+    if unknown or not chosen:
+        raise click.UsageError(f"--lanes takes some of {', '.join(LANES)}, not {lanes!r}")
     settings = settings_for(ctx, data_dir)
     run(with_db(settings, lambda db: asyncio.sleep(0)))
-    run(run_worker(settings, parent_fd=parent_fd, niceness=niceness))
+    run(run_worker(settings, lanes=chosen, parent_fd=parent_fd, niceness=niceness))
     if parent_fd is None:
         click.echo("Worker stopped.")
 
@@ -136,7 +148,7 @@ def serve_app(
     import uvicorn
 
     from node.app import create_app
-    from node.runner import WorkerProcesses
+    from node.runner import WorkerProcesses, serving_lanes
 
     run(with_db(settings, lambda db: asyncio.sleep(0)))
     if (tls_cert is None) != (tls_key is None):
@@ -153,8 +165,8 @@ def serve_app(
     processes.start()
     try:
         if workers == 1:
-            in_process = settings.worker_processes == 0
-            uvicorn.run(create_app(settings, run_worker=in_process), **options)
+            app = create_app(settings, run_worker=True, lanes=serving_lanes(settings))
+            uvicorn.run(app, **options)
             return
         # uvicorn starts the processes and imports the app by name in each
         os.environ["SN_DATA_DIR"] = str(settings.data_dir)
@@ -182,8 +194,8 @@ def serve_app(
     "--worker-processes",
     type=click.IntRange(0, 64),
     default=None,
-    help="Queue worker processes beside the server (default 1, or SN_WORKER_PROCESSES); "
-    "0 runs a worker inside each server process.",
+    help="Inbox worker processes beside the server (default 1, or SN_WORKER_PROCESSES); "
+    "0: the server works the inbox too.",
 )
 @click.pass_context
 def serve(

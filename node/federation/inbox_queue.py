@@ -93,6 +93,7 @@ class InboxQueue:
         in_hand: int = IN_HAND,
         renew_every: float = RENEW_EVERY,
         poll_seconds: float = POLL_SECONDS,
+        fetch_seconds: float = WORKER_FETCH_SECONDS,
     ) -> None:
         self.node = node
         self.dispatch = dispatch  # the effects, with the network's rules handed in
@@ -102,6 +103,7 @@ class InboxQueue:
         self.max_in_hand = max(1, in_hand)
         self.renew_every = renew_every  # seconds
         self.poll = poll_seconds
+        self.fetch_seconds = fetch_seconds
         self._held: dict[int, InboxItem] = {}  # leased and not yet written
         self._chains: dict[str, deque[InboxItem]] = {}  # by actor, in the order they arrived
         self._running: dict[asyncio.Task[None], str] = {}  # chain -> its actor
@@ -260,10 +262,11 @@ class InboxQueue:
     async def _work_chain(self, actor: str) -> None:
         """One actor's items, one after another, until its chain is empty."""
         chain = self._chains[actor]
-        with deadline_within(WORKER_FETCH_SECONDS):
+        with deadline_within(self.fetch_seconds):
             while chain:
                 item = chain.popleft()
-                self._settled.append(await self._process(item))
+                outcome = await self._process(item)
+                self._settled.append(outcome)  # the list of now: a write may have swapped it
         del self._chains[actor]
 
     async def _process(self, item: InboxItem) -> Outcome:

@@ -104,6 +104,7 @@ class Runtime:
 
     async def close(self) -> None:
         await self.inbox_writer.close()
+        self.wakeups.close()
         await self.http.aclose()
         await self.db.close()
 

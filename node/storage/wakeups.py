@@ -64,6 +64,9 @@ class Wakeups:
         until cancelled."""
         await asyncio.Event().wait()
 
+    def close(self) -> None:
+        """Release what tell() holds (listen() releases its own when cancelled)."""
+
 
 class PostgresWakeups(Wakeups):
     """tell() does nothing: the writing transactions NOTIFY (notify_in)."""
@@ -143,6 +146,11 @@ class SocketWakeups(Wakeups):
                 except OSError as exc:
                     log.debug("cannot wake %s: %s", peer, exc)
                     break
+
+    def close(self) -> None:
+        if self._out is not None:
+            self._out.close()
+            self._out = None
 
     def _listeners(self) -> list[Path]:
         now = time.monotonic()

@@ -399,10 +399,11 @@ async def test_a_live_worker_renews_the_leases_of_rows_it_holds(
 # --- assembling the worker ------------------------------------------------------------------
 
 
-async def test_the_worker_runs_the_inbox_then_deliveries_on_the_nodes_transport(
+async def test_the_worker_runs_its_lanes_with_deliveries_on_the_nodes_transport(
     node: Runtime, settings: Any, clock: FrozenClock, sender: LocalActor
 ) -> None:
-    assert [queue.name for queue in build_worker(node).queues] == ["inbox", "deliveries"]
+    lanes = [queue.name for queue in build_worker(node).queues]
+    assert lanes == ["inbox", "deliveries", "closing"]
     seen: list[str] = []
 
     def accept(request: httpx.Request) -> httpx.Response:
