@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sqlite3
 import statistics
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import closing
@@ -315,3 +317,71 @@ def first_delivery(node: Served, sinks: Sinks) -> dict[str, Any]:
         "first_delivery_ms": 1000 * statistics.median(firsts),
         "first_delivery_worst_ms": 1000 * max(firsts),
     }
+
+
+OVERLOAD_SECONDS = 180.0
+SAMPLE_SECONDS = 10.0
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU jiffies of the whole machine so far."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return float(sum(fields) - idle), float(sum(fields))
+
+
+def overload(
+    workdir: Path, sinks: Sinks, actors: list[loadgen.Actor], rate: float
+) -> dict[str, Any]:
+    """Offer `rate` Creates a second for OVERLOAD_SECONDS (above what the node processes) and
+    sample, every SAMPLE_SECONDS, what was processed, the node's CPU (every process of it) and
+    the machine's: whether the processing rate falls with the backlog, and whether the node
+    then costs more per item (the node) or gets less of the CPU (the machine)."""
+    count = int(rate * OVERLOAD_SECONDS)
+    seed = Seed(orgs={"bench": remotes(sinks.hosts)}, extra=seeding(actors, Load(), None))
+    node = Served(workdir, "overload", seed, env={"SN_INBOX_QUEUE_LIMIT": str(10 * count)})
+    samples: list[dict[str, float]] = []
+    try:
+        pids = [node.child.pid, *children(node.child.pid)]
+        requests = loadgen.presign(actors, node.host, count, "overload")
+        loading = threading.Thread(
+            target=loadgen.run, args=(node.port, requests), kwargs={"connections": 64, "rate": rate}
+        )
+        db = node.database()
+        loading.start()
+        started = time.time()
+        last = (started, 0, sum(cpu_seconds(p) for p in pids), *machine_busy())
+        while loading.is_alive():
+            loading.join(SAMPLE_SECONDS)
+            now = time.time()
+            done = asyncio.run(_done(db))
+            cpu = sum(cpu_seconds(p) for p in pids)
+            busy, total = machine_busy()
+            span = now - last[0]
+            processed = done - last[1]
+            samples.append(
+                {
+                    "at_s": now - started,
+                    "processed_per_s": processed / span,
+                    "node_cpu_share": (cpu - last[2]) / span,  # 1.0 = one core
+                    "node_cpu_ms_per_item": 1000 * (cpu - last[2]) / max(processed, 1),
+                    "machine_busy_share": (busy - last[3]) / max(total - last[4], 1),
+                    "load_average": os.getloadavg()[0],
+                    "backlog": asyncio.run(_pending(db)),
+                }
+            )
+            last = (now, done, cpu, busy, total)
+        asyncio.run(db.close())
+    finally:
+        node.stop()
+    return {"offered_rate": rate, "seconds": OVERLOAD_SECONDS, "samples": samples}
+
+
+async def _done(db: Database) -> int:
+    async with db.transaction() as session:
+        return (await inbox_items.count_by_state(session)).get("done", 0)
+
+
+async def _pending(db: Database) -> float:
+    async with db.transaction() as session:
+        return float(await inbox_items.count_pending(session))
