@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from node.activitypub import render_activities
 from node.activitypub.render_publications import closed_call
@@ -19,29 +19,46 @@ from node.storage import actors, objects, outbox
 from node.storage.objects import StoredObject
 
 log = logging.getLogger("node.closing")
+RECHECK = timedelta(seconds=1)
 
 
 class ClosingQueue:
-    """The node.workers.Queue of local calls past their deadline."""
+    """The node.workers.Queue of local calls past their deadline. The earliest deadline is read
+    at most once per RECHECK of the node's clock while it lies ahead (a call published
+    meanwhile with an earlier one is seen within RECHECK), so a cycle costs nothing then."""
 
     name = "closing"
 
     def __init__(self, node: Runtime) -> None:
         self.node = node
+        self._next: datetime | None = None
+        self._read_at: datetime | None = None
 
     async def run_once(self, limit: int) -> int:
         node = self.node
+        now = node.clock.now()
+        if self._fresh(now) and (self._next is None or self._next > now):
+            return 0
         async with node.db.transaction() as session:
-            due = await objects.calls_to_close(session, node.clock.now(), limit)
+            due = await objects.calls_to_close(session, now, limit)
         for call in due:
             await close(node, call)
         if due:
             node.wake_worker()
+        self._read_at = None  # what is next is read again
+        await self.next_due()
         return len(due)
 
     async def next_due(self) -> datetime | None:
-        async with self.node.db.transaction() as session:
-            return await objects.next_deadline(session)
+        now = self.node.clock.now()
+        if not self._fresh(now):
+            async with self.node.db.transaction() as session:
+                self._next = await objects.next_deadline(session)
+            self._read_at = now
+        return self._next
+
+    def _fresh(self, now: datetime) -> bool:
+        return self._read_at is not None and now - self._read_at < RECHECK
 
 
 async def close(node: Runtime, call: StoredObject) -> None:
