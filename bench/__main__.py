@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import cascade, dedup, fanout, inbox, loadgen, worker_rows
+from bench import cascade, dedup, fanout, inbox, loadgen, processing, worker_rows
 from bench import jsonld as jsonld_bench
 from bench.rows import Row, fmt_rate, ratio_row, timed_row
 
@@ -211,22 +211,54 @@ GROUPS: dict[str, Group] = {
         *cascade_rows(figures),
         worker_rows.network_row(workdir, figures),
     ],
-    "processing": worker_rows.processing_rows,
+    "processing": worker_rows.sqlite_rows,
+    "processing-postgres": worker_rows.postgres_rows,
+    "scale": worker_rows.scale_rows,
     "latency": worker_rows.latency_rows,
+    "network": lambda workdir, figures: [worker_rows.network_row(workdir, figures)],
     "overload": worker_rows.overload_rows,
 }
-EVERY = ("inbox", "fanout", "dedup", "jsonld", "processing", "latency", "cascade")
+EVERY = (
+    "inbox",
+    "fanout",
+    "dedup",
+    "jsonld",
+    "processing",
+    "processing-postgres",
+    "scale",
+    "latency",
+    "cascade",
+)
+
+
+def scales(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split(",") if part)
 
 
 def selected(argv: list[str] | None) -> list[str]:
+    """The groups named; the sizes given change the worker rows' (processing, scale, overload)
+    so that a row can be measured in a few minutes; the file names then say so."""
     parser = argparse.ArgumentParser(
         prog="python -m bench", description="Every benchmark, or only the rows named."
     )
     parser.add_argument("rows", nargs="*", metavar="ROW", help=f"one of: {', '.join(GROUPS)}")
-    names: list[str] = parser.parse_args(argv).rows
+    parser.add_argument("--items", type=int, help="Create(Note)s per processing run (20000)")
+    parser.add_argument("--objects", type=scales, help="stored objects, e.g. 10000,100000")
+    parser.add_argument("--backlog", type=int, help="items waiting in the scale rows (10000)")
+    parser.add_argument("--hold", type=float, help="seconds the overload is held (180)")
+    args = parser.parse_args(argv)
+    names: list[str] = args.rows
     unknown = [name for name in names if name not in GROUPS]
     if unknown:
         parser.error(f"no rows named {', '.join(unknown)}; choose from {', '.join(GROUPS)}")
+    if args.items:
+        processing.COUNT = args.items
+    if args.objects is not None:
+        worker_rows.SCALES = args.objects
+    if args.backlog is not None:
+        worker_rows.BACKLOG = args.backlog
+    if args.hold:
+        processing.OVERLOAD_SECONDS = args.hold
     return names
 
 

@@ -201,11 +201,8 @@ def seeding(actors: list[loadgen.Actor], load: Load, sqlite_path: Path | None) -
     return seed
 
 
-async def _pending_and_last(db: Database) -> tuple[int, datetime | None]:
-    async with db.transaction() as session:
-        pending = await inbox_items.count_pending(session)
-        last = await session.scalar(select(func.max(InboxItemRow.done_at)))
-    return pending, last
+async def _last_done(session: Any) -> datetime | None:
+    return await session.scalar(select(func.max(InboxItemRow.done_at)))  # type: ignore[no-any-return]
 
 
 def run(
@@ -214,13 +211,15 @@ def run(
     sinks: Sinks,
     actors: list[loadgen.Actor],
     *,
-    count: int = COUNT,
+    count: int | None = None,
     load: Load = Load(),
     database_url: str | None = None,
     worker_processes: int = 0,
     env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """One node, `count` Creates; rates, CPU, memory and latency afterwards."""
+    """One node, `count` Creates (COUNT unless given); rates, CPU, memory and latency
+    afterwards."""
+    count = count or COUNT
     sqlite_path = None if database_url else workdir / label / "node.db"
     seed = Seed(orgs={"bench": remotes(sinks.hosts)}, extra=seeding(actors, load, sqlite_path))
     started = time.perf_counter()
@@ -251,19 +250,14 @@ def run(
         cpu = [cpu_seconds(pid) for pid in pids]
         result = loadgen.run(node.port, requests, connections=CONNECTIONS)
         cpu_load = [cpu_seconds(pid) - before for pid, before in zip(pids, cpu, strict=True)]
-        db = node.database()
-        try:
-            pending: list[int] = [1]
+        pending: list[int] = [1]
 
-            def processed() -> bool:
-                found, _ = asyncio.run(_pending_and_last(db))
-                pending[0] = found
-                return found <= load.waiting
+        def processed() -> bool:
+            pending[0] = node.query(inbox_items.count_pending)
+            return pending[0] <= load.waiting
 
-            wait_until(processed, "the items to be processed", node.child, PROCESS_TIMEOUT)
-            _, last = asyncio.run(_pending_and_last(db))
-        finally:
-            asyncio.run(db.close())
+        wait_until(processed, "the items to be processed", node.child, PROCESS_TIMEOUT)
+        last = node.query(_last_done)
         cpu_all = [cpu_seconds(pid) - before for pid, before in zip(pids, cpu, strict=True)]
         after_mb = [rss_mb(pid) for pid in pids]
         latency = first_delivery(node, sinks)

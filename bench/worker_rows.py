@@ -19,53 +19,90 @@ from bench.rows import Row, fmt_rate, latency_row, ratio_row, timed_row
 PROCESSING_TARGET = 0.2
 ACCEPTANCE_TARGET = 0.6
 FLAT = 0.8  # within 20 % of the empty node
-SCALES = (10_000, 100_000, 1_000_000)
+SCALES: tuple[int, ...] = (10_000, 100_000, 1_000_000)
+BACKLOG = 10_000  # items (and as many deliveries) waiting
 POSTGRES_WORKERS = (1, 2, 4)
 
 
 def processing_rows(workdir: Path, figures: dict[str, Any]) -> list[Row]:
-    actors = loadgen.make_actors(processing.ACTORS)
+    """Sustained processing and acceptance on SQLite against the ceiling, and on PostgreSQL
+    with 1, 2 and 4 worker processes, and the same with objects stored and items waiting."""
+    return [
+        *sqlite_rows(workdir, figures),
+        *postgres_rows(workdir, figures),
+        *scale_rows(workdir, figures),
+    ]
+
+
+def _ceiling(workdir: Path, actors: list[Any], figures: dict[str, Any]) -> float:
     ceiling = inbox.ceiling_rate(
         workdir, actors, processing.COUNT // 2, connections=processing.CONNECTIONS
     )
     figures["processing_ceiling_rate"] = ceiling
-    sinks = Sinks(workdir, latency.FOLLOWER_HOSTS, name="processing-sinks", record=True)
+    return ceiling
+
+
+def _sinks(workdir: Path) -> Sinks:
+    return Sinks(workdir, latency.FOLLOWER_HOSTS, name="processing-sinks", record=True)
+
+
+def sqlite_rows(workdir: Path, figures: dict[str, Any]) -> list[Row]:
+    actors = loadgen.make_actors(processing.ACTORS)
+    ceiling = _ceiling(workdir, actors, figures)
+    sinks = _sinks(workdir)
     try:
         empty = processing.run(workdir, "empty", sinks, actors)
+    finally:
+        sinks.stop()
+    figures["processing_sqlite"] = empty
+    return [
+        sustained_row("sustained processing, SQLite, 1 serve", ceiling, empty),
+        acceptance_row("acceptance while processing, SQLite", ceiling, empty),
+    ]
+
+
+def scale_rows(workdir: Path, figures: dict[str, Any]) -> list[Row]:
+    """The empty node's figures, then the same with SCALES objects stored and with 10,000
+    items waiting: each must stay within 20 % of the empty node's."""
+    actors = loadgen.make_actors(processing.ACTORS)
+    sinks = _sinks(workdir)
+    rows = []
+    try:
+        empty = figures.get("processing_sqlite") or processing.run(workdir, "empty", sinks, actors)
         figures["processing_sqlite"] = empty
-        rows = [
-            sustained_row("sustained processing, SQLite, 1 serve", ceiling, empty),
-            acceptance_row("acceptance while processing, SQLite", ceiling, empty),
-        ]
-        rows += postgres_rows(workdir, sinks, actors, ceiling, figures)
         for objects in SCALES:
             found = processing.run(workdir, f"objects{objects}", sinks, actors, load=Load(objects))
             figures[f"processing_{objects}_objects"] = found
             rows.append(scale_row(f"the same with {objects:,} stored objects", empty, found))
-        found = processing.run(workdir, "backlog", sinks, actors, load=Load(waiting=10_000))
-        figures["processing_backlog"] = found
-        rows.append(scale_row("the same with 10,000 items waiting", empty, found))
+        if BACKLOG:
+            found = processing.run(workdir, "backlog", sinks, actors, load=Load(waiting=BACKLOG))
+            figures["processing_backlog"] = found
+            rows.append(scale_row(f"the same with {BACKLOG:,} items waiting", empty, found))
     finally:
         sinks.stop()
     return rows
 
 
-def postgres_rows(
-    workdir: Path, sinks: Sinks, actors: list[Any], ceiling: float, figures: dict[str, Any]
-) -> list[Row]:
+def postgres_rows(workdir: Path, figures: dict[str, Any]) -> list[Row]:
     admin = inbox.postgres_admin_url()
     if not admin:
         return [Row("sustained processing, PostgreSQL", "-", "not measured", "-", "-", "-")]
+    actors = loadgen.make_actors(processing.ACTORS)
+    ceiling = figures.get("processing_ceiling_rate") or _ceiling(workdir, actors, figures)
+    sinks = _sinks(workdir)
     rows = []
-    for workers in POSTGRES_WORKERS:
-        with inbox.postgres_database(admin) as url:
-            env = {"SN_WORKER_PROCESSES": str(workers)}
-            found = processing.run(
-                workdir, f"pg{workers}", sinks, actors, database_url=url, env=env
-            )
-        figures[f"processing_postgres_{workers}_workers"] = found
-        name = f"sustained processing, PostgreSQL, {workers} worker process(es)"
-        rows.append(sustained_row(name, ceiling, found))
+    try:
+        for workers in POSTGRES_WORKERS:
+            with inbox.postgres_database(admin) as url:
+                env = {"SN_WORKER_PROCESSES": str(workers)}
+                found = processing.run(
+                    workdir, f"pg{workers}", sinks, actors, database_url=url, env=env
+                )
+            figures[f"processing_postgres_{workers}_workers"] = found
+            name = f"sustained processing, PostgreSQL, {workers} worker process(es)"
+            rows.append(sustained_row(name, ceiling, found))
+    finally:
+        sinks.stop()
     return rows
 
 
