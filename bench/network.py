@@ -19,6 +19,7 @@ import shutil
 import sqlite3
 import sys
 import time
+from collections import Counter
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -195,6 +196,21 @@ def announces(member: Member, iri: str) -> tuple[int, int, float | None]:
     return len(ids), int(pending or 0), when
 
 
+def retried(member: Member) -> Counter[str]:
+    """What was tried more than once on this node: deliveries by their last status or error,
+    inbox items by their last error (the cascade's delays are retries' backoff)."""
+    path = member.data_dir / "node.db"
+    found: Counter[str] = Counter()
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)) as conn:
+        for status, error in conn.execute(
+            "SELECT last_status, last_error FROM deliveries WHERE attempts > 1"
+        ):
+            found[f"delivery: {status or (error or '')[:80]}"] += 1
+        for (error,) in conn.execute("SELECT last_error FROM inbox_items WHERE attempts > 1"):
+            found[f"inbox item: {(error or '')[:80]}"] += 1
+    return found
+
+
 def measure(workdir: Path) -> dict[str, Any]:
     if str(TESTS) not in sys.path:
         sys.path.insert(0, str(TESTS))
@@ -229,6 +245,7 @@ def measure(workdir: Path) -> dict[str, Any]:
             if sum(pending for _, pending, _ in found) == 0:
                 break
             time.sleep(0.2)
+        retries = sum((retried(member) for member in members), Counter[str]())
     finally:
         for member in members:
             if member.child is not None:
@@ -245,4 +262,5 @@ def measure(workdir: Path) -> dict[str, Any]:
         "origin_tree_complete_s": seen,
         "propagation_s": (max(lasts) - answered) if lasts and amplified >= reachable else None,
         "target_propagation_s": TARGET_SECONDS,
+        "retried": dict(retries),
     }
