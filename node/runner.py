@@ -127,7 +127,14 @@ def _stopped_by(task: asyncio.Task[None], parent_fd: int | None) -> Iterator[Non
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, task.cancel)
     if parent_fd is not None:
-        loop.add_reader(parent_fd, task.cancel)  # readable = end of file: the parent is gone
+
+        def parent_gone() -> None:
+            # readable = end of file, which stays readable: cancel once, or every turn of the
+            # loop would cancel the clean-up (releasing the rows in hand) too
+            loop.remove_reader(parent_fd)
+            task.cancel()
+
+        loop.add_reader(parent_fd, parent_gone)
     try:
         yield
     finally:

@@ -7,11 +7,13 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from support.actors import FakeActor, create_note, signed_headers
 from support.processes import LoopbackNode, loopback_nodes, wait_until
@@ -20,6 +22,7 @@ from node.activitypub.keys import generate_key_pair
 from node.activitypub.objects import ActorView
 from node.storage import inbox_items, remote_actors
 from node.storage.remote_actors import RemoteActor
+from node.storage.tables import InboxItemRow
 
 TIMEOUT = 30.0
 
@@ -65,6 +68,12 @@ def known(actor: FakeActor) -> RemoteActor:
         fetched_at=datetime.now(UTC),
         gone=False,
     )
+
+
+async def leased(session: AsyncSession) -> int:
+    """Inbox items some worker holds."""
+    held = select(func.count()).where(InboxItemRow.locked_until.is_not(None))
+    return int(await session.scalar(held) or 0)
 
 
 def started(node: LoopbackNode) -> int:
@@ -124,3 +133,51 @@ def test_the_worker_process_ends_with_a_killed_server(tmp_path: Path) -> None:
         os.kill(node.running.popen.pid, signal.SIGKILL)  # the server only, not its group
         node.running.popen.wait(TIMEOUT)
         assert ends(worker)
+
+
+def test_a_worker_process_holding_items_ends_with_a_killed_server_and_gives_them_back(
+    tmp_path: Path,
+) -> None:
+    """Items waiting on a host that never answers are in hand when the server is killed: the
+    worker process ends all the same (its clean-up is not cancelled again and again by the
+    pipe's end of file) and the items are pending again, leased to no one."""
+    never = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    never.bind(("127.0.0.1", 0))
+    never.listen(64)
+    host = f"127.0.0.1:{never.getsockname()[1]}"
+    actor = FakeActor(f"http://{host}/users/stuck", generate_key_pair())
+    try:
+        with loopback_nodes(tmp_path) as new:
+            node = new("a")
+            node.init()
+
+            async def remember(session: AsyncSession) -> None:
+                await remote_actors.upsert(session, known(actor), actor.document())
+
+            node.query(remember)
+            node.serve()
+            worker = started(node)
+            for n in range(5):
+                create = {
+                    "@context": "https://www.w3.org/ns/activitystreams",
+                    "id": f"{actor.iri}/activities/{n}",
+                    "type": "Create",
+                    "actor": actor.iri,
+                    "object": f"{actor.iri}/notes/{n}",  # to be fetched: never answered
+                }
+                body = json.dumps(create).encode()
+                url = f"{node.base_url}/inbox"
+                headers = signed_headers(actor, url, body, datetime.now(UTC))
+                assert httpx.post(url, content=body, headers=headers).status_code == 202
+
+            def in_hand() -> bool:
+                return node.query(leased) > 0
+
+            wait_until(in_hand, "the worker to take the items", node.running, TIMEOUT)
+            os.kill(node.running.popen.pid, signal.SIGKILL)
+            node.running.popen.wait(TIMEOUT)
+            assert ends(worker)
+            assert node.query(leased) == 0
+            assert node.query(inbox_items.count_by_state) == {"pending": 5}
+    finally:
+        never.close()
