@@ -1,6 +1,6 @@
-"""Assembling the worker: the inbox queue before deliveries, on the node's own transport when
-it has one; and `solidarity-node worker`'s loop, which runs until cancelled and then releases
-what it holds."""
+"""Assembling the worker: every queue in a lane of its own (the inbox's first), deliveries on
+the node's own transport when it has one; and `solidarity-node worker`'s loop, which runs
+until cancelled and then releases what it holds."""
 
 from __future__ import annotations
 
@@ -20,11 +20,11 @@ from node.storage.actors import LocalActor
 from tests.support.deliveries import note, remember
 
 
-async def test_the_worker_runs_the_inbox_then_deliveries_on_the_nodes_transport(
+async def test_the_worker_runs_its_lanes_with_deliveries_on_the_nodes_transport(
     node: Runtime, settings: Any, clock: FrozenClock, sender: LocalActor
 ) -> None:
     names = [queue.name for queue in build_worker(node).queues]
-    assert names == ["inbox", "deliveries", "alliances", "pruning", "media-prune"]
+    assert names == ["inbox", "deliveries", "closing", "alliances", "pruning", "media-prune"]
     seen: list[str] = []
 
     def accept(request: httpx.Request) -> httpx.Response:
