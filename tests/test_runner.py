@@ -50,7 +50,7 @@ async def test_the_worker_command_works_the_queues_until_cancelled(
         "id": "https://remote.test/likes/1",
         "type": "Like",
         "actor": "https://remote.test/users/bob",
-        "object": "https://node.test/calls/k",
+        "object": "https://node.test/users/some-org",  # a Like of a local actor is kept
     }
     async with node.db.transaction() as session:
         await inbox_items.store(

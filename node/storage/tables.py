@@ -175,7 +175,8 @@ class RemoteActorRow(Base):
     ap_name: Mapped[str | None] = mapped_column(String(500), default=None)
     ap_inbox: Mapped[str | None] = mapped_column(String(2048), default=None)
     ap_shared_inbox: Mapped[str | None] = mapped_column(String(2048), default=None)
-    ap_followers: Mapped[str | None] = mapped_column(String(2048), default=None)
+    # indexed: received objects addressed to a followers collection name its owner by it
+    ap_followers: Mapped[str | None] = mapped_column(String(2048), index=True, default=None)
     ap_assertion_keys: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
     fetched_at: Mapped[datetime]

@@ -5,7 +5,8 @@ call that is amplified), a Follow, a publication delivered to followers, a call 
 deadline. Each recorded SELECT, UPDATE and DELETE is then explained: SQLite's query plan may
 not SCAN a table (a full read), and PostgreSQL's plan, with sequential scans switched off so
 that only a missing index can force one, may hold no Seq Scan. Tables that hold the node's own
-configuration (organisations, relays, domain blocks) are read whole by design and left out.
+configuration (organisations, relays, domain blocks, alliance subscriptions) are read whole by
+design and left out.
 """
 
 from __future__ import annotations
@@ -34,7 +35,15 @@ from tests.support.actors import RemoteHost, create_note, hosted, post_signed
 from tests.support.router import HostRouter
 
 SHARED = "https://node.test/inbox"
-CONFIGURATION = {"actors", "relays", "domain_blocks", "tokens", "alembic_version"}
+CONFIGURATION = {
+    "actors",
+    "relays",
+    "domain_blocks",
+    "tokens",
+    "alembic_version",
+    "alliances",
+    "alliance_domains",
+}
 PLANNED = re.compile(r"^\s*(SELECT|UPDATE|DELETE|WITH)\b", re.IGNORECASE)
 
 
