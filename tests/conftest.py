@@ -35,6 +35,7 @@ from node.storage.db import Database
 from node.storage.migrate import migrate
 from tests.support.actors import RemoteHost, hosted
 from tests.support.ci import IN_CI, require
+from tests.support.network import Network
 from tests.support.postgres import drop_database, pg_execute, postgres_admin_url
 from tests.support.router import HostRouter
 
@@ -172,3 +173,11 @@ async def sender(node: Runtime, alpha: str) -> LocalActor:
     """alpha as the LocalActor whose key signs what it sends."""
     async with node.db.transaction() as session:
         return await actors.by_username(session, "alpha")
+
+
+@pytest.fixture
+async def network(tmp_path: Path, clock: FrozenClock) -> AsyncIterator[Network]:
+    """Several in-process nodes (tests/support/network.py); federation tests use it too."""
+    net = Network(tmp_path, clock)
+    yield net
+    await net.close()

@@ -128,21 +128,32 @@ async def only_row(node: Runtime) -> InboxItemRow:
 
 
 async def test_a_failed_fetch_is_retried_later_and_then_done(
-    node: Runtime, clock: FrozenClock, remote: RemoteHost
+    node: Runtime, clock: FrozenClock, remote: RemoteHost, router: HostRouter
 ) -> None:
     bob = remote.actor("bob")
     note = f"{bob.iri}/notes/later"
     create = {"id": f"{bob.iri}/create/1", "type": "Create", "actor": bob.iri, "object": note}
     await stored_item(node, bob.iri, create)
     queue = InboxQueue(node, relayed.dispatcher(CascadeArrivals()))
+    served = remote.app()
+    down = [True]
 
-    await drain(queue)  # the note is not there yet: 404
+    async def answer(scope: Scope, receive: Receive, send: Send) -> None:
+        if down[0] and scope["type"] == "http" and "/notes/" in scope["path"]:
+            await Response(status_code=503)(scope, receive, send)
+            return
+        await served(scope, receive, send)
+
+    router.add("remote.test", answer)
+
+    await drain(queue)  # the host is down for a while: 503
     row = await only_row(node)
     assert (row.state, row.attempts, row.locked_until) == ("pending", 1, None)
-    assert "answered HTTP 404" in (row.last_error or "")
+    assert "answered HTTP 503" in (row.last_error or "")
     assert await queue.next_due() == clock.now() + timedelta(seconds=60)
     assert await queue.run_once(10) == 0  # not due yet
 
+    down[0] = False
     remote.objects[note] = {"id": note, "type": "Note", "attributedTo": bob.iri, "to": [PUBLIC]}
     clock.advance(timedelta(seconds=60))
     await drain(queue)
