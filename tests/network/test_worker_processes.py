@@ -130,8 +130,9 @@ def test_the_worker_process_ends_with_a_killed_server(tmp_path: Path) -> None:
         node.init()
         node.serve()
         worker = started(node)
-        os.kill(node.running.popen.pid, signal.SIGKILL)  # the server only, not its group
-        node.running.popen.wait(TIMEOUT)
+        server = node.running.popen  # read before the kill: after it, `running` fails
+        os.kill(server.pid, signal.SIGKILL)  # the server only, not its group
+        server.wait(TIMEOUT)
         assert ends(worker)
 
 
@@ -174,8 +175,9 @@ def test_a_worker_process_holding_items_ends_with_a_killed_server_and_gives_them
                 return node.query(leased) > 0
 
             wait_until(in_hand, "the worker to take the items", node.running, TIMEOUT)
-            os.kill(node.running.popen.pid, signal.SIGKILL)
-            node.running.popen.wait(TIMEOUT)
+            server = node.running.popen  # read before the kill: after it, `running` fails
+            os.kill(server.pid, signal.SIGKILL)
+            server.wait(TIMEOUT)
             assert ends(worker)
             assert node.query(leased) == 0
             assert node.query(inbox_items.count_by_state) == {"pending": 5}
