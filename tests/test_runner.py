@@ -77,3 +77,16 @@ async def test_the_worker_command_works_the_queues_until_cancelled(
     async with node.db.transaction() as session:
         assert await inbox_items.count_by_state(session) == {"done": 1}
         assert [r.type for r in await reactions.for_object(session, like["object"])] == ["Like"]
+
+
+def test_the_worker_command_names_every_lane_and_refuses_others(tmp_path: Any) -> None:
+    from click.testing import CliRunner
+
+    from node.cli import main
+    from node.runner import LANES, SERVER_LANES
+
+    shown = " ".join(CliRunner().invoke(main, ["worker", "--help"]).output.split())
+    assert all(lane in shown for lane in LANES)
+    assert set(SERVER_LANES) == set(LANES) - {"inbox"}  # serve's worker processes take the inbox
+    refused = CliRunner().invoke(main, ["--data-dir", str(tmp_path), "worker", "--lanes", "mail"])
+    assert refused.exit_code == 2 and "--lanes takes some of inbox, deliveries" in refused.output

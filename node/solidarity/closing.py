@@ -1,5 +1,6 @@
 """Closing calls at their deadline: the worker's `closing` lane sends each local call's Update,
-marked `closed`, once its deadline has passed, to everyone its Create went to, so followers'
+marked `closed` and signed anew (FEP-8b32), once its deadline has passed, to everyone its
+Create went to (and, for a circle call, along the path its Announces took), so followers'
 servers show the call closed. The call's own deliveries stop being retried at that moment
 already (their rows expire, node.federation.delivery_queue). A call is closed once: the
 Update, its outbox entry, its delivery rows and `closed_at` commit together.
@@ -13,7 +14,7 @@ from datetime import datetime, timedelta
 
 from node.activitypub import render_activities
 from node.activitypub.render_publications import closed_call
-from node.federation import relays, sending
+from node.federation import forwarding, proofs, relays, sending
 from node.federation.runtime import Runtime
 from node.storage import actors, objects, outbox
 from node.storage.objects import StoredObject
@@ -69,7 +70,8 @@ async def close(node: Runtime, call: StoredObject) -> None:
         if call.deleted_at is not None or call.local_actor_id is None:
             return
         org = await actors.by_id(session, call.local_actor_id)
-        document = closed_call(call.document, call.fields.deadline or now, now)
+        closed = closed_call(call.document, call.fields.deadline or now, now)
+        document = proofs.sign_as(node, org, closed)  # the object's own proof covers `closed`
         update = render_activities.wrap(
             "Update", f"{call.iri}/updates/{uuid.uuid4().hex}", document
         )
@@ -96,7 +98,13 @@ async def close(node: Runtime, call: StoredObject) -> None:
             published=now,
         )
         to_relays = await relays.inboxes_in(session, call.fields)
+        path = await forwarding.announce_inboxes(session, node, call.iri)
         await sending.queue(
-            session, node, org, update, extra_inboxes=to_relays, urgency=call.fields.urgency
+            session,
+            node,
+            org,
+            update,
+            extra_inboxes=[*to_relays, *path],
+            urgency=call.fields.urgency,
         )
     log.info("closed %s at its deadline", call.iri)

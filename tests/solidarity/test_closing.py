@@ -1,6 +1,6 @@
 """Closing calls at their deadline (SQLite and PostgreSQL): once a local call's deadline has
-passed, the worker sends its Update marked `closed` to the followers its Create reached, once;
-a withdrawn call is set aside without one; strategies never close."""
+passed, the worker sends its Update marked `closed` (its proof made anew) to the followers its
+Create reached, once; a withdrawn call is set aside without one; strategies never close."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import httpx
 
+from node.activitypub import integrity
 from node.activitypub.objects import ActorView
 from node.clock import FrozenClock
 from node.federation.remote_actors import to_remote
@@ -56,6 +57,11 @@ async def test_a_call_past_its_deadline_is_closed_by_one_update(
     assert [doc["type"] for doc in remote.received] == ["Create", "Update"]
     assert update["object"]["id"] == iri and "closed" in update["object"]
     assert update["object"]["content"].startswith("<p><strong>Closed</strong>")
+    org = await organisations.get(node.db, "alpha")
+    proof = integrity.proof_of(update["object"])
+    assert proof is not None and org.assertion_private_pem is not None
+    key = integrity.load_private(org.assertion_private_pem).public_key()
+    integrity.verify(update["object"], proof, key)  # signed anew: its proof covers `closed`
     async with node.db.transaction() as session:
         kept = await objects.get(session, iri)
     assert kept is not None and kept.document["closed"] == update["object"]["closed"]
