@@ -21,14 +21,26 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import cascade, dedup, fanout, hostile, inbox, loadgen, pathological, scaleout
+from bench import (
+    cascade,
+    dedup,
+    fanout,
+    hostile,
+    inbox,
+    loadgen,
+    pathological,
+    processing,
+    scaleout,
+    worker_rows,
+)
 from bench import jsonld as jsonld_bench
+from bench.rows import Row, fmt_rate, ratio_row, timed_row
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -36,27 +48,6 @@ INBOX_REQUESTS = 10_000
 SECOND_REQUESTS = 5_000
 BACKPRESSURE_SECONDS = 6.0
 BACKPRESSURE_LIMIT = 200
-
-
-@dataclass
-class Row:
-    benchmark: str
-    ceiling: str
-    node: str
-    ratio: str
-    target: str
-    met: str
-    note: str = ""
-
-
-def fmt_rate(rate: float) -> str:
-    return f"{rate:,.0f}/s"
-
-
-def ratio_row(name: str, ceiling: float, node: float, target: float, note: str = "") -> Row:
-    ratio = node / ceiling
-    met = "yes" if ratio >= target else "no"
-    return Row(name, fmt_rate(ceiling), fmt_rate(node), f"{ratio:.2f}", f">= {target}", met, note)
 
 
 def inbox_row(name: str, ceiling: float, found: dict[str, Any]) -> Row:
@@ -117,14 +108,18 @@ def memory_only_rows(workdir: Path, figures: dict[str, Any]) -> list[Row]:
 
 def memory_rows(sqlite: dict[str, Any]) -> list[Row]:
     after = f"memory: serve after {INBOX_REQUESTS:,} inbox items"
+    idle_workers = sqlite.get("worker_processes_rss_idle_mb", [])
+    after_workers = sqlite.get("worker_processes_rss_after_mb", [])
     return [
-        memory_row("memory: serve idle after start", sqlite["rss_idle_mb"], 80),
-        memory_row(after, sqlite["rss_after_mb"], 120),
+        memory_row("memory: serve idle after start", sqlite["rss_idle_mb"], 80, idle_workers),
+        memory_row(after, sqlite["rss_after_mb"], 120, after_workers),
     ]
 
 
-def memory_row(name: str, mb: float, limit: float) -> Row:
-    return Row(name, "-", f"{mb:.0f} MB", "-", f"<= {limit:.0f} MB", "yes" if mb <= limit else "no")
+def memory_row(name: str, mb: float, limit: float, workers: Sequence[float] = ()) -> Row:
+    note = ", ".join(f"its worker process {w:.0f} MB" for w in workers)
+    met = "yes" if mb <= limit else "no"
+    return Row(name, "-", f"{mb:.0f} MB", "-", f"<= {limit:.0f} MB", met, note)
 
 
 def fanout_row(workdir: Path, figures: dict[str, Any]) -> Row:
@@ -266,11 +261,6 @@ def hostile_row(workdir: Path, figures: dict[str, Any]) -> Row:
     )
 
 
-def timed_row(benchmark: str, seconds: float, target: float, note: str) -> Row:
-    met = "yes" if seconds < target else "no"
-    return Row(benchmark, "-", f"{seconds:.2f} s", "-", f"< {target:.0f} s", met, note)
-
-
 def markdown(rows: list[Row]) -> str:
     head = ["benchmark", "ceiling", "node", "ratio", "target", "met", "note"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
@@ -304,23 +294,64 @@ GROUPS: dict[str, Group] = {
     "fanout": lambda workdir, figures: [fanout_row(workdir, figures)],
     "dedup": lambda workdir, figures: [dedup_row(workdir, figures)],
     "jsonld": lambda _workdir, figures: [jsonld_row(figures)],
-    "cascade": lambda _workdir, figures: cascade_rows(figures),
+    "cascade": lambda workdir, figures: [
+        *cascade_rows(figures),
+        worker_rows.network_row(workdir, figures),
+    ],
     "scaleout": scaleout_rows,
     "hostile": lambda workdir, figures: [hostile_row(workdir, figures)],
     "pathological": pathological_rows,
+    "processing": worker_rows.sqlite_rows,
+    "processing-postgres": worker_rows.postgres_rows,
+    "scale": worker_rows.scale_rows,
+    "latency": worker_rows.latency_rows,
+    "network": lambda workdir, figures: [worker_rows.network_row(workdir, figures)],
+    "overload": worker_rows.overload_rows,
 }
-EVERY = ("inbox", "fanout", "dedup", "jsonld", "cascade", "scaleout", "hostile", "pathological")
+EVERY = (
+    "inbox",
+    "fanout",
+    "dedup",
+    "jsonld",
+    "processing",
+    "processing-postgres",
+    "scale",
+    "latency",
+    "cascade",
+    "scaleout",
+    "hostile",
+    "pathological",
+)
+
+
+def scales(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split(",") if part)
 
 
 def selected(argv: list[str] | None) -> list[str]:
+    """The groups named; the sizes given change the worker rows' (processing, scale, overload)
+    so that a row can be measured in a few minutes; the file names then say so."""
     parser = argparse.ArgumentParser(
         prog="python -m bench", description="Every benchmark, or only the rows named."
     )
     parser.add_argument("rows", nargs="*", metavar="ROW", help=f"one of: {', '.join(GROUPS)}")
-    names: list[str] = parser.parse_args(argv).rows
+    parser.add_argument("--items", type=int, help="Create(Note)s per processing run (20000)")
+    parser.add_argument("--objects", type=scales, help="stored objects, e.g. 10000,100000")
+    parser.add_argument("--backlog", type=int, help="items waiting in the scale rows (10000)")
+    parser.add_argument("--hold", type=float, help="seconds the overload is held (180)")
+    args = parser.parse_args(argv)
+    names: list[str] = args.rows
     unknown = [name for name in names if name not in GROUPS]
     if unknown:
         parser.error(f"no rows named {', '.join(unknown)}; choose from {', '.join(GROUPS)}")
+    if args.items:
+        processing.COUNT = args.items
+    if args.objects is not None:
+        worker_rows.SCALES = args.objects
+    if args.backlog is not None:
+        worker_rows.BACKLOG = args.backlog
+    if args.hold:
+        processing.OVERLOAD_SECONDS = args.hold
     return names
 
 

@@ -25,6 +25,7 @@ from bench.procs import (
     PYTHON,
     Child,
     bench_env,
+    children,
     cpu_seconds,
     free_port,
     rss_mb,
@@ -146,7 +147,13 @@ class ServedNode:
         return found, time.perf_counter() - start
 
 
-def ceiling_rate(workdir: Path, actors: list[loadgen.Actor], count: int, workers: int = 1) -> float:
+def ceiling_rate(
+    workdir: Path,
+    actors: list[loadgen.Actor],
+    count: int,
+    workers: int = 1,
+    connections: int = CONNECTIONS,
+) -> float:
     port = free_port()
     keys = workdir / "ceiling-keys.json"
     keys.write_text(json.dumps({a.key_id: a.keys.public_pem for a in actors}))
@@ -156,7 +163,7 @@ def ceiling_rate(workdir: Path, actors: list[loadgen.Actor], count: int, workers
     try:
         wait_answers(f"http://127.0.0.1:{port}/inbox", child)
         requests = loadgen.presign(actors, f"127.0.0.1:{port}", count, "ceiling")
-        result = loadgen.run(port, requests, connections=CONNECTIONS)
+        result = loadgen.run(port, requests, connections=connections)
     finally:
         child.stop()
     if result["statuses"] != {"202": count}:
@@ -178,16 +185,21 @@ def node_rate(
     try:
         time.sleep(1.0)  # settled after start
         idle_mb = rss_mb(node.child.pid)
+        workers = children(node.child.pid)  # `serve`'s worker processes
+        workers_idle_mb = [rss_mb(pid) for pid in workers]
         requests = loadgen.presign(actors, node.host, count, label)
         cpu = cpu_seconds(node.child.pid)
         result = loadgen.run(node.port, requests, connections=CONNECTIONS)
         cpu = cpu_seconds(node.child.pid) - cpu
         states, drain = node.wait_processed()
         after_mb = rss_mb(node.child.pid)
+        workers_after_mb = [rss_mb(pid) for pid in workers]
     finally:
         node.child.stop()
     accepted = result["statuses"].get("202", 0)
     return {
+        "worker_processes_rss_idle_mb": workers_idle_mb,
+        "worker_processes_rss_after_mb": workers_after_mb,
         "rate": accepted / float(result["elapsed"]),
         "statuses": result["statuses"],
         "cpu_busy": cpu / float(result["elapsed"]),  # of the first process, 1.0 = one core

@@ -132,12 +132,14 @@ async def _drive(
     counts: Counter[int] = Counter()
     shares = [requests[n::connections] for n in range(connections)]
     interval = connections / rate if rate else 0.0
+    started_at = time.time()
     start = time.perf_counter()
     await asyncio.gather(
         *(_connection("127.0.0.1", port, s, interval, start, counts) for s in shares)
     )
     elapsed = time.perf_counter() - start
-    return {"elapsed": elapsed, "statuses": {str(k): v for k, v in sorted(counts.items())}}
+    statuses = {str(k): v for k, v in sorted(counts.items())}
+    return {"elapsed": elapsed, "started_at": started_at, "statuses": statuses}
 
 
 def _main(
@@ -156,7 +158,8 @@ def run(
     port: int, requests: list[bytes], *, connections: int = 32, rate: float | None = None
 ) -> dict[str, Any]:
     """Send every request (as fast as answered, or paced at `rate` per second) from a child
-    process; returns {"elapsed": s, "statuses": {"202": n, ...}} ("0": no answer)."""
+    process; returns {"elapsed": s, "started_at": wall-clock s, "statuses": {"202": n, ...}}
+    ("0": no answer)."""
     context = multiprocessing.get_context("spawn")
     out: multiprocessing.Queue[dict[str, Any]] = context.Queue()
     child = context.Process(target=_main, args=(port, requests, connections, rate, out))

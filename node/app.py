@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 
 import httpx
@@ -21,19 +21,14 @@ from node.clock import Clock
 from node.config import Settings, settings_from_environment
 from node.errors import SolidarityError
 from node.federation.runtime import Runtime, make_runtime
-from node.runner import build_worker, close_worker
+from node.runner import LANES, build_worker, run_attached, serving_lanes
 from node.web import middleware
 from node.web.observability import ObservedRequests
 from node.web.routes import routes
 
 
-async def run_in_process_worker(node: Runtime) -> None:
-    worker = build_worker(node)
-    node.wake_worker = worker.notify
-    try:
-        await worker.run_forever()
-    finally:
-        await close_worker(worker)
+async def run_in_process_worker(node: Runtime, lanes: Collection[str] = LANES) -> None:
+    await run_attached(node, build_worker(node, lanes))
 
 
 def create_app(
@@ -43,14 +38,16 @@ def create_app(
     transport: httpx.AsyncBaseTransport | None = None,
     runtime: Runtime | None = None,
     run_worker: bool = False,
+    lanes: Collection[str] = LANES,
 ) -> Starlette:
-    """The node's ASGI app; with run_worker, its lifespan also runs the in-process worker."""
+    """The node's ASGI app; with run_worker, its lifespan also runs the worker's `lanes` in
+    process (all of them unless `serve` started worker processes for the inbox)."""
     node = runtime or make_runtime(settings, clock=clock, transport=transport)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await node.start()
-        task = asyncio.create_task(run_in_process_worker(node)) if run_worker else None
+        task = asyncio.create_task(run_in_process_worker(node, lanes)) if run_worker else None
         try:
             yield
         finally:
@@ -80,7 +77,8 @@ def create_app(
 def create_app_from_environment() -> Starlette:
     """uvicorn's factory for `serve --workers N`: each process serves the node in SN_DATA_DIR
     and, unless serve_worker is off, runs its own in-process worker (rows are leased, so the
-    workers share the queues). It sets up the process's logging, as `serve` does for one."""
+    workers share the queues), the inbox's lane left to the worker processes when `serve`
+    started some. It sets up the process's logging, as `serve` does for one."""
     settings = settings_from_environment()
     logs.configure(settings.log_format, settings.log_level)
-    return create_app(settings, run_worker=settings.serve_worker)
+    return create_app(settings, run_worker=settings.serve_worker, lanes=serving_lanes(settings))

@@ -71,6 +71,10 @@ class Settings:
     # hostile input (issue 11): per-host intake, retention
     inbox_host_queue_limit: int | None = None  # None: a tenth of inbox_queue_limit
     retention_days: int = 30
+    # the worker (issue 12): `serve`'s worker processes (0: a worker inside each server
+    # process), and how many inbox items one remote actor may have waiting
+    worker_processes: int = 1
+    inbox_actor_quota: int = 2_000
 
     @property
     def media_path(self) -> Path:
@@ -182,6 +186,8 @@ def settings_from_mapping(
         inbox_rate_limit_per_hour=count(
             env, raw, "SN_INBOX_RATE_LIMIT_PER_HOUR", "inbox_rate_limit_per_hour", 10_000
         ),
+        worker_processes=count(env, raw, "SN_WORKER_PROCESSES", "worker_processes", 1, minimum=0),
+        inbox_actor_quota=count(env, raw, "SN_INBOX_ACTOR_QUOTA", "inbox_actor_quota", 2_000),
     )
     settings = replace(settings, **media_settings(env, raw.get("media")))
     extras = {k: raw[k] for k in ("node_name", "node_description") if isinstance(raw.get(k), str)}
@@ -239,15 +245,21 @@ def seconds(
 
 
 def count(
-    env: Mapping[str, str], raw: Mapping[str, Any], env_name: str, key: str, default: int
+    env: Mapping[str, str],
+    raw: Mapping[str, Any],
+    env_name: str,
+    key: str,
+    default: int,
+    *,
+    minimum: int = 1,
 ) -> int:
     value = env.get(env_name, raw.get(key, default))
     try:
         number = int(value)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{env_name} / {key} must be a whole number, not {value!r}") from exc
-    if number < 1:
-        raise ConfigError(f"{env_name} / {key} must be at least 1")
+    if number < minimum:
+        raise ConfigError(f"{env_name} / {key} must be at least {minimum}")
     return number
 
 

@@ -1,6 +1,6 @@
-"""Assembling the worker: the inbox queue before deliveries, on the node's own transport when
-it has one; and `solidarity-node worker`'s loop, which runs until cancelled and then releases
-what it holds."""
+"""Assembling the worker: every queue in a lane of its own (the inbox's first), deliveries on
+the node's own transport when it has one; and `solidarity-node worker`'s loop, which runs
+until cancelled and then releases what it holds."""
 
 from __future__ import annotations
 
@@ -21,11 +21,11 @@ from tests.support.content import kept_object
 from tests.support.deliveries import note, remember
 
 
-async def test_the_worker_runs_the_inbox_then_deliveries_on_the_nodes_transport(
+async def test_the_worker_runs_its_lanes_with_deliveries_on_the_nodes_transport(
     node: Runtime, settings: Any, clock: FrozenClock, sender: LocalActor
 ) -> None:
     names = [queue.name for queue in build_worker(node).queues]
-    assert names == ["inbox", "deliveries", "alliances", "pruning", "media-prune"]
+    assert names == ["inbox", "deliveries", "closing", "alliances", "pruning", "media-prune"]
     seen: list[str] = []
 
     def accept(request: httpx.Request) -> httpx.Response:
@@ -51,7 +51,7 @@ async def test_the_worker_command_works_the_queues_until_cancelled(
         "id": "https://remote.test/likes/1",
         "type": "Like",
         "actor": "https://remote.test/users/bob",
-        "object": "https://node.test/calls/k",
+        "object": "https://node.test/users/some-org",  # a Like of a local actor is kept
     }
     await kept_object(node, like["object"], "https://node.test/users/alpha")
     async with node.db.transaction() as session:
@@ -79,3 +79,16 @@ async def test_the_worker_command_works_the_queues_until_cancelled(
     async with node.db.transaction() as session:
         assert await inbox_items.count_by_state(session) == {"done": 1}
         assert [r.type for r in await reactions.for_object(session, like["object"])] == ["Like"]
+
+
+def test_the_worker_command_names_every_lane_and_refuses_others(tmp_path: Any) -> None:
+    from click.testing import CliRunner
+
+    from node.cli import main
+    from node.runner import LANES, SERVER_LANES
+
+    shown = " ".join(CliRunner().invoke(main, ["worker", "--help"]).output.split())
+    assert all(lane in shown for lane in LANES)
+    assert set(SERVER_LANES) == set(LANES) - {"inbox"}  # serve's worker processes take the inbox
+    refused = CliRunner().invoke(main, ["--data-dir", str(tmp_path), "worker", "--lanes", "mail"])
+    assert refused.exit_code == 2 and "--lanes takes some of inbox, deliveries" in refused.output

@@ -1,6 +1,8 @@
-"""The loop over due rows, with the queues handed in: a cycle runs every queue (one that fails
+"""The loops over due rows, with the queues handed in: a cycle runs every queue (one that fails
 is logged and the others still run), run_until_idle() stops at the first quiet cycle (or gives
-up), the wait is the time until the earliest due row (bounded), and notify() ends it early."""
+up), the wait is the time until the earliest due row (bounded), and notify() ends it early.
+Each queue loops in a lane of its own, so one that is stuck holds no other back, and a lane
+asleep is woken at once by notify() naming it."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from node.clock import FrozenClock
-from node.workers import IDLE_POLL_SECONDS, Worker
+from node.workers import BATCH, IDLE_POLL_SECONDS, Worker
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
@@ -49,7 +51,7 @@ async def test_a_cycle_runs_every_queue_and_survives_a_broken_one(
     with caplog.at_level(logging.ERROR, logger="node.workers"):
         assert await worker.run_once() == 5
     assert "queue broken failed a cycle" in caplog.text
-    assert inbox.limits == deliveries.limits == [50]
+    assert inbox.limits == deliveries.limits == [BATCH]
 
 
 async def test_run_until_idle_stops_at_the_first_quiet_cycle_or_gives_up() -> None:
@@ -88,6 +90,84 @@ async def test_notify_ends_the_wait_at_once() -> None:
             if rows.pending == 0:
                 break
         assert rows.pending == 0 and len(rows.limits) > cycles
+    finally:
+        running.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await running
+
+
+class Stuck:
+    """A queue whose every cycle waits until released."""
+
+    name = "stuck"
+
+    def __init__(self) -> None:
+        self.release = asyncio.Event()
+        self.cycles = 0
+
+    async def run_once(self, limit: int) -> int:
+        self.cycles += 1
+        await self.release.wait()
+        return 0
+
+    async def next_due(self) -> datetime | None:
+        return None
+
+
+class Counting:
+    """A queue with `waiting` rows; each cycle takes one."""
+
+    name = "counting"
+
+    def __init__(self, waiting: int = 0) -> None:
+        self.waiting = waiting
+        self.done = 0
+        self.took = asyncio.Event()
+
+    async def run_once(self, limit: int) -> int:
+        if not self.waiting:
+            return 0
+        self.waiting -= 1
+        self.done += 1
+        self.took.set()
+        return 1
+
+    async def next_due(self) -> datetime | None:
+        return None
+
+
+async def test_a_stuck_lane_holds_no_other_back() -> None:
+    stuck, counting = Stuck(), Counting(waiting=5)
+    worker = Worker([stuck, counting], FrozenClock(NOW))
+    running = asyncio.create_task(worker.run_forever())
+    try:
+        for _ in range(200):
+            if counting.done == 5:
+                break
+            await asyncio.sleep(0.01)
+        assert counting.done == 5
+        assert stuck.cycles == 1  # still in its first cycle
+    finally:
+        running.cancel()
+        stuck.release.set()
+        with pytest.raises(asyncio.CancelledError):
+            await running
+
+
+async def test_notify_wakes_a_sleeping_lane_at_once() -> None:
+    counting = Counting()
+    worker = Worker([counting], FrozenClock(NOW))
+    running = asyncio.create_task(worker.run_forever())
+    try:
+        await asyncio.sleep(0.05)  # asleep: nothing waits, nothing is due
+        counting.waiting = 1
+        worker.notify("counting")
+        await asyncio.wait_for(counting.took.wait(), timeout=IDLE_POLL_SECONDS / 4)
+        counting.took.clear()
+        counting.waiting = 1
+        worker.notify("another")  # a name it does not carry leaves it asleep
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(counting.took.wait(), timeout=IDLE_POLL_SECONDS / 4)
     finally:
         running.cancel()
         with pytest.raises(asyncio.CancelledError):

@@ -8,12 +8,13 @@ FetchStatus (non-2xx GET; POST returns it) | get_json: JsonLdError (type, body, 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import ipaddress
 import json
 import re
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -42,6 +43,11 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Awaitable[Sequence[str]]]
 TraceHook = Callable[[str, dict[str, Any]], Awaitable[None]]
+
+# The longest any exchange may take in the current task and those it starts (see deadline_within)
+_SHORTER_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "shorter_deadline", default=None
+)
 
 _SHARED_V4 = ipaddress.IPv4Network("100.64.0.0/10")
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
@@ -116,6 +122,18 @@ def parse_ip_literal(host: str) -> IPAddress | None:
         except OSError:
             return None
     return None
+
+
+@contextmanager
+def deadline_within(seconds: float) -> Iterator[None]:
+    """Bound every exchange made in this block (and in tasks started from it) to `seconds`,
+    or the client's own deadline when that is shorter: the worker's fetches use it, so an item
+    waiting on a host that never answers gives its place up soon."""
+    token = _SHORTER_DEADLINE.set(seconds)
+    try:
+        yield
+    finally:
+        _SHORTER_DEADLINE.reset(token)
 
 
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
@@ -253,11 +271,13 @@ class SafeClient:
     @asynccontextmanager
     async def _exchange(self, url: str) -> AsyncIterator[None]:
         """Map transport failures to FetchError and bound the whole exchange in time."""
+        shorter = _SHORTER_DEADLINE.get()
+        deadline = self._deadline if shorter is None else min(shorter, self._deadline)
         try:
-            async with asyncio.timeout(self._deadline):
+            async with asyncio.timeout(deadline):
                 yield
         except TimeoutError as exc:
-            raise FetchTimeout(url, f"no complete answer within {self._deadline:g} s") from exc
+            raise FetchTimeout(url, f"no complete answer within {deadline:g} s") from exc
         except httpx.TimeoutException as exc:
             raise FetchTimeout(url, f"timed out ({type(exc).__name__})") from exc
         except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:

@@ -18,7 +18,12 @@ from typing import Any
 
 from node.activitypub.circles import is_circle
 from node.activitypub.objects import MAX_ADDRESSED, ObjectView, is_iri, visibility
-from node.activitypub.sanitize import MarkupBudget, html_to_text, sanitize_incoming
+from node.activitypub.sanitize import (
+    MarkupBudget,
+    html_to_text,
+    sanitize_incoming,
+    text_of_sanitized,
+)
 from node.publication import (
     Attachment,
     Content,
@@ -74,7 +79,7 @@ class PublicationView:
                 else visibility(obj.to, obj.cc, author_followers)
             ),
             title=title[:300] if title else None,
-            summary=html_to_text(summary) if isinstance(summary, str) else None,
+            summary=text_of_sanitized(summary) if isinstance(summary, str) else None,
             language=_language(document),
             urgency=urgency_of(document.get("urgency")),
             deadline=_datetime(document.get("deadline")),
@@ -86,11 +91,16 @@ class PublicationView:
         content = Content(
             type=obj.type,
             fields=fields,
-            body_text=html_to_text(str(document.get("content") or ""))[:MAX_BODY_TEXT],
+            body_text=_body_text(document.get("content")),
             in_reply_to=obj.in_reply_to,
             is_pledge=document.get("pledge") is True,
         )
         return cls(content, document, attachments_of(document.get("attachment")))
+
+
+def _body_text(content: object) -> str:
+    """The plain text of sanitised content (safe_document cleaned it), cut to MAX_BODY_TEXT."""
+    return text_of_sanitized(content)[:MAX_BODY_TEXT] if isinstance(content, str) else ""
 
 
 def attachments_of(value: object) -> tuple[Attachment, ...]:

@@ -168,6 +168,20 @@ def call_properties(fields: Fields) -> dict[str, Any]:
     return found
 
 
+def closed_call(document: dict[str, Any], closed: datetime, updated: datetime) -> dict[str, Any]:
+    """A rendered call as its closing Update carries it: `closed` (AS2's term, as a Question
+    closes) and a first line saying so, for servers that ignore it."""
+    line = f"<p><strong>Closed</strong> on {human_deadline(closed)}.</p>"
+    content = str(document.get("content") or "")
+    closing: dict[str, Any] = {"closed": iso(closed), "updated": iso(updated)}
+    closing["content"] = line + content
+    if isinstance(document.get("contentMap"), dict):
+        closing["contentMap"] = {
+            lang: line + str(text) for lang, text in document["contentMap"].items()
+        }
+    return document | closing
+
+
 def tombstone(iri: str, deleted: datetime, former_type: str) -> dict[str, Any]:
     return {
         "@context": CONTEXT,

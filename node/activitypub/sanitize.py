@@ -14,6 +14,7 @@ HTML parsers slow). Pure: no I/O.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from html import escape, unescape
@@ -112,29 +113,52 @@ def sanitize_outgoing(html: str) -> str:
 def html_to_text(html: str) -> str:
     """Readable plain text: paragraphs apart by a blank line, list items and `<br>` on new lines.
     Markup over MAX_MARKUP is read without a parser, as sanitize_incoming reads it."""
-    import nh3  # imported at first use, like _sanitize: a node that only starts does not load it
-
     if html.count("<") + html.count("&") > MAX_MARKUP:
         return BLANK_LINES.sub("\n\n", _unmarked(html)).strip()
-    structure = set(KEPT_TAGS | HEADINGS | TABLE_TAGS | BLOCK_TAGS | LINE_TAGS)
-    clean = nh3.clean(
-        html,
-        tags=structure,
-        clean_content_tags=set(DROPPED_WITH_CONTENT),
-        attributes={"ol": {"start"}},
-        link_rel=None,
-    )
-    return _text_of_clean(clean)
+    return _text_of_clean(_cleaners().structure.clean(html))
+
+
+def text_of_sanitized(html: str) -> str:
+    """html_to_text() of what sanitize_incoming() or sanitize_outgoing() returned: that HTML is
+    already well-formed and keeps only tags the text reads, so it is not cleaned again."""
+    return _text_of_clean(html)
+
+
+class _Cleaners:
+    """nh3 sanitisers built once per process: building one from its options costs several
+    times what cleaning a short post does."""
+
+    def __init__(self) -> None:
+        import nh3  # Ammonia's compiled library, loaded when the first HTML comes in or goes out
+
+        self.first: dict[bool, nh3.Cleaner] = {
+            w: nh3.Cleaner(**_first_pass(w)) for w in (True, False)
+        }
+        self.final: dict[bool, nh3.Cleaner] = {
+            w: nh3.Cleaner(**_final_pass(w)) for w in (True, False)
+        }
+        self.structure: nh3.Cleaner = nh3.Cleaner(
+            tags=set(KEPT_TAGS | HEADINGS | TABLE_TAGS | BLOCK_TAGS | LINE_TAGS),
+            clean_content_tags=set(DROPPED_WITH_CONTENT),
+            attributes={"ol": {"start"}},
+            link_rel=None,
+        )
+
+
+@functools.cache
+def _cleaners() -> _Cleaners:
+    return _Cleaners()
 
 
 def _sanitize(html: str, *, incoming: bool) -> str:
-    import nh3  # Ammonia's compiled library, loaded when the first HTML comes in or goes out
-
-    first = nh3.clean(html, **_first_pass(incoming))
-    if not incoming and _nesting_depth(first) > MAX_DEPTH:
-        return _paragraphs(_text_of_clean(first))  # incoming HTML was measured before parsing
+    cleaners = _cleaners()
+    first = cleaners.first[incoming].clean(html)
+    # incoming HTML was measured before parsing; nesting cannot be deeper than the tag count
+    deep = not incoming and first.count("<") > MAX_DEPTH and _nesting_depth(first) > MAX_DEPTH
+    if deep:
+        return _paragraphs(_text_of_clean(first))
     rewritten = _restructure(first) if NEEDS_REWRITE.search(first) else first
-    return nh3.clean(rewritten, **_final_pass(incoming))
+    return cleaners.final[incoming].clean(rewritten)
 
 
 def _unmarked(html: str) -> str:

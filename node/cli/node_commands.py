@@ -114,26 +114,55 @@ def init(
 @main.command()
 @data_dir_option
 @click.option(
+    "--lanes",
+    default=None,
+    help="The queues to work, comma-separated (all by default: inbox, deliveries, closing, "
+    "alliances, pruning, media-prune).",
+)
+@click.option(
     "--metrics-port",
     type=click.IntRange(1, 65535),
     default=None,
     help="Serve /healthz, /readyz and /metrics on this port (none by default).",
 )
 @click.option("--metrics-host", default="127.0.0.1", show_default=True, help="Its address.")
+@click.option("--parent-fd", type=int, default=None, hidden=True)
+@click.option("--nice", "niceness", type=click.IntRange(0, 19), default=0, hidden=True)
 @click.pass_context
 def worker(
-    ctx: click.Context, data_dir: Path | None, metrics_port: int | None, metrics_host: str
+    ctx: click.Context,
+    data_dir: Path | None,
+    lanes: str | None,
+    metrics_port: int | None,
+    metrics_host: str,
+    parent_fd: int | None,
+    niceness: int,
 ) -> None:
-    """Run the delivery and inbox worker alone (several may run against PostgreSQL).
+    """Run the queue worker alone (several may run against PostgreSQL).
 
     SIGTERM or SIGINT stops it cleanly: the rows it holds go back to the queue."""
     from node.cli.worker_process import run_worker_process
+    from node.runner import LANES
 
+    chosen = list(LANES) if lanes is None else [n.strip() for n in lanes.split(",") if n.strip()]
+    unknown = sorted(set(chosen) - set(LANES))
+    if unknown or not chosen:
+        raise click.UsageError(f"--lanes takes some of {', '.join(LANES)}, not {lanes!r}")
     settings = settings_for(ctx, data_dir)
     logs.configure(settings.log_format, settings.log_level)
     run(with_db(settings, lambda db: asyncio.sleep(0)))
-    run(run_worker_process(settings, metrics_host, metrics_port))
-    click.echo("Worker stopped.")
+    run(
+        run_worker_process(
+            settings,
+            metrics_host,
+            metrics_port,
+            lanes=chosen,
+            parent_fd=parent_fd,
+            niceness=niceness,
+        )
+    )
+    if parent_fd is None:
+        click.echo("Worker stopped.")
 
 
 def serve_app(
@@ -147,6 +176,7 @@ def serve_app(
     import uvicorn
 
     from node.app import create_app
+    from node.runner import WorkerProcesses, serving_lanes
 
     logs.configure(settings.log_format, settings.log_level)
     run(with_db(settings, lambda db: asyncio.sleep(0)))
@@ -162,14 +192,25 @@ def serve_app(
         "log_config": None,  # node.logs formats every record; the access lines are the node's
         "access_log": False,
     }
-    if workers == 1:
-        uvicorn.run(create_app(settings, run_worker=settings.serve_worker), **options)
-        return
-    # uvicorn starts the processes and imports the app by name in each
-    os.environ["SN_DATA_DIR"] = str(settings.data_dir)
-    os.environ["SN_SERVE_WORKER"] = "1" if settings.serve_worker else "0"
-    factory = "node.app:create_app_from_environment"
-    uvicorn.run(factory, factory=True, workers=workers, **options)
+    # without the worker in `serve` (--no-worker), `worker` processes work every queue
+    count = settings.worker_processes if settings.serve_worker else 0
+    processes = WorkerProcesses(settings, count)
+    processes.start()
+    try:
+        if workers == 1:
+            app = create_app(
+                settings, run_worker=settings.serve_worker, lanes=serving_lanes(settings)
+            )
+            uvicorn.run(app, **options)
+            return
+        # uvicorn starts the processes and imports the app by name in each
+        os.environ["SN_DATA_DIR"] = str(settings.data_dir)
+        os.environ["SN_SERVE_WORKER"] = "1" if settings.serve_worker else "0"
+        os.environ["SN_WORKER_PROCESSES"] = str(settings.worker_processes)
+        factory = "node.app:create_app_from_environment"
+        uvicorn.run(factory, factory=True, workers=workers, **options)
+    finally:
+        processes.stop()
 
 
 @main.command()
@@ -183,7 +224,14 @@ def serve_app(
     default=1,
     show_default=True,
     type=click.IntRange(1, 64),
-    help="Server processes, each with its own queue worker (PostgreSQL recommended for >1).",
+    help="Server processes (PostgreSQL recommended for >1).",
+)
+@click.option(
+    "--worker-processes",
+    type=click.IntRange(0, 64),
+    default=None,
+    help="Inbox worker processes beside the server (default 1, or SN_WORKER_PROCESSES); "
+    "0: the server works the inbox too.",
 )
 @click.option(
     "--no-worker",
@@ -200,11 +248,14 @@ def serve(
     tls_key: Path | None,
     workers: int,
     no_worker: bool,
+    worker_processes: int | None,
 ) -> None:
     """Serve the web pages, the API and ActivityPub."""
     settings = settings_for(ctx, data_dir)
     if no_worker:
         settings = replace(settings, serve_worker=False)
+    if worker_processes is not None:
+        settings = replace(settings, worker_processes=worker_processes)
     serve_app(settings, host, port, tls_cert, tls_key, workers)
 
 

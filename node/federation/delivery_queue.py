@@ -1,16 +1,19 @@
 """The delivery queue: leases due delivery rows and attempts them concurrently (at most
-`concurrency` in hand, `per_host` at once per host), writing outcomes and host health in batches;
-rows of a worker that died are taken again when their lease ends.
+`concurrency` in hand, `per_host` at once per host), the most urgent first, writing outcomes and
+host health in batches; rows of a worker that died are taken again when their lease ends. A row
+whose call's deadline passed is not attempted again: it fails as expired.
 """
 
 from __future__ import annotations
 
 import asyncio
+import heapq
 import logging
 import random
-from collections import Counter, deque
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,7 +24,7 @@ from node.activitypub.signing_auth import SigningAuth
 from node.errors import SignatureError
 from node.federation.runtime import Runtime
 from node.federation.sending import actor_iri
-from node.storage import deliveries, hosts
+from node.storage import deliveries, hosts, wakeups
 from node.storage.actors import LocalActor
 from node.storage.deliveries import Claimed, Result
 from node.storage.hosts import PROBE_INTERVAL, HostHealth
@@ -36,12 +39,26 @@ DEFAULT_PER_HOST = 4
 MIN_LEASE = timedelta(seconds=2)
 POLL_SECONDS = 0.25
 GIVE_UP_AFTER = timedelta(days=10)
+EXPIRED = "the call's deadline passed"
 
 
 @dataclass(frozen=True)
 class _Finished:
     row: Claimed
     outcome: Outcome
+
+
+@dataclass(order=True)
+class _Waiting:
+    """A row in hand waiting for room on its host: the most urgent, then the oldest, first."""
+
+    rank: tuple[int, int]
+    row: Claimed = field(compare=False)
+    lease_end: datetime = field(compare=False)
+
+    @classmethod
+    def of(cls, row: Claimed, lease_end: datetime) -> _Waiting:
+        return cls((-row.priority, row.id), row, lease_end)
 
 
 class DeliveryQueue:
@@ -53,7 +70,7 @@ class DeliveryQueue:
     Call aclose() when done: it cancels attempts in flight and releases their rows.
     """
 
-    name = "deliveries"
+    name = wakeups.DELIVERIES
 
     def __init__(
         self,
@@ -80,10 +97,15 @@ class DeliveryQueue:
         self._signers = Signers(node.clock)
         self._clients = HostClients(node.settings, node.clock, per_host=self._per_host, shared=http)
         self._auth: dict[int, SigningAuth] = {}
-        self._backlog: dict[str, deque[tuple[Claimed, datetime]]] = {}  # rows, lease ends
+        self._backlog: dict[str, list[_Waiting]] = {}  # heaps by host
         self._running: Counter[str] = Counter()
         self._tasks: dict[asyncio.Task[Outcome], Claimed] = {}
+        self._woken = asyncio.Event()
         self.stats: Counter[str] = Counter()  # attempts by verdict, since this queue started
+
+    def notify(self) -> None:
+        """Rows were stored: a cycle waiting on attempts returns and claims them now."""
+        self._woken.set()
 
     @property
     def in_hand(self) -> int:
@@ -93,23 +115,34 @@ class DeliveryQueue:
     async def run_once(self, limit: int) -> int:
         """Rows claimed or finished this cycle; at least 1 while attempts are in flight."""
         await self._renew()
-        claimed = await self._claim(limit)
+        woken = self._woken.is_set()
+        self._woken.clear()
+        claimed = await self._claim(limit, eager=woken)
         self._start_ready()
         if not self._tasks:
             return claimed
-        done, _ = await asyncio.wait(
-            self._tasks, timeout=self._poll, return_when=asyncio.FIRST_COMPLETED
-        )
+        done = await self._wait()
         finished = [self._collect(task) for task in done]
         self._start_ready()
         await self._record(finished)
         return max(claimed + len(finished), 1)
 
+    async def _wait(self) -> set[asyncio.Task[Outcome]]:
+        """Attempts that end within POLL_SECONDS (the first of them), or none when rows are
+        stored meanwhile (notify): they are claimed at once."""
+        woken = asyncio.create_task(self._woken.wait())
+        waiting: list[asyncio.Future[Any]] = [woken, *self._tasks]
+        try:
+            await asyncio.wait(waiting, timeout=self._poll, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            woken.cancel()
+        return {task for task in self._tasks if task.done()}
+
     async def next_due(self) -> datetime | None:
         if self._tasks or self._backlog:
             return self._node.clock.now()
         async with self._node.db.transaction() as session:
-            return await deliveries.next_due(session)
+            return await deliveries.next_due(session, self._node.clock.now())
 
     async def aclose(self) -> None:
         """Stop: cancel attempts in flight, release every row in hand, close the pools."""
@@ -117,7 +150,7 @@ class DeliveryQueue:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        rows = [*self._tasks.values(), *(r for q in self._backlog.values() for r, _ in q)]
+        rows = [*self._tasks.values(), *(w.row for q in self._backlog.values() for w in q)]
         self._tasks.clear()
         self._backlog.clear()
         self._running.clear()
@@ -139,19 +172,22 @@ class DeliveryQueue:
             return
         until = now + self._lease
         ids = [row.id for row in self._tasks.values()]
-        for host, waiting in self._backlog.items():
-            self._backlog[host] = deque((row, until) for row, _ in waiting)
-            ids.extend(row.id for row, _ in waiting)
+        for waiting in self._backlog.values():
+            for entry in waiting:
+                entry.lease_end = until
+                ids.append(entry.row.id)
         async with self._node.db.transaction() as session:
             await deliveries.renew(session, ids, until)
         self._renewed = now
 
     # --- claiming ----------------------------------------------------------------------
 
-    async def _claim(self, limit: int) -> int:
+    async def _claim(self, limit: int, *, eager: bool = False) -> int:
+        """Lease due rows while there is room; in batches, not row by row, unless rows were
+        just stored (`eager`): a new urgent row must not wait for a batch's worth of room."""
         room = min(limit, self._concurrency - self.in_hand)
-        if room <= 0 or (self.in_hand and room < max(1, self._concurrency // 4)):
-            return 0  # wait for more room: claim in batches, not row by row
+        if room <= 0 or (not eager and self.in_hand and room < max(1, self._concurrency // 4)):
+            return 0
         full = {h for h, n in self._running.items() if n >= self._per_host} | set(self._backlog)
         now = self._node.clock.now()
         async with self._node.db.transaction() as session:
@@ -162,7 +198,9 @@ class DeliveryQueue:
             ready, unsignable = await self._load_signers(session, ready)
             await deliveries.record(session, [*settled, *unsignable], now)
         for row in ready:
-            self._backlog.setdefault(row.host, deque()).append((row, now + self._lease))
+            heapq.heappush(
+                self._backlog.setdefault(row.host, []), _Waiting.of(row, now + self._lease)
+            )
         return len(rows)
 
     async def _screen(
@@ -178,7 +216,9 @@ class DeliveryQueue:
         ready: list[Claimed] = []
         settled: list[Result] = []
         for row in rows:
-            if row.host in blocked:
+            if row.expires_at is not None and row.expires_at <= now:
+                settled.append(Result.failed(row.id, None, EXPIRED, attempted=False))
+            elif row.host in blocked:
                 why = "domain blocked" if policy.suspends(row.host) else "not on the allowlist"
                 settled.append(Result.failed(row.id, None, why, attempted=False))
             elif row.host in probes:
@@ -217,8 +257,9 @@ class DeliveryQueue:
         for host in list(self._backlog):
             waiting = self._backlog[host]
             while waiting and self._running[host] < self._per_host:
-                row, lease_end = waiting.popleft()
-                if lease_end < now:
+                entry = heapq.heappop(waiting)
+                row = entry.row
+                if entry.lease_end < now:
                     log.warning("lease of delivery %d ran out while it waited; left", row.id)
                     continue  # another worker may hold it by now; its lease decides
                 self._running[host] += 1
@@ -274,6 +315,9 @@ class DeliveryQueue:
         delay = None
         if outcome.verdict is Verdict.RETRY:
             delay = delivery.retry_delay(failures, outcome.retry_after, self._rng)
+        if delay is not None and row.expires_at is not None and now + delay >= row.expires_at:
+            expired = f"{EXPIRED} before the next attempt: {outcome.error}"
+            return Result.failed(row.id, outcome.status, expired, attempted=True)
         if delay is None:
             log.warning("gave up %s to %s: %s", row.activity_iri, row.inbox_url, outcome.error)
             error = outcome.error if outcome.verdict is Verdict.FAILED else None

@@ -74,7 +74,7 @@ async def receive(node: Runtime, incoming: Incoming, recipient: str | None) -> b
     stored = await node.inbox_writer.store(item)  # returns once its batch committed
     if stored:
         node.inbox_backlog.stored(item.host)
-        node.wake_worker()
+        node.wake_inbox()
     return stored
 
 

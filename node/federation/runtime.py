@@ -25,12 +25,13 @@ from node.federation.key_fetches import CONNECT_SECONDS, DEADLINE, TOTAL, KeyFet
 from node.federation.normalizing import Normalizer
 from node.media.processing import Processor
 from node.metrics import Metrics
-from node.storage import actors
+from node.storage import actors, wakeups
 from node.storage.caches import KeyCache, OpenInboxes, PolicyCache
 from node.storage.db import Database
 from node.storage.inbox_items import Backlog
-from node.storage.inbox_writer import InboxWriter
+from node.storage.inbox_writer import ActorQuota, InboxWriter
 from node.storage.media_store import LocalMediaStore, MediaStore
+from node.storage.wakeups import Wakeups
 from node.urls import Urls
 
 if TYPE_CHECKING:
@@ -50,7 +51,9 @@ class Runtime:
     _fetcher: SafeClient | None = None
     _key_fetches: KeyFetches | None = None
     _jsonld: JsonLdProcessor | None = None
-    wake_worker: Callable[[], None] = field(default=lambda: None)
+    wake_worker: Callable[[], None] = field(init=False)  # deliveries were stored
+    wake_inbox: Callable[[], None] = field(init=False)  # inbox items were stored
+    wakeups: Wakeups = field(init=False)
     inbox_backlog: Backlog = field(init=False)
     inbox_writer: InboxWriter = field(init=False)
     policy: PolicyCache = field(init=False)
@@ -66,11 +69,17 @@ class Runtime:
 
     def __post_init__(self) -> None:
         settings = self.settings
+        self.wakeups = wakeups.for_database(self.db.url, self.db.engine)
+        # other processes' lanes hear of what this one stores; node.runner.attach adds the
+        # lanes of this process's own worker, if it runs one
+        self.wake_worker = lambda: self.wakeups.tell(wakeups.DELIVERIES)
+        self.wake_inbox = lambda: self.wakeups.tell(wakeups.INBOX)
         self.metrics = Metrics(settings.metrics_host_labels)
         self.inbox_backlog = Backlog(
             settings.inbox_queue_limit, self.clock, settings.inbox_host_limit
         )
-        self.inbox_writer = InboxWriter(self.db.engine)
+        quota = ActorQuota(settings.inbox_actor_quota, self.clock)
+        self.inbox_writer = InboxWriter(self.db.engine, quota)
         self.policy = PolicyCache(self.db.transaction, self.clock)
         self.inbox_limits = InboxRateLimit(self.settings.inbox_rate_limit_per_hour, self.clock)
         self.keys = KeyCache()
@@ -163,6 +172,7 @@ class Runtime:
     async def close(self) -> None:
         await self.inbox_writer.close()
         self.normalizer.close()
+        self.wakeups.close()
         await self.http.aclose()
         if self.key_http is not None:
             await self.key_http.aclose()

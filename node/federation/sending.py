@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,11 +21,18 @@ from node.activitypub import audience
 from node.errors import InvalidInput
 from node.federation import proofs
 from node.federation.runtime import Runtime
+from node.publication import Urgency
 from node.storage import deliveries, remote_actors
 from node.storage.actors import APPLICATION, LocalActor
 from node.urls import Urls, authority
 
 log = logging.getLogger("node.deliveries")
+PRIORITY = {
+    Urgency.LOW: deliveries.LOW,
+    Urgency.NORMAL: deliveries.NORMAL,
+    Urgency.HIGH: deliveries.HIGH,
+    Urgency.CRITICAL: deliveries.CRITICAL,
+}
 
 
 def actor_iri(urls: Urls, actor: LocalActor) -> str:
@@ -57,9 +65,13 @@ async def queue(
     activity: Mapping[str, Any],
     *,
     extra_inboxes: Iterable[str] = (),
+    urgency: Urgency | None = None,
+    expires_at: datetime | None = None,
 ) -> int:
     """send() inside the caller's transaction, so the rows commit with what caused them;
-    the caller wakes the worker once it has committed."""
+    the caller wakes the worker once it has committed. A call's activities carry its urgency
+    (deliveries are claimed most urgent first) and may expire at its deadline (no attempt
+    after it)."""
     activity_iri = activity.get("id")
     if not isinstance(activity_iri, str) or not node.urls.is_local(activity_iri):
         raise InvalidInput(f"an activity to send needs an id on this node, not {activity_iri!r}")
@@ -71,7 +83,14 @@ async def queue(
     blocked = await node.policy.blocked_among({authority(i) for i in targets}, session)
     inboxes = [inbox for inbox in targets if authority(inbox) not in blocked]
     added = await deliveries.enqueue(
-        session, activity_iri, actor.id, body, inboxes, node.clock.now()
+        session,
+        activity_iri,
+        actor.id,
+        body,
+        inboxes,
+        node.clock.now(),
+        priority=PRIORITY[urgency or Urgency.NORMAL],
+        expires_at=expires_at,
     )
     log.debug("queued %s for %d inboxes (%d blocked)", activity_iri, added, len(blocked))
     return added

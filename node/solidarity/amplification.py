@@ -266,7 +266,10 @@ async def announce(
         hop=row.hop,
         at=now,
     )
-    await sending.queue(session, node, org, document)
+    fields = call.fields
+    await sending.queue(
+        session, node, org, document, urgency=fields.urgency, expires_at=fields.deadline
+    )
     node.metrics.cascade_hop("sent", row.hop)
     return Arrival(row.announce_iri, org_iri, row.hop)
 

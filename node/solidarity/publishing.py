@@ -116,9 +116,11 @@ async def save(
     published: datetime,
     source: dict[str, Any] | None = None,
     extra_inboxes: Iterable[str] = (),
+    expires: bool = False,
 ) -> StoredObject:
     """In the caller's transaction: store the object an activity carries, put the activity in
-    the outbox and queue its deliveries."""
+    the outbox and queue its deliveries (with a call's urgency; `expires`: not attempted after
+    the call's deadline)."""
     document = {"@context": activity["@context"], **activity["object"]}
     now = node.clock.now()
     stored = await objects.put(
@@ -144,7 +146,16 @@ async def save(
         document=activity,
         published=now,
     )
-    await sending.queue(session, node, org, activity, extra_inboxes=extra_inboxes)
+    fields = content.fields
+    await sending.queue(
+        session,
+        node,
+        org,
+        activity,
+        extra_inboxes=extra_inboxes,
+        urgency=fields.urgency,
+        expires_at=fields.deadline if expires else None,
+    )
     return stored
 
 
@@ -203,6 +214,7 @@ async def publish(node: Runtime, org: LocalActor, draft: Draft) -> StoredObject:
             published=now,
             source=source,
             extra_inboxes=to_relays,
+            expires=True,
         )
         await attach(session, org, stored, media)
         if stored.kind is Kind.CALL:

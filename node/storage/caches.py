@@ -97,6 +97,7 @@ class KeyCache:
     def __init__(self, limit: int = KEYS_LIMIT) -> None:
         self.limit = limit
         self._actors: OrderedDict[str, RemoteActor] = OrderedDict()
+        self._by_iri: dict[str, str] = {}  # actor IRI -> the key id it was last put under
 
     def get(self, key_id: str) -> RemoteActor | None:
         actor = self._actors.get(key_id)
@@ -104,16 +105,25 @@ class KeyCache:
             self._actors.move_to_end(key_id)
         return actor
 
+    def actor(self, iri: str) -> RemoteActor | None:
+        """The actor as cached with its key, by its IRI (the worker reads authors this way)."""
+        key_id = self._by_iri.get(iri)
+        return None if key_id is None else self.get(key_id)
+
     def put(self, key_id: str, actor: RemoteActor) -> None:
         self._actors[key_id] = actor
         self._actors.move_to_end(key_id)
+        self._by_iri[actor.iri] = key_id
         while len(self._actors) > self.limit:
-            self._actors.popitem(last=False)
+            _, evicted = self._actors.popitem(last=False)
+            if self._by_iri.get(evicted.iri) not in self._actors:
+                self._by_iri.pop(evicted.iri, None)
 
     def forget(self, actor_iri: str) -> None:
         """The actor changed (refetched, gone): drop its keys so the next use reads it again."""
         for key_id in [k for k, actor in self._actors.items() if actor.iri == actor_iri]:
             del self._actors[key_id]
+        self._by_iri.pop(actor_iri, None)
 
     def __len__(self) -> int:
         return len(self._actors)

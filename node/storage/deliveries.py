@@ -2,8 +2,10 @@
 
 A row is `pending` until it is `delivered` or `failed` (final). claim_due() leases rows
 atomically: FOR UPDATE SKIP LOCKED on PostgreSQL, the single-writer lock on SQLite (the
-claim must be the first statement of its transaction there). Outcomes only change rows that
-are still pending, so a late writer cannot undo another worker's result.
+claim must be the first statement of its transaction there), the most urgent first (a row's
+priority is its call's urgency). Outcomes only change rows that are still pending, so a late
+writer cannot undo another worker's result. A row may expire (its call's deadline): the queue
+stops retrying it then.
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ from datetime import datetime, timedelta
 from itertools import zip_longest
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, case, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from node.storage import actors
+from node.storage import actors, leases, wakeups
 from node.storage.actors import LocalActor
 from node.storage.db import dialect_insert
 from node.storage.tables import ActorRow, DeliveryRow
@@ -27,6 +29,8 @@ from node.urls import authority
 PENDING = "pending"
 DELIVERED = "delivered"
 FAILED = "failed"
+LOW, NORMAL, HIGH, CRITICAL = 0, 1, 2, 3  # priorities, from a call's urgency
+PRIORITIES = (CRITICAL, HIGH, NORMAL, LOW)  # the order claims take them in
 INSERT_CHUNK = 500
 ERROR_LIMIT = 1000
 
@@ -43,6 +47,8 @@ class Claimed:
     body: str
     attempts: int
     created_at: datetime
+    priority: int = NORMAL
+    expires_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +100,9 @@ async def enqueue(
     body: str,
     inboxes: Iterable[str],
     now: datetime,
+    *,
+    priority: int = NORMAL,
+    expires_at: datetime | None = None,
 ) -> int:
     """Store one pending row per inbox, hosts interleaved; rows that exist for (activity,
     inbox) are kept as they are. Returns how many rows were new."""
@@ -108,6 +117,8 @@ async def enqueue(
             "attempts": 0,
             "next_attempt_at": now,
             "created_at": now,
+            "priority": priority,
+            "expires_at": expires_at,
         }
         for inbox in interleave_hosts(inboxes)
     ]
@@ -120,6 +131,8 @@ async def enqueue(
             .returning(_TABLE.c.id)
         )
         added += len((await session.execute(statement)).all())
+    if added:
+        await wakeups.notify_in(session, wakeups.DELIVERIES)
     return added
 
 
@@ -153,12 +166,31 @@ async def claim_due(
     *,
     exclude_hosts: Collection[str] = (),
 ) -> list[Claimed]:
-    """Lease up to `limit` due rows (oldest due first) until now + lease, and return them.
+    """Lease up to `limit` due rows until now + lease, and return them: the most urgent first,
+    then the oldest due. One statement per priority, each an index range of
+    (state, priority, next_attempt_at), until `limit` rows are taken.
 
     Rows leased by another worker are skipped, not waited for. exclude_hosts: hosts the
     caller has no room for right now.
     """
-    due = select(_TABLE.c.id).where(_claimable(now))
+    claimed: list[Claimed] = []
+    for priority in PRIORITIES:
+        room = limit - len(claimed)
+        if room <= 0:
+            break
+        claimed += await _claim_at(session, now, room, lease, priority, exclude_hosts)
+    return claimed
+
+
+async def _claim_at(
+    session: AsyncSession,
+    now: datetime,
+    limit: int,
+    lease: timedelta,
+    priority: int,
+    exclude_hosts: Collection[str],
+) -> list[Claimed]:
+    due = select(_TABLE.c.id).where(_claimable(now), _TABLE.c.priority == priority)
     if exclude_hosts:
         due = due.where(_TABLE.c.host.not_in(list(exclude_hosts)))
     due = (
@@ -234,17 +266,9 @@ async def bring_forward(session: AsyncSession, host: str, now: datetime) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def next_due(session: AsyncSession) -> datetime | None:
-    """When the earliest pending row may be claimed: its due time, or its lease's end."""
-    lease_end = _TABLE.c.locked_until
-    effective = case(
-        (and_(lease_end.is_not(None), lease_end > _TABLE.c.next_attempt_at), lease_end),
-        else_=_TABLE.c.next_attempt_at,
-    )
-    due: datetime | None = await session.scalar(
-        select(func.min(effective)).where(_TABLE.c.state == PENDING)
-    )
-    return due
+async def next_due(session: AsyncSession, now: datetime) -> datetime | None:
+    """When the earliest pending row no worker holds may be claimed (see leases.next_due)."""
+    return await leases.next_due(session, _TABLE, now)
 
 
 async def counts(session: AsyncSession, activity_iri: str | None = None) -> DeliveryCounts:

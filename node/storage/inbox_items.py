@@ -14,14 +14,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from node.clock import Clock
 from node.errors import Overloaded
-from node.storage import leases
+from node.storage import leases, wakeups
 from node.storage.db import dialect_insert
 from node.storage.tables import InboxItemRow
+from node.storage.types import UTCDateTime
 
 DONE = "done"
 FAILED = "failed"
@@ -105,7 +106,10 @@ async def store_batch(conn: AsyncConnection, items: Sequence[NewItem]) -> set[st
         .returning(_TABLE.c.activity_iri)
     )
     result = await conn.execute(statement, [item.row() for item in items])
-    return set(result.scalars())
+    new = set(result.scalars())
+    if new:
+        await wakeups.notify_in(conn, wakeups.INBOX)
+    return new
 
 
 async def claim(
@@ -173,19 +177,104 @@ async def finish(session: AsyncSession, item_ids: Collection[int], now: datetime
         )
 
 
-async def retry(session: AsyncSession, item_id: int, now: datetime, error: str) -> None:
-    row = await session.get_one(InboxItemRow, item_id)
-    row.attempts += 1
-    row.last_error = error[:2000]
-    row.locked_until = None
-    if row.attempts >= MAX_ATTEMPTS:
-        row.state = FAILED
-        return
-    row.next_attempt_at = now + timedelta(seconds=30 * 2**row.attempts)
+@dataclass(frozen=True)
+class Outcome:
+    """What became of a claimed item: done, retry later, or rejected for good."""
+
+    id: int
+    state: str  # DONE, REJECTED, or leases.PENDING for a retry
+    attempts: int  # attempts before this one
+    error: str | None = None
+
+    @classmethod
+    def done(cls, item: InboxItem) -> Outcome:
+        return cls(item.id, DONE, item.attempts)
+
+    @classmethod
+    def retry(cls, item: InboxItem, error: str) -> Outcome:
+        return cls(item.id, leases.PENDING, item.attempts, error)
+
+    @classmethod
+    def rejected(cls, item: InboxItem, reason: str) -> Outcome:
+        return cls(item.id, REJECTED, item.attempts, reason)
 
 
-async def next_due(session: AsyncSession) -> datetime | None:
-    return await leases.next_due(session, InboxItemRow)
+def retry_delay(attempts: int) -> timedelta:
+    """The wait after the n-th failed attempt (30 s, 1 min, 2 min, … ~1 h)."""
+    return timedelta(seconds=30 * 2**attempts)
+
+
+def _settle_statement() -> Any:
+    t = _TABLE.c
+    return (
+        update(_TABLE)
+        .where(t.id == bindparam("b_id"))
+        .values(
+            state=bindparam("b_state"),
+            attempts=t.attempts + 1,
+            last_error=bindparam("b_error"),
+            locked_until=None,
+            next_attempt_at=func.coalesce(
+                bindparam("b_next", type_=UTCDateTime()), t.next_attempt_at
+            ),
+            done_at=bindparam("b_done", type_=UTCDateTime()),
+        )
+    )
+
+
+async def settle(session: AsyncSession, outcomes: Sequence[Outcome], now: datetime) -> None:
+    """Write what became of claimed items: done ones in one statement, the others (retries,
+    rejections; an item failing MAX_ATTEMPTS times is failed for good) in another."""
+    await finish(session, [o.id for o in outcomes if o.state == DONE], now)
+    params = []
+    for outcome in outcomes:
+        if outcome.state == DONE:
+            continue
+        tried = outcome.attempts + 1
+        state = outcome.state
+        if state == leases.PENDING and tried >= MAX_ATTEMPTS:
+            state = FAILED
+        retrying = state == leases.PENDING
+        params.append(
+            {
+                "b_id": outcome.id,
+                "b_state": state,
+                "b_error": (outcome.error or "")[:2000],
+                "b_next": now + retry_delay(tried) if retrying else None,
+                "b_done": None if retrying else now,
+            }
+        )
+    if params:
+        connection = await session.connection()
+        await connection.execute(_settle_statement(), params)
+
+
+async def release(session: AsyncSession, ids: Collection[int]) -> None:
+    """Give leased items back as they were (a worker stopping before it worked them)."""
+    if ids:
+        await session.execute(
+            update(_TABLE)
+            .where(_TABLE.c.id.in_(list(ids)), _TABLE.c.state == leases.PENDING)
+            .values(locked_until=None)
+        )
+
+
+async def next_due(session: AsyncSession, now: datetime) -> datetime | None:
+    return await leases.next_due(session, _TABLE, now)
+
+
+async def pending_by_actor(
+    session: AsyncSession | AsyncConnection, at_least: int
+) -> dict[str, int]:
+    """Actors with at least `at_least` pending items, and how many (index-only on
+    (state, actor_iri))."""
+    rows = await session.execute(
+        select(_TABLE.c.actor_iri, func.count())
+        .where(_TABLE.c.state == leases.PENDING)
+        .group_by(_TABLE.c.actor_iri)
+        .having(func.count() >= at_least)
+    )
+    return {actor: int(count) for actor, count in rows}
 
 
 async def count_by_state(session: AsyncSession) -> dict[str, int]:
@@ -193,14 +282,6 @@ async def count_by_state(session: AsyncSession) -> dict[str, int]:
         select(InboxItemRow.state, func.count()).group_by(InboxItemRow.state)
     )
     return {state: int(count) for state, count in rows}
-
-
-async def reject(session: AsyncSession, item_id: int, now: datetime, reason: str) -> None:
-    """Processed and refused for good (origin rules, malformed object): kept for the record."""
-    row = await session.get_one(InboxItemRow, item_id)
-    row.state, row.done_at, row.locked_until = REJECTED, now, None
-    row.attempts += 1
-    row.last_error = reason[:2000]
 
 
 async def count_pending(session: AsyncSession) -> int:

@@ -5,6 +5,8 @@ many requests share one transaction and one INSERT, and a lone item is written a
 returns only after the batch holding its item committed: nothing acknowledged is lost. Of
 several items with one activity id in a batch only the first is new. A batch that fails is
 retried item by item, so one unstorable row fails only its own request (StorageError, 503).
+One remote actor may have at most `quota` items waiting (ActorQuota): beyond it, its requests
+are refused (Overloaded, 503 with Retry-After) while everyone else's are stored.
 """
 
 from __future__ import annotations
@@ -13,13 +15,21 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from node.errors import StorageError
+from node.clock import Clock
+from node.errors import Overloaded, StorageError
 from node.storage.db import describe
-from node.storage.inbox_items import NewItem, store_batch
+from node.storage.inbox_items import (
+    COUNT_EVERY,
+    RETRY_AFTER_SECONDS,
+    NewItem,
+    pending_by_actor,
+    store_batch,
+)
 
 log = logging.getLogger("node.inbox")
 
@@ -28,9 +38,39 @@ MAX_BATCH = 200
 Waiting = tuple[NewItem, "asyncio.Future[bool]"]
 
 
+class ActorQuota:
+    """Items waiting per remote actor, against a quota: read from the database at most once per
+    COUNT_EVERY (only actors with a tenth of the quota or more; an index-only count), plus what
+    this process admitted since. Other processes' items show at the next count."""
+
+    def __init__(self, quota: int, clock: Clock) -> None:
+        self.quota = quota
+        self._clock = clock
+        self._waiting: dict[str, int] = {}
+        self._counted_at: datetime | None = None
+
+    async def refresh(self, engine: AsyncEngine) -> None:
+        now = self._clock.now()
+        if self._counted_at is not None and now - self._counted_at < COUNT_EVERY:
+            return
+        async with engine.connect() as conn:  # a read of its own, before the write
+            self._waiting = await pending_by_actor(conn, max(1, self.quota // 10))
+        self._counted_at = now
+
+    def admit(self, actor_iri: str) -> bool:
+        waiting = self._waiting.get(actor_iri, 0)
+        if waiting >= self.quota:
+            return False
+        self._waiting[actor_iri] = waiting + 1
+        return True
+
+
 class InboxWriter:
-    def __init__(self, engine: AsyncEngine, max_batch: int = MAX_BATCH) -> None:
+    def __init__(
+        self, engine: AsyncEngine, quota: ActorQuota | None = None, max_batch: int = MAX_BATCH
+    ) -> None:
         self.engine = engine
+        self.quota = quota
         self.max_batch = max_batch
         self.batches = 0  # committed batches, for tests and figures
         self.writing = 0  # items in the batch being written now
@@ -80,14 +120,38 @@ class InboxWriter:
             del self._queue[: self.max_batch]
             self.writing = len(batch)
             try:
-                await self._write(batch)
+                await self._write(await self._admitted(batch))
             finally:
                 self.writing = 0
                 for _, future in batch:
                     if not future.done():  # cancelled while writing: not acknowledged
                         future.set_exception(StorageError("the node is shutting down"))
 
+    async def _admitted(self, batch: Sequence[Waiting]) -> list[Waiting]:
+        """The batch without the items of actors over their quota (those are refused)."""
+        quota = self.quota
+        if quota is None:
+            return list(batch)
+        try:
+            await quota.refresh(self.engine)
+        except (SQLAlchemyError, OSError) as exc:
+            log.warning("could not count waiting inbox items: %s", describe(exc))
+        admitted = []
+        for item, future in batch:
+            if quota.admit(item.actor_iri):
+                admitted.append((item, future))
+            elif not future.done():
+                future.set_exception(
+                    Overloaded(
+                        f"{item.actor_iri} has {quota.quota} activities waiting to be processed",
+                        RETRY_AFTER_SECONDS,
+                    )
+                )
+        return admitted
+
     async def _write(self, batch: Sequence[Waiting]) -> None:
+        if not batch:
+            return
         try:
             async with self.engine.begin() as conn:
                 new = await store_batch(conn, [item for item, _ in batch])

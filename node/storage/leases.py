@@ -51,12 +51,15 @@ async def claim_due(
     return sorted(claimed, key=lambda row: int(row[0]))
 
 
-async def next_due(session: AsyncSession, table: type[Any]) -> datetime | None:
-    """The earliest next_attempt_at of pending rows (leases aside)."""
+async def next_due(session: AsyncSession, table: Table, now: datetime) -> datetime | None:
+    """The earliest next_attempt_at of pending rows no worker holds (their lease is free or
+    ran out). One walk of the (state, next_attempt_at) index that passes over leased rows only:
+    their number is bounded by what workers hold, whatever waits behind them."""
+    t = table.c
     found: datetime | None = await session.scalar(
-        select(table.next_attempt_at)
-        .where(table.state == PENDING)
-        .order_by(table.next_attempt_at)
+        select(t.next_attempt_at)
+        .where(t.state == PENDING, or_(t.locked_until.is_(None), t.locked_until < now))
+        .order_by(t.next_attempt_at)
         .limit(1)
     )
     return found

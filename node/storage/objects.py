@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.publication import (
@@ -24,6 +24,7 @@ from node.publication import (
     kind_of,
     urgency_of,
 )
+from node.storage.db import dialect_insert
 from node.storage.tables import ObjectLabelRow, ObjectRow
 
 REGION = "region"
@@ -159,6 +160,97 @@ async def put(
     return to_view(row, [(REGION, r) for r in fields.regions] + [(THEME, t) for t in fields.themes])
 
 
+@dataclass(frozen=True)
+class Received:
+    """A received object to keep: what put() takes for one that is not local."""
+
+    iri: str
+    actor_iri: str
+    content: Content
+    document: dict[str, Any]
+    published: datetime
+
+
+def _columns(content: Content) -> dict[str, Any]:
+    fields = content.fields
+    return {
+        "type": content.type,
+        "kind": fields.kind,
+        "visibility": fields.visibility,
+        "title": fields.title,
+        "summary_text": fields.summary,
+        "body_text": content.body_text,
+        "language": fields.language,
+        "urgency": fields.urgency,
+        "deadline": fields.deadline,
+        "max_hops": fields.max_hops,
+        "actions": list(fields.actions),
+        "in_reply_to": content.in_reply_to,
+        "is_pledge": content.is_pledge,
+    }
+
+
+async def put_received(
+    session: AsyncSession, received: Sequence[Received], now: datetime
+) -> tuple[dict[str, StoredObject], set[str]]:
+    """Keep received objects not known yet, all in one INSERT … ON CONFLICT DO NOTHING (a
+    second Create of a known object changes nothing) and one INSERT of their labels; returns
+    every one's stored view by IRI (known ones as they were), and the IRIs of those new."""
+    if not received:
+        return {}, set()
+    table = ObjectRow.__table__
+    rows = [
+        {
+            "iri": r.iri,
+            "actor_iri": r.actor_iri,
+            "tail": tail_of(r.iri),
+            "document": r.document,
+            "published": r.published,
+            "stored_at": now,
+        }
+        | _columns(r.content)
+        for r in received
+    ]
+    statement = (
+        dialect_insert(session, table)
+        .on_conflict_do_nothing(index_elements=["iri"])
+        .returning(table.c.id, table.c.iri)
+    )
+    inserted = {iri: object_id for object_id, iri in await session.execute(statement, rows)}
+    found: dict[str, StoredObject] = {}
+    labels: list[dict[str, Any]] = []
+    for item in received:
+        object_id = inserted.pop(item.iri, None)  # a repeat in the batch is not new twice
+        if object_id is None:
+            continue
+        labels += [{"object_id": object_id} | row for row in _label_rows(item.content.fields)]
+        found[item.iri] = _received_view(object_id, item)
+    new = set(found)
+    if labels:
+        await session.execute(ObjectLabelRow.__table__.insert(), labels)  # type: ignore[attr-defined]
+    for item in received:
+        if item.iri not in found and (known := await get(session, item.iri)) is not None:
+            found[item.iri] = known
+    return found, new
+
+
+def _received_view(object_id: int, item: Received) -> StoredObject:
+    return StoredObject(
+        id=object_id,
+        iri=item.iri,
+        actor_iri=item.actor_iri,
+        local_actor_id=None,
+        key=None,
+        content=item.content,
+        document=item.document,
+        source=None,
+        published=item.published,
+        updated_at=None,
+        deleted_at=None,
+        pinned_at=None,
+    )
+
+
 def _apply(row: ObjectRow, content: Content) -> None:
     fields = content.fields
     row.type, row.kind, row.visibility = content.type, fields.kind, fields.visibility
@@ -173,17 +265,21 @@ def label_value(text: str) -> str:
     return text.strip().lstrip("#").casefold()[:200]
 
 
-async def _set_labels(session: AsyncSession, object_id: int, fields: Fields) -> None:
-    await session.execute(delete(ObjectLabelRow).where(ObjectLabelRow.object_id == object_id))
+def _label_rows(fields: Fields) -> list[dict[str, str]]:
     wanted: dict[tuple[str, str], str] = {}
     for label, texts in ((REGION, fields.regions), (THEME, fields.themes)):
         for text in texts:
             wanted.setdefault((label, label_value(text)), text.strip()[:200])
-    session.add_all(
-        ObjectLabelRow(object_id=object_id, label=label, value=value, text=text)
+    return [
+        {"label": label, "value": value, "text": text}
         for (label, value), text in wanted.items()
         if value
-    )
+    ]
+
+
+async def _set_labels(session: AsyncSession, object_id: int, fields: Fields) -> None:
+    await session.execute(delete(ObjectLabelRow).where(ObjectLabelRow.object_id == object_id))
+    session.add_all(ObjectLabelRow(object_id=object_id, **row) for row in _label_rows(fields))
     await session.flush()
 
 
@@ -195,6 +291,36 @@ async def tombstone(
         row.deleted_at, row.updated_at, row.document = now, now, document
         row.pinned_at, row.body_text, row.source = None, "", None
         await session.execute(delete(ObjectLabelRow).where(ObjectLabelRow.object_id == row.id))
+
+
+async def calls_to_close(session: AsyncSession, now: datetime, limit: int) -> list[StoredObject]:
+    """Local calls whose deadline has passed and whose closing Update was not sent yet (deleted
+    ones too, to be set aside), the earliest deadline first: a range of ix_objects_open_calls."""
+    rows = await session.scalars(
+        select(ObjectRow)
+        .where(
+            ObjectRow.local_actor_id.is_not(None),
+            ObjectRow.closed_at.is_(None),
+            ObjectRow.deadline <= now,
+        )
+        .order_by(ObjectRow.deadline)
+        .limit(limit)
+    )
+    return [to_view(row, await labels_of(session, row.id)) for row in rows]
+
+
+async def next_deadline(session: AsyncSession) -> datetime | None:
+    """The earliest deadline of a local call not closed yet (the same index)."""
+    found: datetime | None = await session.scalar(
+        select(func.min(ObjectRow.deadline)).where(
+            ObjectRow.local_actor_id.is_not(None), ObjectRow.closed_at.is_(None)
+        )
+    )
+    return found
+
+
+async def mark_closed(session: AsyncSession, iri: str, now: datetime) -> None:
+    await session.execute(update(ObjectRow).where(ObjectRow.iri == iri).values(closed_at=now))
 
 
 async def set_pinned(session: AsyncSession, iri: str, when: datetime | None) -> None:

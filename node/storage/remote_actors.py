@@ -100,6 +100,18 @@ async def by_iri(session: AsyncSession, iri: str) -> RemoteActor | None:
     return None if row is None else to_view(row)
 
 
+async def by_iris(session: AsyncSession, iris: Collection[str]) -> dict[str, RemoteActor]:
+    """These actors as cached and not gone, by IRI (one query for a batch of them)."""
+    if not iris:
+        return {}
+    rows = await session.scalars(
+        select(RemoteActorRow).where(
+            RemoteActorRow.iri.in_(list(iris)), RemoteActorRow.gone_at.is_(None)
+        )
+    )
+    return {row.iri: to_view(row) for row in rows}
+
+
 async def known_among(session: AsyncSession, iris: Collection[str]) -> set[str]:
     """Those of these actors that are cached and not gone."""
     if not iris:

@@ -93,7 +93,13 @@ class ObjectRow(Base):
     """A content object (strategy, call, note…), local or received."""
 
     __tablename__ = "objects"
-    __table_args__ = (Index("ix_objects_actor_published", "actor_iri", "published"),)
+    __table_args__ = (
+        Index("ix_objects_actor_published", "actor_iri", "published"),
+        # the worker's calls to close: partial (local calls not closed) on both databases, as
+        # migration 0015 creates it; said only there, since a dialect's option here would load
+        # both dialects into every process (Alembic's comparison ignores the predicate)
+        Index("ix_objects_open_calls", "deadline"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     iri: Mapped[str] = mapped_column(String(2048), unique=True)
@@ -123,6 +129,7 @@ class ObjectRow(Base):
     in_reply_to: Mapped[str | None] = mapped_column(String(2048), index=True, default=None)
     is_pledge: Mapped[bool] = mapped_column(Boolean, default=False)
     source: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)  # the closing Update sent
 
 
 class ObjectLabelRow(Base):
@@ -168,7 +175,8 @@ class RemoteActorRow(Base):
     ap_name: Mapped[str | None] = mapped_column(String(500), default=None)
     ap_inbox: Mapped[str | None] = mapped_column(String(2048), default=None)
     ap_shared_inbox: Mapped[str | None] = mapped_column(String(2048), default=None)
-    ap_followers: Mapped[str | None] = mapped_column(String(2048), default=None)
+    # indexed: received objects addressed to a followers collection name its owner by it
+    ap_followers: Mapped[str | None] = mapped_column(String(2048), index=True, default=None)
     ap_assertion_keys: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
     fetched_at: Mapped[datetime]
@@ -179,7 +187,10 @@ class InboxItemRow(Base):
     """A screened incoming activity waiting for (or done with) its effects."""
 
     __tablename__ = "inbox_items"
-    __table_args__ = (Index("ix_inbox_items_due", "state", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_inbox_items_due", "state", "next_attempt_at"),
+        Index("ix_inbox_items_actor", "state", "actor_iri"),  # the per-actor quota
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     activity_iri: Mapped[str] = mapped_column(String(2048), unique=True)
@@ -205,6 +216,7 @@ class DeliveryRow(Base):
     __table_args__ = (
         UniqueConstraint("activity_iri", "inbox_url"),
         Index("ix_deliveries_due", "state", "next_attempt_at"),
+        Index("ix_deliveries_claim", "state", "priority", "next_attempt_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -221,6 +233,8 @@ class DeliveryRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime]
     delivered_at: Mapped[datetime | None] = mapped_column(default=None)
+    priority: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # by urgency
+    expires_at: Mapped[datetime | None] = mapped_column(default=None)  # a call's deadline
 
 
 class HostRow(Base):

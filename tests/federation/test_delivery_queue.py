@@ -203,9 +203,13 @@ async def test_a_row_abandoned_by_a_crashed_worker_is_delivered_after_its_lease(
         crashed = await rows.claim_due(session, clock.now(), 2, lease)
     await worker(node, queue).run_until_idle()
     assert len(sink.received) == 3
-    async with node.db.transaction() as session:
-        assert await rows.next_due(session) == clock.now() + lease
+    async with node.db.transaction() as session:  # held by the dead worker's lease
+        assert await rows.next_due(session, clock.now()) is None
     clock.advance(lease + timedelta(seconds=1))
+    async with node.db.transaction() as session:  # the lease ran out: due since it was made
+        assert await rows.next_due(session, clock.now()) == clock.now() - lease - timedelta(
+            seconds=1
+        )
     await worker(node, queue).run_until_idle()
     assert sorted(sink.per_url().values()) == [1] * 5
     assert {f"http://{got.host}{got.path}" for got in sink.received[3:]} == {

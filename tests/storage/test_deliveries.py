@@ -113,7 +113,7 @@ async def test_claim_takes_the_earliest_due_first_and_nothing_early(
             ],
             clock.now(),
         )
-        assert await deliveries.next_due(session) == sooner
+        assert await deliveries.next_due(session, clock.now()) == sooner
     assert await claim(node) == []
     clock.advance(timedelta(minutes=10))
     sooner_first = await claim(node, limit=1)
@@ -143,20 +143,24 @@ async def test_record_finishes_rows_and_never_reopens_them(
             [Result(a.id, PENDING, attempted=True, next_attempt_at=now, error="x")],
             now,
         )
-        assert await deliveries.next_due(session) is None
+        assert await deliveries.next_due(session, now) is None
     assert await counts(node) == DeliveryCounts(delivered=1, failed=2)
     assert await claim(node) == []
 
 
-async def test_next_due_waits_for_leases_of_due_rows(
+async def test_next_due_leaves_out_rows_held_until_their_lease_runs_out(
     node: Runtime, alpha: str, clock: FrozenClock
 ) -> None:
     await enqueue(node, await alpha_id(node, alpha), INBOXES[:1])
+    made = clock.now()
     async with node.db.transaction() as session:
-        assert await deliveries.next_due(session) == clock.now()
+        assert await deliveries.next_due(session, made) == made
     await claim(node)
     async with node.db.transaction() as session:
-        assert await deliveries.next_due(session) == clock.now() + LEASE
+        assert await deliveries.next_due(session, made) is None
+    clock.advance(LEASE + timedelta(seconds=1))
+    async with node.db.transaction() as session:
+        assert await deliveries.next_due(session, clock.now()) == made
 
 
 async def test_bring_forward_makes_a_hosts_waiting_rows_due(

@@ -13,7 +13,8 @@ from node.clock import FrozenClock
 from node.errors import Overloaded
 from node.federation.runtime import Runtime
 from node.storage import inbox_items
-from node.storage.inbox_items import DONE, FAILED, MAX_ATTEMPTS, REJECTED, Backlog
+from node.storage.inbox_items import DONE, FAILED, MAX_ATTEMPTS, REJECTED, Backlog, Outcome
+from node.storage.leases import PENDING
 from node.storage.tables import InboxItemRow
 
 LEASE = timedelta(minutes=2)
@@ -79,7 +80,7 @@ async def test_finished_items_are_done(node: Runtime, clock: FrozenClock) -> Non
         await inbox_items.finish(session, [i.id for i in items], clock.now())
         assert await inbox_items.count_by_state(session) == {DONE: 2}
         assert await inbox_items.count_pending(session) == 0
-        assert await inbox_items.next_due(session) is None
+        assert await inbox_items.next_due(session, clock.now()) is None
     done = await row(node, items[0].id)
     assert (done.attempts, done.done_at, done.locked_until) == (1, clock.now(), None)
 
@@ -88,8 +89,9 @@ async def test_retries_back_off_and_then_fail_for_good(node: Runtime, clock: Fro
     await store(node, "a")
     (item,) = await claim(node)
     async with node.db.transaction() as session:
-        await inbox_items.retry(session, item.id, clock.now(), "FetchTimeout: slow")
-        assert await inbox_items.next_due(session) == clock.now() + timedelta(seconds=60)
+        await inbox_items.settle(session, [Outcome.retry(item, "FetchTimeout: slow")], clock.now())
+        due = await inbox_items.next_due(session, clock.now())
+        assert due == clock.now() + timedelta(seconds=60)
     retried = await row(node, item.id)
     assert (retried.attempts, retried.last_error, retried.locked_until) == (
         1,
@@ -97,9 +99,10 @@ async def test_retries_back_off_and_then_fail_for_good(node: Runtime, clock: Fro
         None,
     )
     assert await claim(node) == []  # not due yet
-    for _ in range(MAX_ATTEMPTS - 1):
+    for tried in range(1, MAX_ATTEMPTS):
+        again = Outcome(item.id, PENDING, tried, "x" * 3000)
         async with node.db.transaction() as session:
-            await inbox_items.retry(session, item.id, clock.now(), "x" * 3000)
+            await inbox_items.settle(session, [again], clock.now())
     failed = await row(node, item.id)
     assert (failed.state, failed.attempts, len(failed.last_error or "")) == (
         FAILED,
@@ -112,7 +115,7 @@ async def test_a_rejected_item_is_kept_with_its_reason(node: Runtime, clock: Fro
     await store(node, "a")
     (item,) = await claim(node)
     async with node.db.transaction() as session:
-        await inbox_items.reject(session, item.id, clock.now(), "origin mismatch")
+        await inbox_items.settle(session, [Outcome.rejected(item, "origin mismatch")], clock.now())
         assert await inbox_items.count_by_state(session) == {REJECTED: 1}
     rejected = await row(node, item.id)
     assert (rejected.last_error, rejected.done_at, rejected.attempts) == (

@@ -118,7 +118,7 @@ class Network:
             transport=httpx.ASGITransport(app=app), base_url=f"https://{host}"
         )
         member = Member(host, node, app, build_worker(node), client)
-        node.wake_worker = lambda: self.woken.add(name)
+        node.wake_worker = node.wake_inbox = lambda: self.woken.add(name)
         self.members[name] = member
         return member
 

@@ -2,7 +2,7 @@
 published (an actor's id never changes), marked in a column of their own.
 
 Revision ID: 0020
-Revises: 0014
+Revises: 0015
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0020"
-down_revision = "0014"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
