@@ -8,10 +8,10 @@ wait for it), a short DEADLINE, and a negative cache (a key id that failed, or a
 did not answer, is not asked again for NEGATIVE_TTL), and a cached key fetched again (after a
 signature it did not verify) at most once per REFRESH_EVERY, so bad signatures naming a known
 key cannot make the node fetch it again and again. When every connection is busy a request
-waits for one, at most WAITERS of them and each at most DEADLINE (a burst of deliveries from
-many new senders, such as a cascade's Announces, is served rather than sent away to retry);
-past that, or when its origin already has PER_ORIGIN fetches running, it is refused at once
-(401, which senders retry). Reasons given to the sender name what was wrong with
+(or for its origin's share) waits for one, at most WAITERS of them and each at most DEADLINE
+(a burst of deliveries from many new senders, such as a cascade's Announces or one server's
+many users, is served rather than sent away to retry); past that it is refused (401, which
+senders retry). Reasons given to the sender name what was wrong with
 its request, never what the network looked like (addresses, hosts, statuses): details go to
 the log.
 """
@@ -74,7 +74,7 @@ class KeyFetches:
         self._failed: OrderedDict[str, datetime] = OrderedDict()  # key id or origin -> until
         self._refreshed: OrderedDict[str, datetime] = OrderedDict()  # key id -> when
         self._busy = 0  # fetches holding one of the budget's connections
-        self._queue: deque[asyncio.Future[None]] = deque()  # requests waiting for one
+        self._queue: deque[tuple[asyncio.Future[None], str]] = deque()  # waiting, with origin
 
     @property
     def in_flight(self) -> int:
@@ -82,7 +82,7 @@ class KeyFetches:
 
     @property
     def waiting(self) -> int:
-        return sum(not waiter.done() for waiter in self._queue)
+        return sum(not waiter.done() for waiter, _ in self._queue)
 
     async def fetch(self, key_id: str, work: Fetch) -> RemoteActor:
         """The actor owning `key_id`, fetched by `work` within the budget; SignatureError (401)
@@ -92,16 +92,13 @@ class KeyFetches:
             return await asyncio.shield(running)
         origin = origin_of(key_id)
         self._refuse_recent_failure(key_id, origin)
-        if self._per_origin[origin] >= self.budget.per_origin:
-            raise SignatureError(f"too many keys of {origin} are being fetched now; try later")
-        await self._slot()
+        await self._slot(origin)
         running = self._running.get(key_id)  # another request may have started it meanwhile
         if running is not None:
-            self._release()
+            self._release(origin)
             return await asyncio.shield(running)
         future: asyncio.Future[RemoteActor] = asyncio.get_running_loop().create_future()
         self._running[key_id] = future
-        self._per_origin[origin] += 1
         try:
             actor = await self._fetch(key_id, origin, work)
         except BaseException as exc:
@@ -114,42 +111,56 @@ class KeyFetches:
             return actor
         finally:
             del self._running[key_id]
-            self._release()
-            self._per_origin[origin] -= 1
-            if not self._per_origin[origin]:
-                del self._per_origin[origin]
+            self._release(origin)
 
-    async def _slot(self) -> None:
-        """One of the budget's connections: at once if one is free, else handed over by a
-        finishing fetch (at most `waiters` requests wait, each at most the deadline);
-        SignatureError (401) otherwise."""
-        if self._busy < self.budget.total:
-            self._busy += 1
+    def _free(self, origin: str) -> bool:
+        return self._busy < self.budget.total and self._per_origin[origin] < self.budget.per_origin
+
+    def _take(self, origin: str) -> None:
+        self._busy += 1
+        self._per_origin[origin] += 1
+
+    async def _slot(self, origin: str) -> None:
+        """One of the budget's connections within the origin's share: at once if free, else
+        handed over by a finishing fetch (at most `waiters` requests wait, each at most the
+        deadline); SignatureError (401) otherwise."""
+        if self._free(origin) and not self.waiting:
+            self._take(origin)
             return
         if self.waiting >= self.budget.waiters:
             raise SignatureError("too many unknown keys are being fetched now; try again later")
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queue.append(waiter)
+        self._queue.append((waiter, origin))
+        self._grant()
         try:
             await asyncio.wait_for(asyncio.shield(waiter), self.budget.deadline)
         except BaseException as exc:
             if waiter.done() and not waiter.cancelled():
-                self._release()  # handed a connection just as the wait ended: pass it on
+                self._release(origin)  # granted just as the wait ended: pass it on
             else:
                 waiter.cancel()
             if isinstance(exc, TimeoutError):
-                busy = "too many unknown keys are being fetched now; try later"
+                busy = f"too many keys (of {origin} or in all) are being fetched now; try later"
                 raise SignatureError(busy) from None
             raise
 
-    def _release(self) -> None:
-        """A connection is free: to the longest waiting request, else back to the budget."""
-        while self._queue:
-            waiter = self._queue.popleft()
-            if not waiter.done():
-                waiter.set_result(None)  # the connection passes on; _busy stays
-                return
+    def _release(self, origin: str) -> None:
         self._busy -= 1
+        self._per_origin[origin] -= 1
+        if not self._per_origin[origin]:
+            del self._per_origin[origin]
+        self._grant()
+
+    def _grant(self) -> None:
+        """Free connections to the waiting requests whose origin has room, oldest first."""
+        for entry in list(self._queue):
+            waiter, origin = entry
+            if waiter.done():
+                self._queue.remove(entry)
+            elif self._free(origin):
+                self._queue.remove(entry)
+                self._take(origin)
+                waiter.set_result(None)
 
     async def _fetch(self, key_id: str, origin: str, work: Fetch) -> RemoteActor:
         try:
