@@ -8,7 +8,8 @@ wait for it), a short DEADLINE, and a negative cache (a key id that failed, or a
 did not answer, is not asked again for NEGATIVE_TTL), and a cached key fetched again (after a
 signature it did not verify) at most once per REFRESH_EVERY, so bad signatures naming a known
 key cannot make the node fetch it again and again. When every connection is busy a request
-(or for its origin's share) waits for one, at most WAITERS of them and each at most DEADLINE
+(or for its origin's share) waits for one, at most WAITERS of them (PER_ORIGIN of one origin)
+and each at most DEADLINE
 (a burst of deliveries from many new senders, such as a cascade's Announces or one server's
 many users, is served rather than sent away to retry); past that it is refused (401, which
 senders retry). Reasons given to the sender name what was wrong with
@@ -97,6 +98,11 @@ class KeyFetches:
         if running is not None:
             self._release(origin)
             return await asyncio.shield(running)
+        try:
+            self._refuse_recent_failure(key_id, origin)  # it may have failed while this waited
+        except SignatureError:
+            self._release(origin)
+            raise
         future: asyncio.Future[RemoteActor] = asyncio.get_running_loop().create_future()
         self._running[key_id] = future
         try:
@@ -129,6 +135,9 @@ class KeyFetches:
             return
         if self.waiting >= self.budget.waiters:
             raise SignatureError("too many unknown keys are being fetched now; try again later")
+        waiting_here = sum(o == origin and not w.done() for w, o in self._queue)
+        if waiting_here >= self.budget.per_origin:  # one origin holds a share of the waiting too
+            raise SignatureError(f"too many keys of {origin} are being fetched now; try later")
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._queue.append((waiter, origin))
         self._grant()
