@@ -204,18 +204,18 @@ async def test_each_origin_has_its_own_share_and_the_budget_a_total(
 async def test_past_the_total_a_request_waits_for_a_connection_then_is_served(
     tmp_path: Path, db_url: str
 ) -> None:
-    async with tarpit() as pit, served_node(tmp_path, db_url) as served:
+    async with tarpit() as pit, tarpit() as other, served_node(tmp_path, db_url) as served:
         served.node.key_fetches.budget = Budget(total=1, waiters=1, deadline=PATIENT)
         first = asyncio.create_task(post_with_key(served, f"{pit.origin}/u1#key", 1))
         await until(lambda: pit.open() == 1)
-        waiting = asyncio.create_task(post_with_key(served, f"{pit.origin}/u2#key", 2))
+        waiting = asyncio.create_task(post_with_key(served, f"{other.origin}/u2#key", 2))
         await until(lambda: served.node.key_fetches.waiting == 1)
-        refused = await post_with_key(served, f"{pit.origin}/u3#key", 3)  # no room to wait
+        refused = await post_with_key(served, f"{other.origin}/u3#key", 3)  # no room to wait
         assert refused.status_code == 401 and "too many unknown keys" in refused.json()["error"]
-        assert pit.open() == 1 and not waiting.done()
+        assert other.open() == 0 and not waiting.done()
         pit.hang_up()  # the first fetch ends: its connection goes to the waiting request
-        await until(lambda: len(pit.connections) == 2)
-        pit.hang_up()
+        await until(lambda: other.open() == 1)
+        other.hang_up()
         assert {(await first).status_code, (await waiting).status_code} == {401}
 
 
