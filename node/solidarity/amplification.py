@@ -146,8 +146,9 @@ async def record_and_amplify(
     """In the caller's transaction: the arrival's cascade entry, then every candidate's
     Announce; returns how many were queued, or none and the remote actors they would address
     that must be fetched first (never for a call published here: its actors are local). Only
-    a public or unlisted call has a cascade to record: a boost of any other adds nothing."""
-    if seen is not None and call.fields.is_listed:
+    a public or unlisted call, or a circle call (its Announces come from allies, checked on
+    arrival), has a cascade to record: a boost of any other adds nothing."""
+    if seen is not None and (call.fields.is_listed or trusted_cascade.is_circle(call)):
         await cascade.add(
             session,
             activity_iri=arrival.activity_iri,
