@@ -61,6 +61,7 @@ def create_app(
         routes=routes(),
         middleware=[
             Middleware(middleware.RequestIdMiddleware),
+            Middleware(middleware.NulMiddleware),
             Middleware(ObservedRequests),
         ],
         exception_handlers={

@@ -5,6 +5,7 @@ Every route needs a bearer token; errors are {"error": ...} with a 4xx status.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from starlette.requests import Request
@@ -33,8 +34,14 @@ PROFILE_FIELDS: dict[str, type] = {
 TYPE_NAMES = {str: "a string", bool: "true or false", int: "a whole number"}
 
 
+NUL_ESCAPE = re.compile(rb"\\u0000", re.IGNORECASE)
+
+
 async def read_json(request: Request) -> dict[str, Any]:
-    return parse_json_object(await read_body(request, MAX_JSON), "with the fields")
+    body = await read_body(request, MAX_JSON)
+    if NUL_ESCAPE.search(body):
+        raise InvalidInput("text may not hold a NUL character (\\u0000)")
+    return parse_json_object(body, "with the fields")
 
 
 def text_field(document: dict[str, Any], name: str, limit: int = 2048) -> str:

@@ -68,6 +68,23 @@ class RequestIdMiddleware:
             REQUEST_ID.reset(token)
 
 
+class NulMiddleware:
+    """Refuses (400) a request whose path or query holds a NUL character: no text the node
+    stores or looks up may hold one (PostgreSQL refuses it in text), so it is never a name."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (
+            "\x00" in scope.get("path", "") or b"%00" in scope.get("query_string", b"")
+        ):
+            response = json_error(400, "the address holds a NUL character")
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
 def status_of(exc: errors.SolidarityError) -> int:
     return next((status for kind, status in STATUS if isinstance(exc, kind)), 400)
 

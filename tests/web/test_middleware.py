@@ -86,3 +86,15 @@ async def test_an_unexpected_error_is_a_500_naming_only_the_request_id(
     assert answer.json() == {"error": "internal error (request id req42)"}
     assert "secret detail" not in answer.text
     assert "request req42: unexpected error" in caplog.text
+
+
+async def test_a_nul_character_in_the_address_or_the_text_is_a_400(
+    client: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
+    for path in ("/calls/%00", "/api/v1/calls/a%00b/responses", "/api/v1/search?q=%00"):
+        answer = await client.get(path, headers=auth)
+        assert answer.status_code == 400 and "NUL" in answer.json()["error"], path
+    body = b'{"title": "T\\u0000", "content": "C", "deadline": "2026-12-01T18:00Z"}'
+    headers = auth | {"Content-Type": "application/json"}
+    made = await client.post("/api/v1/calls", content=body, headers=headers)
+    assert made.status_code == 400 and "NUL" in made.json()["error"]
