@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import logging
 import secrets
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
@@ -181,3 +182,12 @@ async def network(tmp_path: Path, clock: FrozenClock) -> AsyncIterator[Network]:
     net = Network(tmp_path, clock)
     yield net
     await net.close()
+
+
+@pytest.fixture(autouse=True)
+def loggers_enabled() -> None:
+    """Loggers a library's logging setup disabled during an earlier test (dictConfig and
+    fileConfig disable the loggers that exist) log again: tests read the node's logs."""
+    for logger in logging.root.manager.loggerDict.values():
+        if isinstance(logger, logging.Logger):
+            logger.disabled = False
