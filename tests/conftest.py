@@ -9,8 +9,8 @@ postgresql+asyncpg://sn:sn@127.0.0.1:5432/postgres). With CI=true it is mandator
 from __future__ import annotations
 
 import asyncio
-import os
 import logging
+import os
 import secrets
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
