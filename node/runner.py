@@ -164,7 +164,8 @@ class WorkerProcesses:
         read_end, write_end = os.pipe()
         command = [
             sys.executable,
-            "-m",
+            "-P",  # never the working directory on the path: a data directory named node/
+            "-m",  # there would hide the package (the child failed at import, again and again)
             "node.cli",
             "--data-dir",
             str(self.settings.data_dir),
