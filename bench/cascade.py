@@ -2,7 +2,7 @@
 (tests/support/simulation.py; wall time from publication until every node's worker is idle,
 so the last amplification is delivered and processed), and through the seven-node tree of real
 `solidarity-node serve` processes on loopback (tests/support/cascade_tree.py, the same set-up
-as tests/federation/test_cascade_processes.py; publication to the last Announce the origin
+as tests/network/test_cascade_processes.py; publication to the last Announce the origin
 recorded).
 
 The target is the issue's: every node reached in under 5 seconds in process.
@@ -11,7 +11,6 @@ The target is the issue's: every node reached in under 5 seconds in process.
 from __future__ import annotations
 
 import asyncio
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -20,16 +19,14 @@ from typing import Any
 
 SIZE = 200
 TARGET_SECONDS = 5.0
-TESTS = Path(__file__).resolve().parent.parent / "tests"
 
 
 async def _simulate(size: int) -> dict[str, Any]:
-    from support.keypool import shared_keys
-    from support.network import Network
-    from support.simulation import build, distances, run_cascade
-
     from node.clock import FrozenClock
     from node.storage import amplifications
+    from tests.support.keypool import shared_keys
+    from tests.support.network import Network
+    from tests.support.simulation import build, distances, run_cascade
 
     with tempfile.TemporaryDirectory(prefix="bench-cascade-") as folder:
         network = Network(Path(folder), FrozenClock(datetime(2026, 11, 21, 12, 0, tzinfo=UTC)))
@@ -55,22 +52,15 @@ async def _simulate(size: int) -> dict[str, Any]:
     }
 
 
-def _with_test_support() -> None:
-    if str(TESTS) not in sys.path:
-        sys.path.insert(0, str(TESTS))
-
-
 def measure(size: int = SIZE) -> dict[str, Any]:
     """Figures for one cascade through `size` nodes (the test support code builds them)."""
-    _with_test_support()
     return asyncio.run(_simulate(size))
 
 
 def measure_processes() -> dict[str, Any]:
     """Figures for one cascade through the seven `serve` processes on loopback."""
-    _with_test_support()
-    from support.cascade_tree import HOPS, ORGS, propagate, set_up
-    from support.processes import loopback_nodes
+    from tests.support.cascade_tree import HOPS, ORGS, propagate, set_up
+    from tests.support.processes import loopback_nodes
 
     with tempfile.TemporaryDirectory(prefix="bench-cascade-processes-") as folder:
         with loopback_nodes(Path(folder)) as new:

@@ -1,5 +1,6 @@
-"""Shared fixtures: a database per test on SQLite and (when available) PostgreSQL, a node's
-services and app, and an HTTP client bound to the app in process.
+"""Shared fixtures: a database per test on SQLite and (when available) PostgreSQL, each a copy
+of a template migrated once per session; a node's services and app, an HTTP client bound to the
+app in process, the organisation alpha, and a remote host (remote.test) to talk to.
 
 PostgreSQL comes from SN_TEST_POSTGRES_URL (an admin URL, e.g.
 postgresql+asyncpg://sn:sn@127.0.0.1:5432/postgres). With CI=true it is mandatory.
@@ -9,16 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import sqlite3
 from collections.abc import AsyncIterator, Iterator
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy.engine import make_url
-from support.ci import require
-from support.postgres import drop_database, pg_execute, postgres_admin_url
-from support.router import HostRouter
 
 from node.app import create_app
 from node.clock import FrozenClock
@@ -26,8 +26,14 @@ from node.config import Settings
 from node.federation.instance_actor import ensure_instance_actor
 from node.federation.runtime import Runtime, make_runtime
 from node.solidarity import organisations
+from node.storage import actors
+from node.storage.actors import LocalActor
 from node.storage.db import Database
 from node.storage.migrate import migrate
+from tests.support.actors import RemoteHost, hosted
+from tests.support.ci import require
+from tests.support.postgres import drop_database, pg_execute, postgres_admin_url
+from tests.support.router import HostRouter
 
 BASE_URL = "https://node.test"
 START = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -53,17 +59,35 @@ def postgres_template() -> Iterator[str | None]:
     asyncio.run(drop_database(admin, name))
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite database, copied for every test that runs on SQLite."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+
+    async def build() -> None:
+        db = Database(f"sqlite+aiosqlite:///{path}")
+        await migrate(db)
+        await db.close()
+
+    asyncio.run(build())
+    return path
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 async def db_url(
-    request: pytest.FixtureRequest, tmp_path: Path, postgres_template: str | None
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    sqlite_template: Path,
+    postgres_template: str | None,
 ) -> AsyncIterator[str]:
     """A fresh, migrated database URL: once on SQLite, once on PostgreSQL."""
     if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'node.db'}"
-        db = Database(url)
-        await migrate(db)
-        await db.close()
-        yield url
+        path = tmp_path / "node.db"
+        # the backup API copies a consistent database, whatever is left in the template's WAL
+        with closing(sqlite3.connect(sqlite_template)) as source:
+            with closing(sqlite3.connect(path)) as target:
+                source.backup(target)
+        yield f"sqlite+aiosqlite:///{path}"
         return
     admin = postgres_admin_url()
     if admin is None or postgres_template is None:
@@ -97,6 +121,12 @@ def router() -> HostRouter:
 
 
 @pytest.fixture
+def remote(router: HostRouter) -> RemoteHost:
+    """A remote host at https://remote.test/ (through the router) to send from and fetch from."""
+    return hosted(router, "remote.test")
+
+
+@pytest.fixture
 async def node(
     settings: Settings, clock: FrozenClock, router: HostRouter
 ) -> AsyncIterator[Runtime]:
@@ -122,3 +152,10 @@ async def alpha(node: Runtime) -> str:
         node.db, node.clock, node.urls, "alpha", "Alpha Collective", "We organise.\n\nTogether."
     )
     return node.urls.actor(actor.username)
+
+
+@pytest.fixture
+async def sender(node: Runtime, alpha: str) -> LocalActor:
+    """alpha as the LocalActor whose key signs what it sends."""
+    async with node.db.transaction() as session:
+        return await actors.by_username(session, "alpha")

@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from support.sinks import Sink, serve_sink
 
 from node.activitypub import delivery
 from node.activitypub.delivery import (
@@ -27,6 +26,7 @@ from node.activitypub.fetch import PostResult
 from node.activitypub.keys import KeyPair, generate_key_pair, load_public_key
 from node.clock import FrozenClock
 from node.config import FetchLimits, Settings
+from tests.support.sinks import Sink, serve_sink
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 KEY_ID = "https://node.test/orgs/alpha#main-key"

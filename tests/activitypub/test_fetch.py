@@ -22,7 +22,6 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
-from support.servers import serve
 
 from node.activitypub.fetch import (
     AS2_ACCEPT,
@@ -43,6 +42,7 @@ from node.errors import (
     JsonLdError,
     OriginMismatch,
 )
+from tests.support.servers import serve
 
 AS2 = "application/activity+json"
 UA = "solidarity-node-test/1 (+https://node.test/)"

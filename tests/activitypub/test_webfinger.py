@@ -16,7 +16,6 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from support.servers import serve
 
 from node.activitypub.fetch import SafeClient
 from node.activitypub.webfinger import (
@@ -29,6 +28,7 @@ from node.activitypub.webfinger import (
 )
 from node.config import FetchLimits
 from node.errors import FetchRefused, FetchStatus, Gone, InvalidInput, WebFingerError
+from tests.support.servers import serve
 
 on_loopback = pytest.mark.asyncio(loop_scope="module")
 LIMITS = FetchLimits(connect_timeout=1.0, read_timeout=1.0, max_bytes=65536)

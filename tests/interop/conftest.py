@@ -15,7 +15,8 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from interop_harness import (
+
+from tests.interop.interop_harness import (
     ALPHA_SUMMARY,
     FedifyPeer,
     LiveNode,
@@ -28,7 +29,7 @@ from interop_harness import (
     start_node,
     start_peer,
 )
-from support.tls import TestPki, make_test_pki
+from tests.support.tls import TestPki, make_test_pki
 
 
 @pytest.fixture(scope="session")

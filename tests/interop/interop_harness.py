@@ -20,8 +20,9 @@ from typing import Any
 
 import httpx
 import pytest
-from support.ci import require
-from support.processes import (
+
+from tests.support.ci import require
+from tests.support.processes import (
     NODE_SCRIPT,
     START_TIMEOUT,
     Process,
@@ -30,7 +31,7 @@ from support.processes import (
     run_cli,
     wait_until,
 )
-from support.tls import TestPki
+from tests.support.tls import TestPki
 
 PEER_DIR = Path(__file__).parent / "peer"
 FEDIFY_PACKAGE = PEER_DIR / "node_modules" / "@fedify" / "fedify" / "package.json"

@@ -9,14 +9,14 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from interop_harness import FedifyPeer, Json, LiveNode
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from support.processes import query_database, wait_until
 
 from node.storage import objects
 from node.storage.objects import StoredObject
 from node.storage.tables import DeliveryRow, InboxItemRow
+from tests.interop.interop_harness import FedifyPeer, Json, LiveNode
+from tests.support.processes import query_database, wait_until
 
 T = TypeVar("T")
 NODE_TIMEOUT = 30.0

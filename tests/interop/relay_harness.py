@@ -21,10 +21,11 @@ from typing import Any
 
 import httpx
 import pytest
-from support.ci import require
-from support.processes import START_TIMEOUT, Process, free_port, node_env, wait_until
-from support.tls import TestPki
-from support.tls_proxy import tls_proxy
+
+from tests.support.ci import require
+from tests.support.processes import START_TIMEOUT, Process, free_port, node_env, wait_until
+from tests.support.tls import TestPki
+from tests.support.tls_proxy import tls_proxy
 
 RELAY_DIR = Path(__file__).parent / "relay"
 RELAY_SCRIPT = RELAY_DIR / ".venv" / "bin" / "activityrelay"

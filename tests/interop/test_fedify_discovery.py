@@ -4,7 +4,8 @@ https) and parses the actor with Fedify's own vocabulary, against the real node 
 from __future__ import annotations
 
 import pytest
-from interop_harness import ALPHA_SUMMARY, LiveNode, LookupRunner
+
+from tests.interop.interop_harness import ALPHA_SUMMARY, LiveNode, LookupRunner
 
 pytestmark = pytest.mark.interop
 

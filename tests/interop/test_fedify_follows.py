@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from interop_harness import FedifyPeer, Json, LiveNode, NodeFactory, PeerFactory
-from node_state import AS2, eventually, inbox_rows, posts_to, stored_object, token_for
 
 from node.activitypub.sanitize import sanitize_incoming
+from tests.interop.interop_harness import FedifyPeer, Json, LiveNode, NodeFactory, PeerFactory
+from tests.interop.node_state import AS2, eventually, inbox_rows, posts_to, stored_object, token_for
 
 pytestmark = pytest.mark.interop
 

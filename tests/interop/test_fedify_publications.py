@@ -14,8 +14,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from interop_harness import FedifyPeer, Json, LiveNode, PeerFactory
-from node_state import AS2, delivery_rows, eventually, inbox_rows, token_for
+
+from tests.interop.interop_harness import FedifyPeer, Json, LiveNode, PeerFactory
+from tests.interop.node_state import AS2, delivery_rows, eventually, inbox_rows, token_for
 
 pytestmark = pytest.mark.interop
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from interop_harness import FedifyPeer, LookupRunner, PeerFactory
+
+from tests.interop.interop_harness import FedifyPeer, LookupRunner, PeerFactory
 
 pytestmark = pytest.mark.interop
 

@@ -15,14 +15,20 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from interop_harness import LiveNode, start_node
-from node_state import delivery_rows, eventually, read_database, stored_object, token_for
-from relay_harness import Relay, running_relay
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from support.tls import TestPki, make_test_pki
 
 from node.storage.tables import FollowRow
+from tests.interop.interop_harness import LiveNode, start_node
+from tests.interop.node_state import (
+    delivery_rows,
+    eventually,
+    read_database,
+    stored_object,
+    token_for,
+)
+from tests.interop.relay_harness import Relay, running_relay
+from tests.support.tls import TestPki, make_test_pki
 
 RELAY, NODE_A, NODE_B = "127.0.0.4", "127.0.0.2", "127.0.0.3"
 

@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from support.actors import RemoteHost
 
 from node.activitypub.objects import ActivityView
 from node.federation import following, relays
@@ -23,6 +22,7 @@ from node.publication import Kind
 from node.solidarity import allies, amplification, organisations, publishing, responses, validation
 from node.storage import actors, deliveries, follows, tables
 from node.storage.actors import LocalActor
+from tests.support.actors import RemoteHost
 
 TABLES = (
     tables.ObjectRow,

@@ -7,13 +7,13 @@ from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import update
-from support.processes import node_env, run_cli
 
 from node.clock import FrozenClock
 from node.federation.runtime import Runtime
 from node.storage import actors, deliveries, delivery_retries
 from node.storage.deliveries import DELIVERED, FAILED, PENDING, Result
 from node.storage.tables import DeliveryRow
+from tests.support.processes import node_env, run_cli
 
 ACTIVITY = "https://node.test/activities/1"
 LEASE = timedelta(minutes=10)

@@ -8,13 +8,13 @@ import asyncio
 from typing import Any
 
 from sqlalchemy import select
-from support.dblocks import until, writes_held
 
 from node.errors import StorageError
 from node.federation.runtime import Runtime
 from node.storage import inbox_items
 from node.storage.inbox_items import NewItem
 from node.storage.tables import InboxItemRow
+from tests.support.dblocks import until, writes_held
 
 
 def item(node: Runtime, key: str, **changes: Any) -> NewItem:

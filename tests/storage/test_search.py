@@ -12,7 +12,6 @@ import pytest
 from alembic import command
 from sqlalchemy import Connection, delete, insert, inspect
 from sqlalchemy.ext.asyncio import AsyncSession
-from support.content import content
 
 from node.errors import InvalidInput
 from node.federation.runtime import Runtime
@@ -33,6 +32,7 @@ from node.storage.search import (
     words,
 )
 from node.storage.tables import ObjectRow
+from tests.support.content import content
 
 START = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 ROSE = "https://remote.test/users/rose"  # alpha follows her (accepted)

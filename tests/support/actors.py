@@ -21,7 +21,7 @@ from starlette.routing import Route
 from node.activitypub.keys import KeyPair, generate_key_pair, load_private_key
 from node.activitypub.signatures import sign_request
 from node.activitypub.vocabulary import CONTEXT, PUBLIC
-from support.router import HostRouter
+from tests.support.router import HostRouter
 
 
 @dataclass
@@ -53,7 +53,8 @@ class FakeActor:
 
 @dataclass
 class RemoteHost:
-    """Serves actors and objects at https://{host}/…; records what its inboxes receive."""
+    """Serves actors and objects at https://{host}/…, and WebFinger for its actors' handles
+    (name@host); records what its inboxes receive."""
 
     host: str
     actors: dict[str, FakeActor] = field(default_factory=dict)
@@ -69,6 +70,8 @@ class RemoteHost:
     def app(self) -> Starlette:
         async def get(request: Request) -> Response:
             url = f"https://{self.host}{request.url.path}"
+            if request.url.path == "/.well-known/webfinger":
+                return self.webfinger(request.query_params.get("resource", ""))
             for actor in self.actors.values():
                 if actor.iri == url:
                     return as2(actor.document())
@@ -86,6 +89,14 @@ class RemoteHost:
                 Route("/{path:path}", get, methods=["GET"]),
             ]
         )
+
+    def webfinger(self, resource: str) -> Response:
+        name, _, host = resource.removeprefix("acct:").partition("@")
+        if host != self.host or name not in self.actors:
+            return Response(status_code=404)
+        link = {"rel": "self", "type": "application/activity+json", "href": self.actors[name].iri}
+        jrd = {"subject": f"acct:{name}@{host}", "links": [link]}
+        return Response(json.dumps(jrd), media_type="application/jrd+json")
 
 
 def hosted(router: HostRouter, host: str) -> RemoteHost:

@@ -1,6 +1,6 @@
 """The seven-node cascade of real `solidarity-node serve` processes on loopback ports (plain
 http, SQLite each), set up with the command line and the HTTP API only; shared by
-tests/federation/test_cascade_processes.py (which checks the outcome) and bench/cascade.py
+tests/network/test_cascade_processes.py (which checks the outcome) and bench/cascade.py
 (which reports the propagation time).
 
 The ally graph ("x <- y": y amplifies x's calls) is a tree of depth 4 with mixed policies,
@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.storage import amplifications, deliveries, inbox_items
-from support.processes import LoopbackNode, wait_until
+from tests.support.processes import LoopbackNode, wait_until
 
 TIMEOUT = 30.0
 ORGS = ("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta")

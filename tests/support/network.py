@@ -28,7 +28,7 @@ from node.solidarity import organisations
 from node.storage.db import Database
 from node.storage.migrate import migrate
 from node.workers import Worker
-from support.router import HostRouter
+from tests.support.router import HostRouter
 
 
 @dataclass

@@ -23,7 +23,7 @@ from node.storage import actors, allies, follows
 from node.storage import remote_actors as actor_rows
 from node.storage.follows import ACCEPTED
 from node.urls import key_id
-from support.network import Member, Network
+from tests.support.network import Member, Network
 
 SEED = 20240607
 MAX_HOPS = 6

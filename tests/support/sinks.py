@@ -23,7 +23,7 @@ from node.activitypub.keys import PublicKey
 from node.activitypub.signatures import parse_signature, verify_signature
 from node.clock import Clock
 from node.errors import SignatureError
-from support.servers import running
+from tests.support.servers import running
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,12 @@ from typing import Any
 
 import httpx
 import pytest
-from support.content import content
 
 from node.clock import FrozenClock
 from node.federation.runtime import Runtime
 from node.solidarity import organisations
 from node.storage import actors, follows, objects
+from tests.support.content import content
 
 START = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 ROSE = "https://remote.test/users/rose"

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from support.ci import require
+
+from tests.support.ci import require
 
 SCRIPT = str(Path(sys.executable).parent / "solidarity-node")
 CHROMIUM_FLAGS = [
