@@ -1,9 +1,11 @@
 """Every local IRI is built and parsed here, from the node's base URL; and the few helpers
 that read hosts and origins out of any URL, so that every layer computes them alike.
 
-Layout: /actor (instance actor), /orgs/{name} (organisation actors and their collections),
+Layout: /actor (instance actor), /users/{name} (organisation actors and their collections;
+organisations created before that layout keep /orgs/{name}: an actor's id never changes),
 /@{name} (profile pages), /inbox (shared inbox), /activities/{key}, /strategies/{key} and
-/calls/{key} (with /replies, /likes, /shares). Nothing else builds local URLs. An origin is
+/calls/{key} (with /replies, /likes, /shares). /users/, /orgs/ and /@ all name an organisation:
+`canonical_actor` turns any of them into its id. Nothing else builds local URLs. An origin is
 scheme, host and port; an authority is host[:port], the key for pools and host health.
 """
 
@@ -16,8 +18,9 @@ from urllib.parse import quote, urlsplit
 from node.errors import InvalidInput
 
 USERNAME_RE = re.compile(r"^[a-z0-9_](?:[a-z0-9_.-]{0,28}[a-z0-9_])?$")
-ORG_PATH_RE = re.compile(r"^/orgs/(?P<name>[^/]+)$")
-PROFILE_PATH_RE = re.compile(r"^/@(?P<name>[^/]+)$")
+ACTOR_PATH_RE = re.compile(r"^/(?:users/|orgs/|@)(?P<name>[^/]+)/?$")
+USERS_PATH = "users"
+LEGACY_PATH = "orgs"
 INSTANCE_ACTOR_NAME = "actor"
 PUBLICATION_PATHS = {"strategy": "strategies", "call": "calls", "note": "notes"}
 
@@ -63,7 +66,12 @@ def check_username(name: str) -> str:
 
 @dataclass(frozen=True)
 class Urls:
+    """The node's IRIs from its base URL. `legacy_names`: the organisations whose ids were
+    published under /orgs/ (those that existed when /users/ became the layout); a fixed set,
+    loaded once at start (Runtime.start), so every call of actor(name) agrees."""
+
     base: str
+    legacy_names: frozenset[str] = frozenset()
 
     @property
     def host(self) -> str:
@@ -90,7 +98,11 @@ class Urls:
 
     # organisation actors
     def actor(self, name: str) -> str:
-        return f"{self.base}/orgs/{name}"
+        """The organisation's actor id: /users/NAME, or /orgs/NAME where that was published."""
+        return f"{self.base}/{self.actor_path(name)}/{name}"
+
+    def actor_path(self, name: str) -> str:
+        return LEGACY_PATH if name in self.legacy_names else USERS_PATH
 
     def key_id(self, actor_iri: str) -> str:
         return key_id(actor_iri)
@@ -146,14 +158,20 @@ class Urls:
         return origin_of(iri) == self.base
 
     def actor_name(self, iri: str) -> str | None:
-        """The organisation name an actor or profile URL of this node names, if any."""
+        """The organisation name a local actor URL names, in any of its shapes (/users/NAME,
+        /orgs/NAME, the profile /@NAME), if any."""
         if not self.is_local(iri):
             return None
         parts = urlsplit(iri)
         if parts.query or parts.fragment:
             return None
-        match = ORG_PATH_RE.match(parts.path) or PROFILE_PATH_RE.match(parts.path)
+        match = ACTOR_PATH_RE.match(parts.path)
         return match.group("name") if match else None
+
+    def canonical_actor(self, iri: str) -> str:
+        """The actor id for any local shape of an organisation's URL; other IRIs unchanged."""
+        name = self.actor_name(iri)
+        return iri if name is None else self.actor(name)
 
     def is_instance_actor(self, iri: str) -> bool:
         return iri.rstrip("/") == self.instance_actor

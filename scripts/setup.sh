@@ -13,12 +13,14 @@ fi
 .venv/bin/python -m pip install -q --upgrade pip
 if [ "${1:-}" = "test" ]; then
   .venv/bin/python -m pip install -q -e '.[test]'
-  relay=tests/interop/relay
-  if ! cmp -s "$relay/requirements.txt" "$relay/.venv/installed.txt"; then
-    "$PYTHON" -m venv "$relay/.venv"
-    "$relay/.venv/bin/python" -m pip install -q -r "$relay/requirements.txt"
-    cp "$relay/requirements.txt" "$relay/.venv/installed.txt"
-  fi
+  # real peers from PyPI, each in a virtualenv of its own (they pin their own dependencies)
+  for peer in tests/interop/relay tests/interop/epicyon; do
+    if ! cmp -s "$peer/requirements.txt" "$peer/.venv/installed.txt"; then
+      "$PYTHON" -m venv "$peer/.venv"
+      "$peer/.venv/bin/python" -m pip install -q -r "$peer/requirements.txt"
+      cp "$peer/requirements.txt" "$peer/.venv/installed.txt"
+    fi
+  done
   if command -v npm >/dev/null 2>&1; then
     (cd tests/interop/peer && npm ci --no-audit --no-fund --loglevel=error)
   else

@@ -144,7 +144,7 @@ class JsonLdProcessor:
         return result
 
     def _compact(self, document: dict[str, Any]) -> dict[str, Any]:
-        expanded = self._expand(document)
+        expanded = _unconfused(self._expand(document), frozenset(self._prefixes))
         compacted = _run(
             document, "compaction", jsonld.compact, expanded, self._standard, self._options()
         )
@@ -390,6 +390,51 @@ def _plain_terms_by_iri(mappings: Mapping[str, Any], shadowed: frozenset[str]) -
         for term, m in mappings.items()
         if m and term not in shadowed and not m.get("@container") and ":" in m["@id"]
     }
+
+
+# Undeclared prefixes. A key such as "schema:license" whose prefix the sender's own context does
+# not define expands to an IRI of "scheme" schema; compacting it against our context, where
+# "schema" is a prefix, fails ("Absolute IRI confused with prefix") and would cost the whole
+# activity (Epicyon sends schema:license on every Note; Mastodon reads such documents). So, in
+# the expanded form: such keys become "_:key", which compaction gives back as the sender wrote
+# them, as for any undefined term (then read as our term for that IRI where we have one:
+# "toot:indexable" as indexable; else kept as written: "schema:license"); such types likewise;
+# such references are dropped (an id, a literal's type): they name nothing we could fetch.
+_DROPPED: Final = object()
+_NODE_LISTS: Final = frozenset({"@list", "@set", "@graph", "@included"})
+
+
+def _unconfused(value: Any, prefixes: frozenset[str]) -> Any:
+    """Expanded JSON-LD with no IRI that compaction would confuse with one of `prefixes`."""
+
+    def confused(iri: object) -> bool:
+        return isinstance(iri, str) and iri.partition(":")[0] in prefixes and ":" in iri
+
+    def walk(item: Any) -> Any:
+        if isinstance(item, list):
+            return [kept for kept in map(walk, item) if kept is not _DROPPED]
+        if not isinstance(item, dict):
+            return item
+        if confused(item.get("@id")) and len(item) == 1:
+            return _DROPPED
+        tidy: dict[str, Any] = {}
+        for key, inner in item.items():
+            if key == "@id" and confused(inner):
+                continue
+            if key == "@type" and "@value" in item:
+                if not confused(inner):
+                    tidy[key] = inner
+            elif key == "@type":
+                tidy[key] = _map_strings(inner, lambda t: f"_:{t}" if confused(t) else t)
+            elif key[:1] != "@":
+                walked = walk(inner)
+                if walked or not inner:  # a property whose every value was dropped goes too
+                    tidy[f"_:{key}" if confused(key) else key] = walked
+            else:
+                tidy[key] = walk(inner) if key in _NODE_LISTS or key == "@reverse" else inner
+        return tidy
+
+    return walk(value)
 
 
 def _are_terms(types: object) -> bool:

@@ -123,7 +123,9 @@ def publication_to_as(pub: Publication) -> dict[str, Any]:
     if pub.updated is not None:
         document["updated"] = iso(pub.updated)
     if pub.is_call:
-        document |= call_properties(fields)
+        # no content warning, said as Mastodon says it: Epicyon 1.3 cannot read a Note without
+        # the key (its inbox fails on it and retries forever)
+        document |= call_properties(fields) | {"summary": None}
     else:
         document |= {"name": fields.title, "summary": html.escape(fields.summary or "")}
     return document

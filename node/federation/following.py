@@ -30,7 +30,7 @@ async def resolve_target(node: Runtime, target: str) -> str:
     """An actor IRI from a handle (@name@host, name@host) or an actor URL."""
     text = target.strip()
     if is_iri(text):
-        return text
+        return node.urls.canonical_actor(text)  # /@NAME or /orgs/NAME of ours: the actor's id
     if "@" not in text:
         raise InvalidInput(f"{target!r} is neither a handle like name@host nor an actor URL")
     local = text.removeprefix("@").removeprefix("acct:").split("@")
@@ -156,7 +156,8 @@ async def answer(
 
 
 async def on_follow(node: Runtime, activity: ActivityView) -> None:
-    target_iri = activity.object_id or ""
+    # a Follow may name the profile URL (/@NAME) or another path of the actor: kept by its id
+    target_iri = node.urls.canonical_actor(activity.object_id or "")
     name = node.urls.actor_name(target_iri)
     if name is None:
         return  # a Follow of something that is not one of our organisations: ignored
@@ -180,8 +181,9 @@ async def on_undo_follow(node: Runtime, activity: ActivityView) -> None:
     inner = activity.embedded or {}
     async with node.db.transaction() as session:
         found = await follows.by_follow_iri(session, activity.object_id or "")
-        if found is None and id_of(inner.get("object")):
-            found = await follows.get_pair(session, activity.actor, id_of(inner["object"]) or "")
+        target = node.urls.canonical_actor(id_of(inner.get("object")) or "")
+        if found is None and target:
+            found = await follows.get_pair(session, activity.actor, target)
         if found is None:
             return
         if found.follower_iri != activity.actor:

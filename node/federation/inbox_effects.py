@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
+from node.activitypub.aliases import with_actors_resolved
 from node.activitypub.objects import ACTOR_TYPES, ActivityView, ObjectView
 from node.activitypub.received_publications import PublicationView
 from node.activitypub.render_publications import tombstone
@@ -43,6 +44,11 @@ async def resolve_object(node: Runtime, activity: ActivityView) -> ObjectView:
     return ObjectView.from_document(fetched.document)
 
 
+def addressed_to_ids(node: Runtime, obj: ObjectView) -> ObjectView:
+    """The object with our actors named by their ids where it used an alias (/@NAME …)."""
+    return ObjectView.from_document(with_actors_resolved(obj.document, node.urls.canonical_actor))
+
+
 def parse_time(text: str | None, default: datetime) -> datetime:
     if not text:
         return default
@@ -67,7 +73,7 @@ async def store_received(node: Runtime, obj: ObjectView, author_iri: str) -> Sto
     """Keep a received object; one already known is left as it is (a second Create changes
     nothing)."""
     author = await remote_actors.get_actor(node, author_iri)
-    view = PublicationView.from_object(obj, author.followers)
+    view = PublicationView.from_object(addressed_to_ids(node, obj), author.followers)
     now = node.clock.now()
     async with node.db.transaction() as session:
         known = await objects.get(session, obj.iri)
@@ -94,7 +100,9 @@ async def on_update(node: Runtime, activity: ActivityView, arrivals: Arrivals) -
     obj = await resolve_object(node, activity)
     async with node.db.transaction() as session:
         author = await actor_rows.by_iri(session, activity.actor)
-    view = PublicationView.from_object(obj, author.followers if author else None)
+    view = PublicationView.from_object(
+        addressed_to_ids(node, obj), author.followers if author else None
+    )
     async with node.db.transaction() as session:
         stored = await objects.get(session, obj.iri)
         if stored is None or stored.deleted_at is not None:

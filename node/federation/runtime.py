@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import TYPE_CHECKING
 
@@ -83,9 +83,13 @@ class Runtime:
         )
 
     async def start(self) -> None:
+        """Checks the database, loads the organisations kept at /orgs/ into `urls` (a set fixed
+        since the migration that made /users/ the layout) and the instance actor's key."""
         await self.db.check()
         async with self.db.transaction() as session:
             instance = await actors.instance_actor(session)
+            legacy = await actors.legacy_path_names(session)
+        self.urls = replace(self.urls, legacy_names=legacy)
         signer = SigningAuth(
             self.urls.key_id(self.urls.instance_actor),
             load_private_key(instance.private_key_pem),

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.errors import InvalidInput, NotFound
 from node.storage.tables import ActorRow
+from node.urls import LEGACY_PATH
 
 ORGANIZATION = "organization"
 APPLICATION = "application"
@@ -135,6 +136,16 @@ async def list_organisations(session: AsyncSession) -> list[LocalActor]:
         .order_by(ActorRow.username)
     )
     return [to_view(row) for row in rows]
+
+
+async def legacy_path_names(session: AsyncSession) -> frozenset[str]:
+    """The organisations whose actor ids live under /orgs/ (see node.urls.Urls)."""
+    names = await session.scalars(
+        select(ActorRow.username).where(
+            ActorRow.kind == ORGANIZATION, ActorRow.actor_path == LEGACY_PATH
+        )
+    )
+    return frozenset(names)
 
 
 async def count_organisations(session: AsyncSession) -> int:

@@ -40,6 +40,8 @@ class ActorRow(Base):
     private_key_pem: Mapped[str] = mapped_column(Text)
     public_key_pem: Mapped[str] = mapped_column(Text)
     max_hops: Mapped[int] = mapped_column(Integer, default=6, server_default="6")
+    # "users", or "orgs" for organisations whose ids were published under /orgs/ (node.urls)
+    actor_path: Mapped[str] = mapped_column(String(8), default="users", server_default="users")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     deleted_at: Mapped[datetime | None] = mapped_column(default=None)

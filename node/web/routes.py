@@ -7,6 +7,7 @@ from pathlib import Path
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from node.urls import LEGACY_PATH, USERS_PATH
 from node.web import (
     actors,
     api,
@@ -23,6 +24,7 @@ from node.web import (
 STATIC = Path(__file__).parent / "static"
 PUBLICATION_PATHS = ("strategies", "calls", "notes")
 PUBLISHING_PATHS = ("strategies", "calls")
+ACTOR_PATHS = (USERS_PATH, LEGACY_PATH)
 
 
 def publication_routes() -> list[BaseRoute]:
@@ -61,6 +63,19 @@ def cascade_api_routes() -> list[BaseRoute]:
     ]
 
 
+def actor_routes() -> list[BaseRoute]:
+    """/users/NAME and the older /orgs/NAME: each serves the organisations whose id it is and
+    redirects to the other; both inboxes take deliveries."""
+    found: list[BaseRoute] = []
+    for path in ACTOR_PATHS:
+        found += [
+            Route(f"/{path}/{{name}}", actors.organisation_actor),
+            Route(f"/{path}/{{name}}/inbox", inbox_endpoint.InboxEndpoint(), methods=["POST"]),
+            Route(f"/{path}/{{name}}/{{collection}}", actors.collection),
+        ]
+    return found
+
+
 def routes() -> list[BaseRoute]:
     return [
         Route("/", pages.home),
@@ -72,10 +87,8 @@ def routes() -> list[BaseRoute]:
         Route("/actor/outbox", actors.instance_outbox),
         Route("/inbox", inbox_endpoint.InboxEndpoint(), methods=["POST"]),
         Route("/actor/inbox", inbox_endpoint.InboxEndpoint(), methods=["POST"]),
-        Route("/orgs/{name}", actors.organisation_actor),
-        Route("/orgs/{name}/inbox", inbox_endpoint.InboxEndpoint(), methods=["POST"]),
-        Route("/orgs/{name}/{collection}", actors.collection),
-        Route("/@{name}", pages.profile),
+        *actor_routes(),
+        Route("/@{name}", actors.profile),
         *publication_routes(),
         Route("/authorize_interaction", pages.interact),
         Route("/api/v1/openapi.json", openapi.openapi),

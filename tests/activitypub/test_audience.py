@@ -16,7 +16,7 @@ from node.activitypub.vocabulary import PUBLIC
 from node.urls import authority
 
 OWN = "node.test"
-FOLLOWERS = "https://node.test/orgs/alpha/followers"
+FOLLOWERS = "https://node.test/users/alpha/followers"
 
 
 def activity(**fields: Any) -> dict[str, Any]:
@@ -67,7 +67,7 @@ def test_followers_expand_and_shared_inboxes_are_delivered_once() -> None:
 
 def test_own_host_is_never_a_destination_and_unknown_actors_are_reported() -> None:
     doc = activity(
-        to=["https://node.test/orgs/beta", "https://x.example/users/unknown"],
+        to=["https://node.test/users/beta", "https://x.example/users/unknown"],
         cc=["https://z.example/users/zed"],
     )
     audience = resolve(
@@ -75,7 +75,7 @@ def test_own_host_is_never_a_destination_and_unknown_actors_are_reported() -> No
         own_host=OWN,
         collections={},
         actor_inboxes={"https://z.example/users/zed": "https://NODE.test/inbox"},
-        extra=["https://node.test/orgs/gamma/inbox", "ftp://y.example/inbox", "not a url"],
+        extra=["https://node.test/users/gamma/inbox", "ftp://y.example/inbox", "not a url"],
     )
     assert audience.inboxes == ()
     assert audience.unresolved == ("https://x.example/users/unknown",)

@@ -29,7 +29,7 @@ from node.config import FetchLimits, Settings
 from tests.support.sinks import Sink, serve_sink
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
-KEY_ID = "https://node.test/orgs/alpha#main-key"
+KEY_ID = "https://node.test/users/alpha#main-key"
 BODY = b'{"id":"https://node.test/activities/1","type":"Create"}'
 
 

@@ -65,7 +65,7 @@ MASTODON_CREATE_NOTE: dict[str, Any] = {
     "actor": "https://mastodon.example/users/alice",
     "published": "2026-08-11T02:32:01Z",
     "to": ["https://www.w3.org/ns/activitystreams#Public"],
-    "cc": ["https://mastodon.example/users/alice/followers", "https://node.example/orgs/kitchen"],
+    "cc": ["https://mastodon.example/users/alice/followers", "https://node.example/users/kitchen"],
     "object": {
         "id": "https://mastodon.example/users/alice/statuses/117074527616629378",
         "type": "Note",
@@ -77,7 +77,7 @@ MASTODON_CREATE_NOTE: dict[str, Any] = {
         "to": ["https://www.w3.org/ns/activitystreams#Public"],
         "cc": [
             "https://mastodon.example/users/alice/followers",
-            "https://node.example/orgs/kitchen",
+            "https://node.example/users/kitchen",
         ],
         "sensitive": False,
         "atomUri": "https://mastodon.example/users/alice/statuses/117074527616629378",
@@ -102,7 +102,7 @@ MASTODON_CREATE_NOTE: dict[str, Any] = {
         "tag": [
             {
                 "type": "Mention",
-                "href": "https://node.example/orgs/kitchen",
+                "href": "https://node.example/users/kitchen",
                 "name": "@kitchen@node.example",
             },
             {
@@ -264,7 +264,7 @@ MISSKEY_CREATE_NOTE: dict[str, Any] = {
         "to": ["https://www.w3.org/ns/activitystreams#Public"],
         "cc": [
             "https://misskey.example/users/9bdgn9zxoi/followers",
-            "https://node.example/orgs/kitchen",
+            "https://node.example/users/kitchen",
         ],
         "inReplyTo": None,
         "attachment": [],
@@ -272,7 +272,7 @@ MISSKEY_CREATE_NOTE: dict[str, Any] = {
         "tag": [
             {
                 "type": "Mention",
-                "href": "https://node.example/orgs/kitchen",
+                "href": "https://node.example/users/kitchen",
                 "name": "@kitchen@node.example",
             },
             {
@@ -291,7 +291,7 @@ MISSKEY_CREATE_NOTE: dict[str, Any] = {
     "to": ["https://www.w3.org/ns/activitystreams#Public"],
     "cc": [
         "https://misskey.example/users/9bdgn9zxoi/followers",
-        "https://node.example/orgs/kitchen",
+        "https://node.example/users/kitchen",
     ],
 }
 
@@ -302,11 +302,14 @@ GOTOSOCIAL_CREATE_NOTE: dict[str, Any] = {
         {"sensitive": "as:sensitive"},
     ],
     "actor": "https://gts.example/users/alice",
-    "cc": ["https://www.w3.org/ns/activitystreams#Public", "https://node.example/orgs/kitchen"],
+    "cc": ["https://www.w3.org/ns/activitystreams#Public", "https://node.example/users/kitchen"],
     "id": "https://gts.example/users/alice/statuses/01KZQEJXHJTR7KPWN9G4WDT1G8/activity#Create",
     "object": {
         "attributedTo": "https://gts.example/users/alice",
-        "cc": ["https://www.w3.org/ns/activitystreams#Public", "https://node.example/orgs/kitchen"],
+        "cc": [
+            "https://www.w3.org/ns/activitystreams#Public",
+            "https://node.example/users/kitchen",
+        ],
         "content": '<p><span class="h-card"><a href="https://node.example/@kitchen" '
         'class="u-url mention">@<span>kitchen</span></a></span> signed up for Saturday</p>',
         "contentMap": {"en": "<p>signed up for Saturday</p>"},
@@ -331,7 +334,7 @@ GOTOSOCIAL_CREATE_NOTE: dict[str, Any] = {
         "sensitive": True,
         "summary": "CW: logistics",
         "tag": {
-            "href": "https://node.example/orgs/kitchen",
+            "href": "https://node.example/users/kitchen",
             "name": "@kitchen@node.example",
             "type": "Mention",
         },
@@ -374,12 +377,12 @@ PLEROMA_CREATE_NOTE: dict[str, Any] = {
         "tag": [],
         "to": [
             "https://pleroma.example/users/alice/followers",
-            "https://node.example/orgs/kitchen",
+            "https://node.example/users/kitchen",
         ],
         "type": "Note",
     },
     "published": "2026-08-11T02:17:57.582854Z",
-    "to": ["https://pleroma.example/users/alice/followers", "https://node.example/orgs/kitchen"],
+    "to": ["https://pleroma.example/users/alice/followers", "https://node.example/users/kitchen"],
     "type": "Create",
 }
 
@@ -388,7 +391,7 @@ NODE_CALL: dict[str, Any] = {
     "id": "https://node.example/objects/call-1",
     "type": "Note",
     "kind": "call",
-    "attributedTo": "https://node.example/orgs/kitchen",
+    "attributedTo": "https://node.example/users/kitchen",
     "content": "<p>Urgent: 200 meals by Saturday 18:00 in Leith. Bring food, drive a van.</p>",
     "contentMap": {"en": "<p>Urgent: we need 200 meals by Saturday 18:00 in Leith.</p>"},
     "urgency": "high",
@@ -401,7 +404,7 @@ NODE_CALL: dict[str, Any] = {
         {"type": "Hashtag", "href": "https://node.example/tags/mutualaid", "name": "#mutualaid"}
     ],
     "to": ["https://www.w3.org/ns/activitystreams#Public"],
-    "cc": ["https://node.example/orgs/kitchen/followers"],
+    "cc": ["https://node.example/users/kitchen/followers"],
     "published": "2026-08-11T09:00:00Z",
     "url": "https://node.example/calls/call-1",
 }
@@ -421,9 +424,9 @@ NODE_STRATEGY: dict[str, Any] = {
         {"type": "Hashtag", "href": "https://node.example/tags/food", "name": "#food"},
         {"type": "Hashtag", "href": "https://node.example/tags/housing", "name": "#housing"},
     ],
-    "attributedTo": "https://node.example/orgs/kitchen",
+    "attributedTo": "https://node.example/users/kitchen",
     "to": ["https://www.w3.org/ns/activitystreams#Public"],
-    "cc": ["https://node.example/orgs/kitchen/followers"],
+    "cc": ["https://node.example/users/kitchen/followers"],
     "published": "2026-08-01T12:00:00Z",
     "updated": "2026-08-03T12:00:00Z",
     "url": "https://node.example/strategies/strategy-7",
@@ -433,12 +436,12 @@ NODE_ANNOUNCE: dict[str, Any] = {
     "@context": DESIGN_CONTEXT,
     "id": "https://other.example/activities/announce-3",
     "type": "Announce",
-    "actor": "https://other.example/orgs/tenants",
+    "actor": "https://other.example/users/tenants",
     "object": "https://node.example/objects/call-1",
     "via": "https://node.example/activities/announce-1",
     "hop": 2,
     "to": ["https://www.w3.org/ns/activitystreams#Public"],
-    "cc": ["https://node.example/orgs/kitchen", "https://other.example/orgs/tenants/followers"],
+    "cc": ["https://node.example/users/kitchen", "https://other.example/users/tenants/followers"],
     "published": "2026-08-11T10:00:00Z",
 }
 
@@ -458,7 +461,7 @@ NODE_ORGANIZATION: dict[str, Any] = {
             "value": "schema:value",
         },
     ],
-    "id": "https://node.example/orgs/kitchen",
+    "id": "https://node.example/users/kitchen",
     "type": "Organization",
     "preferredUsername": "kitchen",
     "name": "Leith Community Kitchen",
@@ -468,15 +471,15 @@ NODE_ORGANIZATION: dict[str, Any] = {
         "mediaType": "image/png",
         "url": "https://node.example/media/kitchen.png",
     },
-    "inbox": "https://node.example/orgs/kitchen/inbox",
-    "outbox": "https://node.example/orgs/kitchen/outbox",
-    "followers": "https://node.example/orgs/kitchen/followers",
-    "following": "https://node.example/orgs/kitchen/following",
-    "featured": "https://node.example/orgs/kitchen/featured",
+    "inbox": "https://node.example/users/kitchen/inbox",
+    "outbox": "https://node.example/users/kitchen/outbox",
+    "followers": "https://node.example/users/kitchen/followers",
+    "following": "https://node.example/users/kitchen/following",
+    "featured": "https://node.example/users/kitchen/featured",
     "endpoints": {"sharedInbox": "https://node.example/inbox"},
     "publicKey": {
-        "id": "https://node.example/orgs/kitchen#main-key",
-        "owner": "https://node.example/orgs/kitchen",
+        "id": "https://node.example/users/kitchen#main-key",
+        "owner": "https://node.example/users/kitchen",
         "publicKeyPem": PEM,
     },
     "manuallyApprovesFollowers": False,

@@ -69,7 +69,7 @@ def test_visibility_as_mastodon_reads_it() -> None:
     assert visibility((PUBLIC,), (followers,), followers) == "public"
     assert visibility((followers,), (PUBLIC,), followers) == "unlisted"
     assert visibility((followers,), (), followers) == "followers"
-    assert visibility(("https://node.example/orgs/a",), (followers,), followers) == "direct"
+    assert visibility(("https://node.example/users/a",), (followers,), followers) == "direct"
 
 
 def test_object_view_attribution() -> None:

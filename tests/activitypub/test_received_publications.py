@@ -87,7 +87,7 @@ def test_themes_come_from_hashtags_when_none_are_declared() -> None:
 def test_visibility_is_read_from_the_addressing() -> None:
     assert read(to=[FOLLOWERS], cc=[PUBLIC]).content.fields.visibility is Visibility.UNLISTED
     assert read(to=[FOLLOWERS]).content.fields.visibility is Visibility.FOLLOWERS
-    assert read(to=["https://node.test/orgs/alpha"]).content.fields.visibility is Visibility.DIRECT
+    assert read(to=["https://node.test/users/alpha"]).content.fields.visibility is Visibility.DIRECT
 
 
 def test_html_is_made_safe_and_the_summary_is_plain_text() -> None:

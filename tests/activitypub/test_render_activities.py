@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from node.activitypub import render_activities as render
 from node.activitypub.vocabulary import CONTEXT, PUBLIC
 
-ALPHA = "https://node.test/orgs/alpha"
+ALPHA = "https://node.test/users/alpha"
 BOB = "https://remote.test/users/bob"
 FOLLOWERS = f"{ALPHA}/followers"
 NOTE = {

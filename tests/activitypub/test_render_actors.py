@@ -32,7 +32,7 @@ class Profile:
 
 def test_an_organisation_has_what_mastodon_reads() -> None:
     actor = render.organisation_to_as(Profile(), URLS, ICON)
-    base = "https://node.test/orgs/alpha"
+    base = "https://node.test/users/alpha"
     assert (actor["id"], actor["type"], actor["preferredUsername"]) == (
         base,
         "Organization",

@@ -8,7 +8,7 @@ from node.activitypub.render_collections import PAGE_SIZE, Page
 from node.urls import Urls
 
 URLS = Urls("https://node.test")
-IRI = "https://node.test/orgs/alpha/followers"
+IRI = "https://node.test/users/alpha/followers"
 
 
 def test_a_collection_names_its_first_and_last_page() -> None:

@@ -14,7 +14,7 @@ from node.activitypub.render_publications import Publication
 from node.activitypub.vocabulary import PUBLIC
 from node.publication import Fields, Kind, Urgency, Visibility
 
-ALPHA = "https://node.test/orgs/alpha"
+ALPHA = "https://node.test/users/alpha"
 FOLLOWERS = f"{ALPHA}/followers"
 BOB = "https://remote.test/users/bob"
 PUBLISHED = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)

@@ -28,7 +28,7 @@ def test_ally_add_list_remove(tmp_path: Path) -> None:
     assert added.returncode == 0, added.stderr
     ally_id = added.stdout.split("\t")[0]
     listed = cli("ally", "list", "alpha", "--data-dir", data)
-    assert "https://node.example/orgs/beta\turgent\tPL" in listed.stdout
+    assert "https://node.example/users/beta\turgent\tPL" in listed.stdout
     bad = cli(
         "ally", "add", "alpha", "beta@node.example", "--amplify", "always", "--data-dir", data
     )

@@ -87,7 +87,7 @@ def test_demo_initialises_and_serves_a_demo_organisation(tmp_path: Path) -> None
                 time.sleep(0.2)
         assert found.status_code == 200
         actor = httpx.get(
-            f"{base}/orgs/demo", headers={"Accept": "application/activity+json"}, timeout=5
+            f"{base}/users/demo", headers={"Accept": "application/activity+json"}, timeout=5
         ).json()
         assert actor["type"] == "Organization" and actor["name"]
     finally:

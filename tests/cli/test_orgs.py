@@ -17,7 +17,7 @@ def test_init_org_token_happy_path(tmp_path: Path) -> None:
     assert again.returncode == 0, again.stderr
     created = cli("org", "create", "alpha", "--data-dir", data, "--display-name", "Alpha")
     assert created.returncode == 0, created.stderr
-    assert created.stdout.strip() == "https://node.example/orgs/alpha"
+    assert created.stdout.strip() == "https://node.example/users/alpha"
     token = cli("token", "create", "alpha", env={"SN_DATA_DIR": data})
     assert token.returncode == 0 and token.stdout.strip().startswith("sn_")
     listed = cli("org", "list", "--data-dir", data)

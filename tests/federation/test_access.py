@@ -15,7 +15,7 @@ from node.storage.objects import StoredObject
 from node.storage.remote_actors import RemoteActor
 from tests.support.content import content
 
-ALPHA = "https://node.test/orgs/alpha"
+ALPHA = "https://node.test/users/alpha"
 START = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
 

@@ -27,10 +27,10 @@ URLS = Urls("https://node.test:8443")
         (("acct", "Alpha", "NODE.TEST"), "alpha"),
         (("acct", "alpha", "other.test"), None),
         (("acct", "node.test", "node.test"), INSTANCE),
-        (("url", "https://node.test:8443/orgs/alpha"), "alpha"),
+        (("url", "https://node.test:8443/users/alpha"), "alpha"),
         (("url", "https://node.test:8443/@alpha"), "alpha"),
         (("url", "https://node.test:8443/actor"), INSTANCE),
-        (("url", "https://node.test/orgs/alpha"), None),
+        (("url", "https://node.test/users/alpha"), None),
         (("url", "https://node.test:8443/calls/abc"), None),
     ],
 )

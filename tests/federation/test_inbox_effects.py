@@ -27,7 +27,7 @@ from node.storage.objects import StoredObject
 from tests.support.actors import FakeActor, RemoteHost
 from tests.support.router import HostRouter
 
-ALPHA = "https://node.test/orgs/alpha"
+ALPHA = "https://node.test/users/alpha"
 
 
 @pytest.fixture

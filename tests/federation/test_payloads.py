@@ -34,7 +34,7 @@ from tests.support.actors import FakeActor, RemoteHost, post_signed
 from tests.support.router import HostRouter
 
 PAYLOADS = Path(__file__).parents[1] / "payloads"
-INBOX = "https://node.test/orgs/alpha/inbox"
+INBOX = "https://node.test/users/alpha/inbox"
 CALL, ORG = "<the call>", "<the organisation>"
 KEPT_ATTRIBUTES = {"href", "class", "rel", "target", "translate", "start", "reversed", "value"}
 IRI_END = r"(?![\w.:-])"  # an IRI replaced only whole or before / # ?: never a longer name
@@ -491,4 +491,6 @@ def test_every_captured_payload_is_replayed() -> None:
     used |= {c.path for pair in REACTIONS for c in pair if c is not None}
     used |= {c.path for pair in DELETES for c in pair}
     on_disk = {str(p.relative_to(PAYLOADS)) for p in PAYLOADS.rglob("*.json")}
-    assert used == on_disk
+    # epicyon/ (a Follow and an Accept besides a reply) has a replay of its own:
+    # tests/federation/test_epicyon_payloads.py
+    assert used == {path for path in on_disk if not path.startswith("epicyon/")}

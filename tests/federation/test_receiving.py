@@ -23,7 +23,7 @@ from node.storage.caches import ORGANISATIONS_REFRESH
 from tests.support.actors import FakeActor, RemoteHost, hosted, post_signed, signed_headers
 from tests.support.router import HostRouter
 
-INBOX = "https://node.test/orgs/alpha/inbox"
+INBOX = "https://node.test/users/alpha/inbox"
 SHARED = "https://node.test/inbox"
 
 
@@ -152,7 +152,7 @@ async def test_malformed_oversized_and_wrong_type(
     plain = signed_headers(bob, INBOX, body, now, **{"Content-Type": "text/plain"})
     assert (await client.post(INBOX, content=body, headers=plain)).status_code == 415
     missing = await post_signed(
-        client, bob, "https://node.test/orgs/nobody/inbox", create(bob, note(bob, "m")), now
+        client, bob, "https://node.test/users/nobody/inbox", create(bob, note(bob, "m")), now
     )
     assert missing.status_code == 404
     assert await stored_count(node) == 0

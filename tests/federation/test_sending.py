@@ -56,7 +56,7 @@ async def test_addressed_actors_and_extra_inboxes_are_delivered_once_and_never_h
     await remember(node, carol, f"{carol}/inbox")
     activity = note(
         node,
-        to=[bob, "https://node.test/orgs/beta", "http://unknown.example/users/x"],
+        to=[bob, "https://node.test/users/beta", "http://unknown.example/users/x"],
         bto=[carol],
     )
     extra = [f"{bob}/inbox", "https://node.test/inbox"]

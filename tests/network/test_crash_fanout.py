@@ -273,7 +273,7 @@ def test_kill_9_in_the_middle_of_a_fan_out_to_200_inboxes(
         node.init(database_url=db_url)
         alpha = node.add_org("alpha", "Alpha Collective")
         node.serve()
-        sinks.trust(node.as2("/orgs/alpha"))
+        sinks.trust(node.as2("/users/alpha"))
 
         def settled(check: Any, what: str) -> None:
             wait_until(check, what, node.running, TIMEOUT)
@@ -285,7 +285,7 @@ def test_kill_9_in_the_middle_of_a_fan_out_to_200_inboxes(
         assert {(f["actor"], f["state"]) for f in followers} == {
             (actor.iri, "accepted") for actor in sinks.actors
         }
-        assert node.as2("/orgs/alpha/followers")["totalItems"] == FOLLOWERS
+        assert node.as2("/users/alpha/followers")["totalItems"] == FOLLOWERS
 
         # one Update(actor) to all 200, undisturbed: the reference figure
         triggered = time.monotonic()

@@ -24,9 +24,9 @@ async def test_follow_is_accepted_and_listed_on_both_sides(network: Network) -> 
     assert [(f["target"], f["state"]) for f in follows] == [(beta, "accepted")]
     followers = (await b.api("GET", "/followers", "beta")).json()["followers"]
     assert [(f["actor"], f["state"]) for f in followers] == [(alpha, "accepted")]
-    collection = (await b.client.get("/orgs/beta/followers")).json()
+    collection = (await b.client.get("/users/beta/followers")).json()
     assert collection["totalItems"] == 1
-    following = (await a.client.get("/orgs/alpha/following")).json()
+    following = (await a.client.get("/users/alpha/following")).json()
     assert following["totalItems"] == 1
 
 

@@ -55,7 +55,7 @@ def followers(node: LoopbackNode, org: str) -> Pairs:
 
 
 def total(node: LoopbackNode, org: str, collection: str) -> int:
-    count: int = node.as2(f"/orgs/{org}/{collection}")["totalItems"]
+    count: int = node.as2(f"/users/{org}/{collection}")["totalItems"]
     return count
 
 

@@ -59,7 +59,7 @@ async def test_a_call_reaches_followers_as_a_note_with_everything_said(network: 
     assert note["to"] == [PUBLIC] and note["cc"] == [f"{alpha}/followers"]
     for words in ("Call for solidarity", "Deadline:", "Regions: PL, Warsaw", "Come to the hearing"):
         assert words in note["content"]
-    assert "name" not in note and "summary" not in note
+    assert "name" not in note and note["summary"] is None  # no content warning
     assert any(t["type"] == "Hashtag" and t["name"] == "#solidarity" for t in note["tag"])
     assert note["content"].count("#<span>solidarity</span>") == 1  # linked in the text only
     assert "#<span>CourtSupport</span>" in note["content"]  # the theme, linked at the end

@@ -155,7 +155,7 @@ def follow_of(follower: str, name: str) -> ActivityView:
             "id": f"{follower}/follows/{name}",
             "type": "Follow",
             "actor": follower,
-            "object": f"https://node.test/orgs/{name}",
+            "object": f"https://node.test/users/{name}",
         }
     )
 

@@ -11,7 +11,7 @@ from node.storage import cascade
 
 CALL = "https://remote.test/calls/1"
 AUTHOR = "https://remote.test/users/author"
-ALPHA = "https://node.test/orgs/alpha"
+ALPHA = "https://node.test/users/alpha"
 
 
 async def test_entries_are_kept_once_in_the_order_seen(node: Runtime, clock: FrozenClock) -> None:

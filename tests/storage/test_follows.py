@@ -10,7 +10,7 @@ from node.federation.runtime import Runtime
 from node.storage import follows
 from node.storage.follows import ACCEPTED, PENDING, REJECTED
 
-ALPHA = "https://node.test/orgs/alpha"
+ALPHA = "https://node.test/users/alpha"
 
 
 def remote(n: int) -> str:
@@ -35,7 +35,7 @@ async def test_a_follow_id_names_one_relation(node: Runtime, clock: FrozenClock)
     shared_id = f"{remote(1)}/f/1"
     async with node.db.transaction() as session:
         first = await follows.put(session, remote(1), ALPHA, ACCEPTED, shared_id, clock.now())
-        other = "https://node.test/orgs/beta"
+        other = "https://node.test/users/beta"
         second = await follows.put(session, remote(1), other, PENDING, shared_id, clock.now())
         by_id = await follows.by_follow_iri(session, shared_id)
         moved = await follows.get_pair(session, remote(1), ALPHA)

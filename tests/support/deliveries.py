@@ -18,7 +18,7 @@ from node.storage.remote_actors import RemoteActor
 from node.storage.tables import DeliveryRow, FollowRow
 from node.workers import Worker
 
-FOLLOWERS = "https://node.test/orgs/alpha/followers"
+FOLLOWERS = "https://node.test/users/alpha/followers"
 
 
 def worker(node: Runtime, *queues: DeliveryQueue) -> Worker:
@@ -31,7 +31,7 @@ def note(node: Runtime, **addressing: Any) -> dict[str, Any]:
         "@context": "https://www.w3.org/ns/activitystreams",
         "id": node.urls.activity(key),
         "type": "Create",
-        "actor": "https://node.test/orgs/alpha",
+        "actor": "https://node.test/users/alpha",
         "object": {"id": f"https://node.test/notes/{key}", "type": "Note", "content": "hi"},
         **addressing,
     }

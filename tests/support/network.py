@@ -46,7 +46,7 @@ class Member:
         return f"https://{self.host}"
 
     def actor(self, org: str) -> str:
-        return f"{self.base}/orgs/{org}"
+        return f"{self.base}/users/{org}"
 
     def handle(self, org: str) -> str:
         return f"{org}@{self.host}"

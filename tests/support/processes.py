@@ -204,7 +204,7 @@ class LoopbackNode:
         return f"127.0.0.1:{self.port}"
 
     def actor(self, org: str) -> str:
-        return f"{self.base_url}/orgs/{org}"
+        return f"{self.base_url}/users/{org}"
 
     def handle(self, org: str) -> str:
         return f"{org}@{self.host}"

@@ -25,7 +25,7 @@ AS2_ACCEPTS = [
 async def test_actor_is_served_as_activitystreams(
     client: httpx.AsyncClient, alpha: str, accept: str
 ) -> None:
-    response = await client.get("/orgs/alpha", headers={"Accept": accept})
+    response = await client.get("/users/alpha", headers={"Accept": accept})
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/activity+json"
     assert "Accept" in response.headers["vary"]
@@ -66,7 +66,7 @@ async def test_actor_has_every_field_mastodon_reads(client: httpx.AsyncClient, a
 
 
 async def test_browsers_get_the_profile_page(client: httpx.AsyncClient, alpha: str) -> None:
-    for path in ("/orgs/alpha", "/@alpha"):
+    for path in ("/users/alpha", "/@alpha"):
         response = await client.get(path, headers={"Accept": "text/html,application/xhtml+xml"})
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/html")
@@ -76,14 +76,14 @@ async def test_browsers_get_the_profile_page(client: httpx.AsyncClient, alpha: s
             in response.text
         )
         assert "@alpha@node.test" in response.text
-    plain = await client.get("/orgs/alpha")
+    plain = await client.get("/users/alpha")
     assert plain.headers["content-type"].startswith("text/html")
 
 
 async def test_unknown_and_deleted_actors(
     client: httpx.AsyncClient, node: Runtime, alpha: str
 ) -> None:
-    missing = await client.get("/orgs/nobody", headers={"Accept": "application/activity+json"})
+    missing = await client.get("/users/nobody", headers={"Accept": "application/activity+json"})
     assert missing.status_code == 404
     assert missing.json()["error"]
     async with node.db.transaction() as session:

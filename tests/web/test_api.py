@@ -32,7 +32,7 @@ async def test_the_organisation_with_its_default_hop_cap(
     body = shown.json()
     assert body["name"] == "alpha" and body["display_name"] == "Alpha"
     assert body["max_hops"] == 6
-    assert body["actor"].endswith("/orgs/alpha")
+    assert body["actor"].endswith("/users/alpha")
 
 
 async def test_the_hop_cap_changes_and_stays(

@@ -27,7 +27,7 @@ async def test_allies_are_added_re_set_listed_and_removed(
     assert made.status_code == 201, made.text
     ally = made.json()
     assert (ally["actor"], ally["amplify"], ally["regions"], ally["themes"]) == (
-        "https://node.test/orgs/beta",
+        "https://node.test/users/beta",
         "urgent",
         ["PL"],
         [],
@@ -91,8 +91,8 @@ async def test_amplifying_by_hand_and_the_tree_it_makes(
     assert tree.status_code == 200
     nodes = tree.json()["nodes"]
     assert [(n["type"], n["actor"], n["hop"]) for n in nodes] == [
-        ("Create", "https://node.test/orgs/alpha", 0),
-        ("Announce", "https://node.test/orgs/beta", 1),
+        ("Create", "https://node.test/users/alpha", 0),
+        ("Announce", "https://node.test/users/beta", 1),
     ]
     assert nodes[1]["via"] == nodes[0]["id"]
     unknown = await client.get("/api/v1/calls/unknown/cascade", headers=beta)

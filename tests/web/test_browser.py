@@ -129,7 +129,7 @@ def test_profile_page_renders_in_chromium(served_node: str, tmp_path: Path) -> N
 
 
 def test_actor_url_gives_browsers_the_page(served_node: str, tmp_path: Path) -> None:
-    dom = render(f"{served_node}/orgs/alpha", tmp_path, "--dump-dom")
+    dom = render(f"{served_node}/users/alpha", tmp_path, "--dump-dom")
     assert "Alpha Collective" in dom.stdout and "<html" in dom.stdout
     home = render(f"{served_node}/", tmp_path, "--dump-dom")
     assert "Alpha Collective" in home.stdout

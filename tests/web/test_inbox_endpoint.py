@@ -34,7 +34,7 @@ async def test_every_inbox_answers_an_empty_202_with_the_request_id(
     client: httpx.AsyncClient, node: Runtime, alpha: str, remote: RemoteHost
 ) -> None:
     bob = remote.actor("bob")
-    inboxes = ("/inbox", "/actor/inbox", "/orgs/alpha/inbox")
+    inboxes = ("/inbox", "/actor/inbox", "/users/alpha/inbox")
     for n, path in enumerate(inboxes):
         url = f"https://node.test{path}"
         answer = await post_signed(client, bob, url, create_note(bob, f"n{n}"), node.clock.now())
@@ -71,5 +71,5 @@ async def test_an_inbox_is_not_for_reading(client: httpx.AsyncClient, alpha: str
         refused = await client.get(path)
         assert refused.status_code == 405 and refused.headers["allow"] == "POST"
     # an organisation's inbox is no collection of the actor's to read
-    unread = await client.get("/orgs/alpha/inbox", headers={"Accept": "application/activity+json"})
+    unread = await client.get("/users/alpha/inbox", headers={"Accept": "application/activity+json"})
     assert unread.status_code == 404 and unread.json() == {"error": "no such collection: inbox"}

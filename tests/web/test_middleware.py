@@ -58,7 +58,7 @@ async def test_a_request_id_is_kept_when_sane_and_made_otherwise(
 async def test_errors_are_json_for_clients_and_pages_for_browsers(
     client: httpx.AsyncClient,
 ) -> None:
-    as_json = await client.get("/orgs/nobody", headers={"Accept": "application/activity+json"})
+    as_json = await client.get("/users/nobody", headers={"Accept": "application/activity+json"})
     assert as_json.status_code == 404
     assert as_json.json() == {"error": "no organisation named 'nobody' on this node"}
     as_page = await client.get("/@nobody", headers={"Accept": "text/html"})

@@ -41,5 +41,10 @@ def test_every_publication_and_publishing_path_is_routed() -> None:
         ]:
             assert pair in routed, pair
     inboxes = [path for path, method in routed if path.endswith("inbox") and method == "POST"]
-    assert sorted(inboxes) == ["/actor/inbox", "/inbox", "/orgs/{name}/inbox"]
+    assert sorted(inboxes) == [
+        "/actor/inbox",
+        "/inbox",
+        "/orgs/{name}/inbox",
+        "/users/{name}/inbox",
+    ]
     assert any(isinstance(r, Mount) and r.path == "/static" for r in routes.routes())
