@@ -69,7 +69,7 @@ def test_a_call_is_a_note_that_says_everything() -> None:
         "2026-12-01T18:00:00Z",
         ["Give", "Share <this>"],
     )
-    assert "summary" not in document and "name" not in document  # a Note's summary hides it
+    assert document["summary"] is None and "name" not in document  # a Note's summary hides it
     content = document["content"]
     assert content.startswith("<p><strong>Call for solidarity: Strike &lt;fund&gt;</strong></p>")
     for words in (
