@@ -9,6 +9,7 @@ postgresql+asyncpg://sn:sn@127.0.0.1:5432/postgres). With CI=true it is mandator
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
@@ -159,3 +160,12 @@ async def sender(node: Runtime, alpha: str) -> LocalActor:
     """alpha as the LocalActor whose key signs what it sends."""
     async with node.db.transaction() as session:
         return await actors.by_username(session, "alpha")
+
+
+@pytest.fixture(autouse=True)
+def loggers_enabled() -> None:
+    """Loggers a library's logging setup disabled during an earlier test (dictConfig and
+    fileConfig disable the loggers that exist) log again: tests read the node's logs."""
+    for logger in logging.root.manager.loggerDict.values():
+        if isinstance(logger, logging.Logger):
+            logger.disabled = False
