@@ -10,16 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from datetime import datetime
 
 import httpx
 import pytest
 from starlette.routing import Route
 
-from node.activitypub import alliance_manifest
-from node.activitypub.keys import generate_key_pair, load_private_key
 from node.app import create_app
-from node.federation import alliances
 from node.federation.runtime import Runtime
 from node.solidarity import federation_settings, membership, node_admins, publishing, validation
 from node.storage import actors, audit, domain_blocks, federation_policy, remote_actors
@@ -30,7 +26,8 @@ from node.storage.objects import StoredObject
 from node.storage.remote_actors import RemoteActor
 from node.storage.tables import FollowRow
 from node.web.routes import admin_area_routes
-from tests.support.actors import RemoteHost, hosted
+from tests.support.actors import hosted
+from tests.support.alliance import MANIFEST, FakeAlly
 from tests.support.router import HostRouter
 from tests.support.workspace import HTML, csrf_of, post_form, signed_in_member
 
@@ -242,58 +239,24 @@ async def test_domain_blocks_and_their_mastodon_csv(ana: httpx.AsyncClient, node
     assert again.status_code == 400
 
 
-class FakeAlly:
-    """ally.test: an instance actor and the manifest it signs (as in the federation tests)."""
-
-    base = "https://ally.test"
-
-    def __init__(self, host: RemoteHost) -> None:
-        self.keys = generate_key_pair()
-        self.host = host
-        actor = f"{self.base}/actor"
-        host.objects[actor] = {
-            "@context": "https://www.w3.org/ns/activitystreams",
-            "id": actor,
-            "type": "Application",
-            "preferredUsername": "ally.test",
-            "inbox": f"{actor}/inbox",
-            "publicKey": {
-                "id": f"{actor}#main-key",
-                "owner": actor,
-                "publicKeyPem": self.keys.public_pem,
-            },
-        }
-        self.url = f"{self.base}{alliances.PATH}"
-
-    def publish(self, domains: list[str], updated: datetime) -> None:
-        self.host.objects[self.url] = alliance_manifest.manifest_to_json(
-            self.url,
-            f"{self.base}/actor",
-            f"{self.base}/actor#main-key",
-            load_private_key(self.keys.private_pem),
-            domains,
-            updated,
-        )
-
-
 async def test_alliances_subscribe_and_unsubscribe(
     ana: httpx.AsyncClient, node: Runtime, router: HostRouter
 ) -> None:
     ally = FakeAlly(hosted(router, "ally.test"))
     ally.publish(["c.example", "d.example"], node.clock.now())
-    made = await post_form(ana, f"{ADMIN}/alliances", {"url": ally.url}, from_page=ADMIN)
+    made = await post_form(ana, f"{ADMIN}/alliances", {"url": MANIFEST}, from_page=ADMIN)
     assert made.status_code == 303, made.text
-    assert (await by_ana(node, "alliance.subscribe")).target == ally.url
+    assert (await by_ana(node, "alliance.subscribe")).target == MANIFEST
     seen = await federation_settings.overview(node)
     assert {"c.example", "d.example"} <= set(seen.allowed)
     page = await ana.get(ADMIN, headers=HTML)
-    assert ally.url in page.text and "from an alliance" in page.text
-    twice = await post_form(ana, f"{ADMIN}/alliances", {"url": ally.url}, from_page=ADMIN)
+    assert MANIFEST in page.text and "from an alliance" in page.text
+    twice = await post_form(ana, f"{ADMIN}/alliances", {"url": MANIFEST}, from_page=ADMIN)
     assert twice.status_code == 400 and "already subscribed" in twice.text
     [alliance] = seen.alliances
     gone = await post_form(ana, f"{ADMIN}/alliances/{alliance.id}/remove", {}, from_page=ADMIN)
     assert gone.status_code == 303
-    assert (await by_ana(node, "alliance.unsubscribe")).target == ally.url
+    assert (await by_ana(node, "alliance.unsubscribe")).target == MANIFEST
     assert "c.example" not in (await federation_settings.overview(node)).allowed
 
 
