@@ -35,6 +35,7 @@ from node.web import (
     wellknown,
     workspace_admin,
     workspace_auth,
+    workspace_circles,
     workspace_federation,
     workspace_moderation,
     workspace_network,
@@ -272,6 +273,18 @@ def circle_api_routes() -> list[BaseRoute]:
     ]
 
 
+def circle_workspace_routes() -> list[BaseRoute]:
+    """/workspace/ORG/circles: the circles page (owners change circles)."""
+    base, page = "/workspace/{org}/circles", workspace_circles
+    return [
+        Route(base, page.show_circles, methods=["GET"]),
+        Route(base, page.create_circle, methods=["POST"]),
+        Route(base + "/{name}/members", page.add_member, methods=["POST"]),
+        Route(base + "/{name}/members/remove", page.remove_member, methods=["POST"]),
+        Route(base + "/{name}/delete", page.delete_circle, methods=["POST"]),
+    ]
+
+
 def routes() -> list[BaseRoute]:
     return [
         *public_page_routes(),
@@ -307,6 +320,7 @@ def routes() -> list[BaseRoute]:
         *admin_api_routes(),
         *moderation_api_routes(),
         *circle_api_routes(),
+        *circle_workspace_routes(),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
         *health.routes(),  # /healthz, /readyz, /metrics
     ]

@@ -66,6 +66,7 @@ async def allies_page(
     context = {
         "allies": await allies.of(runtime(request), ws.org),
         "policies": allies.POLICIES,
+        "circle_names": await allies.circle_names(runtime(request), ws.org),
         "error": error,
         "done": request.query_params.get("done", ""),
     }
@@ -84,6 +85,7 @@ async def add_ally(request: Request, ws: Workspace) -> Response:
         "amplify": form.text("amplify") or "manual",
         "regions": labels(form.get("regions")),
         "themes": [t.lstrip("#") for t in labels(form.get("themes"))],
+        "circle": form.text("circle") or None,
     }
     try:
         policy = allies.policy_from(body)

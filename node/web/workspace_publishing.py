@@ -16,6 +16,7 @@ from node.errors import InvalidInput, SolidarityError
 from node.publication import Kind
 from node.solidarity import (
     cascade,
+    circles,
     overview,
     public_reading,
     publishing,
@@ -71,6 +72,8 @@ def body_from(form: forms.Form, kind: Kind, editing: bool) -> dict[str, Any]:
     }
     if not editing:
         body["visibility"] = form.text("visibility") or "public"
+        if circle := form.text("circle"):  # refused unless the visibility is "circle"
+            body["circle"] = circle
     if kind is Kind.STRATEGY:
         return body | {"summary": form.text("summary")}
     deadline = form.text("deadline")
@@ -118,8 +121,15 @@ async def compose_page(
         "preview": preview,
         "error": error,
         "content_languages": list(LANGUAGES.values()),
+        "circles": await circle_names(request),
     }
     return await rendering.page(request, "ws_compose.html", context, status)
+
+
+async def circle_names(request: Request) -> list[str]:
+    """The organisation's circles, for the compose form's circle choice."""
+    ws: Workspace = request.state.workspace
+    return [circle.name for circle in await circles.of(runtime(request), ws.org)]
 
 
 @members_only()

@@ -356,6 +356,7 @@ MEMBER = [
     ("compose-strategy", "/compose?kind=strategy"),
     ("follows", "/follows"),
     ("allies", "/allies"),
+    ("circles", "/circles"),
     ("amplifications", "/amplifications"),
     ("notifications", "/notifications"),
     ("tokens", "/tokens"),
@@ -382,6 +383,7 @@ MAIN = {
     "dashboard",
     "compose-call",
     "allies",
+    "circles",
     "notifications",
 }
 
@@ -408,11 +410,21 @@ def publish_strategy(world: World) -> str:
     return world.published["strategy"]
 
 
+def make_circle(world: World) -> None:
+    """alpha's circle of its two allies, so the circles page has members to show."""
+    if not world.a.api("GET", "/circles", "alpha").json()["circles"]:
+        members = [world.b.handle("gamma"), world.c.handle("delta")]
+        body = {"name": "trusted", "members": members}
+        made = world.a.api("POST", "/circles", "alpha", json=body)
+        assert made.status_code == 201, made.text
+
+
 @pytest.mark.parametrize("language", ["en", "ar"])
 def test_every_page_passes_axe_and_is_photographed(
     world: World, ana: BrowserContext, language: str
 ) -> None:
     strategy = publish_strategy(world)
+    make_circle(world)
     call = world.published.get("call") or world.published.get("cascade")
     ana.add_cookies([{"name": "sn_lang", "value": language, "url": world.a.base_url}])
     page = ana.new_page()
