@@ -127,7 +127,7 @@ async def compose_page(
         "preview": preview,
         "media": media,
         "media_room": len(media) < attachments.MAX_ATTACHMENTS,
-        "media_megabytes": max(limits.image_max_bytes, limits.document_max_bytes) // 1_048_576,
+        "media_megabytes": f"{max(limits.image_max_bytes, limits.document_max_bytes) / 2**20:.3g}",
         "description_chars": limits.description_chars,
         "error": error,
         "content_languages": list(LANGUAGES.values()),
