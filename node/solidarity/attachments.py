@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from node.errors import InvalidInput, NotFound
 from node.federation.runtime import Runtime
 from node.media.processing import Processed
-from node.publication import Attachment, MediaKind
+from node.publication import Attachment, MediaKind, Visibility
 from node.storage import remote_media, uploads
 from node.storage.actors import LocalActor
 from node.storage.objects import StoredObject
@@ -169,6 +169,14 @@ async def of_publication(node: Runtime, stored: StoredObject) -> tuple[Attachmen
     async with node.db.transaction() as session:
         found = await shown_with(session, node.urls, [stored])
     return found.get(stored.id, ())
+
+
+async def of_public(node: Runtime, stored: Sequence[StoredObject]) -> dict[int, list[StoredMedia]]:
+    """The uploads of this node's own public publications among `stored`, for the feeds: a
+    feed names only files served to anyone, never another server's nor a private one."""
+    ids = [s.id for s in stored if s.visibility is Visibility.PUBLIC and s.local_actor_id]
+    async with node.db.transaction() as session:
+        return await uploads.of_objects(session, ids)
 
 
 async def delete_files(node: Runtime, removed: Sequence[StoredMedia]) -> None:

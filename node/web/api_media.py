@@ -13,14 +13,14 @@ from typing import Any
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Message, Scope
+from starlette.types import Scope
 
 from node.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
 from node.publication import Attachment
 from node.solidarity import attachments
 from node.storage.uploads import StoredMedia
 from node.urls import Urls
-from node.web import auth
+from node.web import auth, forms
 from node.web.api import read_json
 from node.web.app_state import runtime
 from node.web.json_responses import json_response
@@ -75,17 +75,8 @@ async def read_upload(request: Request, limit: int) -> bytes:
 
 async def parse_form(scope: Scope, body: bytes, description_chars: int) -> tuple[bytes, object]:
     """The file's bytes and the description, from a multipart body already read."""
-    sent = False
-
-    async def receive() -> Message:
-        nonlocal sent
-        if sent:
-            return {"type": "http.disconnect"}
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    form = await Request(scope, receive).form(
-        max_files=1, max_fields=MAX_FIELDS, max_part_size=description_chars * 4 + 1024
+    form = await forms.multipart(
+        scope, body, max_files=1, max_fields=MAX_FIELDS, max_part_size=description_chars * 4 + 1024
     )
     try:
         upload = form.get("file")

@@ -1,5 +1,6 @@
 """Feeds for readers and calendars: Atom of the node's and each organisation's public
-strategies and calls (filterable by kind, urgency and region), iCalendar of an organisation's
+strategies and calls (filterable by kind, urgency and region) with their pictures and
+documents as enclosures, iCalendar of an organisation's
 open calls' deadlines, and the Atom of a member's notifications (behind a secret address).
 
 Everything is escaped for XML; iCalendar text is escaped and folded at 75 octets (RFC 5545).
@@ -21,10 +22,12 @@ from starlette.responses import Response
 
 from node.activitypub.vocabulary import iso
 from node.federation import profiles
-from node.solidarity import public_reading
+from node.solidarity import attachments, public_reading
 from node.storage.actors import LocalActor
 from node.storage.objects import StoredObject
 from node.storage.search import Filters
+from node.storage.uploads import StoredMedia
+from node.urls import Urls
 from node.web.app_state import runtime
 from node.web.pages import reduced
 from node.web.publications import rendered_body
@@ -42,7 +45,16 @@ def filters_from(request: Request) -> Filters:
     )
 
 
-def atom_entry(stored: StoredObject, author: str) -> str:
+def enclosures(urls: Urls, media: Iterable[StoredMedia]) -> str:
+    """Atom links to the publication's files (RFC 4287 4.2.7), the alt text as their title."""
+    return "".join(
+        f'<link rel="enclosure" type="{escape(item.media_type)}" length="{item.size}" '
+        f'href="{escape(urls.media(item.file))}" title="{escape(item.description)}"/>'
+        for item in media
+    )
+
+
+def atom_entry(stored: StoredObject, author: str, files: str = "") -> str:
     fields = stored.fields
     updated = stored.updated_at or stored.published
     categories = "".join(
@@ -53,7 +65,7 @@ def atom_entry(stored: StoredObject, author: str) -> str:
         "<entry>"
         f"<id>{escape(stored.iri)}</id>"
         f"<title>{escape(fields.title or '')}</title>"
-        f'<link rel="alternate" type="text/html" href="{escape(stored.iri)}"/>'
+        f'<link rel="alternate" type="text/html" href="{escape(stored.iri)}"/>{files}'
         f"<published>{iso(stored.published)}</published><updated>{iso(updated)}</updated>"
         f"<author><name>{escape(author)}</name></author>"
         f'<category term="{escape(fields.kind or "")}"/>{urgency}{categories}'
@@ -81,12 +93,14 @@ async def publications_feed(request: Request, org: LocalActor | None) -> Respons
     locked = await reduced(node)
     found = [] if locked else await public_reading.feed(node, org, filters_from(request))
     names = {o.username: o.display_name for o in ([org] if org else [])}
+    media = await attachments.of_public(node, found)
     entries = []
     for stored in found:
         name = node.urls.actor_name(stored.actor_iri) or ""
         if name not in names:
             names[name] = (await profiles.organisation(node, name)).display_name
-        entries.append(atom_entry(stored, names[name] or name))
+        files = enclosures(node.urls, media.get(stored.id, ()))
+        entries.append(atom_entry(stored, names[name] or name, files))
     newest = max((s.updated_at or s.published for s in found), default=node.clock.now())
     title = (org.display_name or org.username) if org else node.settings.node_name
     link = node.urls.profile(org.username) if org else node.urls.base + "/"

@@ -56,10 +56,19 @@ async def is_owner(request: Request, item: StoredMedia) -> bool:
     return org.id == item.actor_id
 
 
+def key_of(name: str) -> str:
+    """The upload a file name belongs to (KEY.ext, or KEY-small.webp for its thumbnail)."""
+    return name.rsplit(".", 1)[0].removesuffix("-small")
+
+
+def type_of(item: StoredMedia, name: str) -> str:
+    return item.media_type if name == item.file else item.thumbnail_type or ""
+
+
 async def local_file(request: Request) -> Response:
     node = runtime(request)
     name = request.path_params["name"]
-    key = name.rsplit(".", 1)[0].removesuffix("-small")
+    key = key_of(name)
     async with node.db.transaction() as session:
         item = await uploads.by_key(session, key)
     if item is None or name not in item.files:
@@ -71,8 +80,7 @@ async def local_file(request: Request) -> Response:
     else:
         await media_access.check_reader(node, item, incoming(request))
         cache = PRIVATE_CACHE
-    media_type = item.media_type if name == item.file else item.thumbnail_type or ""
-    return await send(node, name, media_type, headers_for(name, item.kind, cache))
+    return await send(node, name, type_of(item, name), headers_for(name, item.kind, cache))
 
 
 async def send(node: Runtime, name: str, media_type: str, headers: dict[str, str]) -> Response:

@@ -7,14 +7,17 @@ through the API."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from node.errors import InvalidInput, SolidarityError
+from node.errors import InvalidInput, PayloadTooLarge, SolidarityError
+from node.federation.runtime import Runtime
 from node.publication import Kind
 from node.solidarity import (
+    attachments,
     cascade,
     circles,
     overview,
@@ -25,10 +28,13 @@ from node.solidarity import (
     validation,
 )
 from node.solidarity.content import render_markdown
-from node.web import forms, publications, rendering
+from node.storage.objects import StoredObject
+from node.storage.uploads import StoredMedia
+from node.web import forms, publications, rendering, workspace_media
 from node.web.api_admin import query_int
 from node.web.app_state import runtime
 from node.web.i18n import LANGUAGES
+from node.web.middleware import status_of
 from node.web.sessions import Workspace, member_who, members_only
 
 KINDS = {"call": Kind.CALL, "strategy": Kind.STRATEGY}
@@ -36,6 +42,7 @@ RECEIPT_PATHS = {Kind.CALL: "calls", Kind.STRATEGY: "strategies"}
 RECEIPTS_PAGE = 50
 SEPARATORS = re.compile(r"[,\n]")
 NO_ZONE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
+FORM_ONLY = {"csrf", "media_ids", "remove", "action"}
 
 
 def kind_of(request: Request) -> Kind:
@@ -111,14 +118,20 @@ async def compose_page(
     *,
     key: str | None = None,
     preview: str | None = None,
+    media: Sequence[StoredMedia] = (),
     error: str = "",
     status: int = 200,
 ) -> Response:
+    limits = runtime(request).settings.media
     context = {
         "kind": kind.value,
         "key": key,
         "values": values,
         "preview": preview,
+        "media": media,
+        "media_room": len(media) < attachments.MAX_ATTACHMENTS,
+        "media_megabytes": f"{max(limits.image_max_bytes, limits.document_max_bytes) / 2**20:.3g}",
+        "description_chars": limits.description_chars,
         "error": error,
         "content_languages": list(LANGUAGES.values()),
         "circles": await circle_names(request),
@@ -152,33 +165,63 @@ async def preview_of(request: Request, kind: Kind, body: dict[str, Any]) -> str:
 
 @members_only()
 async def submit(request: Request, ws: Workspace) -> Response:
-    form = await forms.read(request)
     kind, node = kind_of(request), runtime(request)
     key = request.path_params.get("key")
-    body = body_from(form, kind, editing=key is not None)
-    values = {name: value for name, value in form.pairs if name != "csrf"}
     try:
-        if form.get("action") == "preview":
+        form, data = await workspace_media.read(request)
+    except PayloadTooLarge as exc:  # the form is lost with it; say so on the page
+        values = await stored_values(node, ws, kind, key)
+        return await compose_page(request, kind, values, key=key, error=str(exc), status=413)
+    values = {name: value for name, value in form.pairs if name not in FORM_ONLY}
+    media: list[StoredMedia] = []
+    try:
+        media = await workspace_media.kept(node, ws.org, form)
+        media = await workspace_media.described(node, ws.org, form, media)
+        if data is not None:
+            media.append(await workspace_media.added(node, ws.org, form, data, media))
+            values.pop("description", None)
+        action = form.get("action")
+        if action == "upload" and data is not None:
+            return await compose_page(request, kind, values, key=key, media=media)
+        body = body_from(form, kind, editing=key is not None)
+        body["media_ids"] = [item.key for item in media]
+        if action in ("preview", "upload"):  # Enter in a field presses the first button
             html = await preview_of(request, kind, body)
-            return await compose_page(request, kind, values, key=key, preview=html)
-        if key is None:
-            now = node.clock.now()
-            draft = validation.call(body, now) if kind is Kind.CALL else validation.strategy(body)
-            stored = await publishing.publish(node, ws.org, draft)
-            done = "published"
-        else:
-            stored = await publishing.revise(node, ws.org, kind, key, body)
-            done = "revised"
+            return await compose_page(request, kind, values, key=key, preview=html, media=media)
+        stored, done = await published(node, ws, kind, key, body)
     except SolidarityError as exc:
-        return await compose_page(request, kind, values, key=key, error=str(exc), status=400)
+        return await compose_page(
+            request, kind, values, key=key, media=media, error=str(exc), status=status_of(exc)
+        )
     return RedirectResponse(f"{ws.path}?done={done}&url={stored.iri}", status_code=303)
+
+
+async def published(
+    node: Runtime, ws: Workspace, kind: Kind, key: str | None, body: dict[str, Any]
+) -> tuple[StoredObject, str]:
+    if key is None:
+        now = node.clock.now()
+        draft = validation.call(body, now) if kind is Kind.CALL else validation.strategy(body)
+        return await publishing.publish(node, ws.org, draft), "published"
+    return await publishing.revise(node, ws.org, kind, key, body), "revised"
+
+
+async def stored_values(
+    node: Runtime, ws: Workspace, kind: Kind, key: str | None
+) -> dict[str, str]:
+    if key is None:
+        return {"language": "en", "max_hops": "6"}
+    stored = await publishing.owned(node, ws.org, kind, key)
+    return values_from(stored.source or {})
 
 
 @members_only()
 async def edit(request: Request, ws: Workspace) -> Response:
-    kind, key = kind_of(request), request.path_params["key"]
-    stored = await publishing.owned(runtime(request), ws.org, kind, key)
-    return await compose_page(request, kind, values_from(stored.source or {}), key=key)
+    kind, key, node = kind_of(request), request.path_params["key"], runtime(request)
+    stored = await publishing.owned(node, ws.org, kind, key)
+    source = stored.source or {}
+    media = await workspace_media.of_source(node, ws.org, source)
+    return await compose_page(request, kind, values_from(source), key=key, media=media)
 
 
 @members_only()

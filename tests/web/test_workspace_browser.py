@@ -478,3 +478,36 @@ def test_an_admin_locks_the_node_down_and_opens_it_again(world: World, ana: Brow
     assert visitor.locator("ul.results li").count() >= 1
     visitor.context.close()
     page.close()
+
+
+def test_a_member_attaches_a_picture_with_its_alt_text(world: World, ana: BrowserContext) -> None:
+    """Upload before typing anything (the button skips the form's checks), see the preview
+    with its alt text, publish: the public page's picture carries the alt text."""
+    from tests.support.media_files import camera_jpeg
+
+    alt = "Banner reading Free them all, held by many hands"
+    page = ana.new_page()
+    page.goto(f"{world.a.base_url}/workspace/alpha/compose?kind=call")
+    page.set_input_files(
+        "#file", {"name": "march.jpg", "mimeType": "image/jpeg", "buffer": camera_jpeg()}
+    )
+    page.fill("#description", alt)
+    page.click("button[value=upload]")
+    preview = page.locator(".attached img")
+    preview.wait_for()
+    assert preview.get_attribute("alt") == alt
+    assert page.evaluate("document.querySelector('.attached img').naturalWidth") > 0
+    check(page, world, "en-compose-call-picture")
+    page.fill("#title", "Free them all")
+    page.fill("#content", "Outside the court at nine.")
+    deadline = (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+    page.fill("#deadline", deadline)
+    page.click("button[value=publish]")
+    page.wait_for_url(re.compile(r"/workspace/alpha\?done=published"))
+    page.click("text=See the public page")
+    page.wait_for_url(re.compile(r"/calls/"))
+    picture = page.locator(".attachments img")
+    assert picture.get_attribute("alt") == alt
+    assert page.evaluate("document.querySelector('.attachments img').naturalWidth") > 0
+    check(page, world)
+    page.close()
