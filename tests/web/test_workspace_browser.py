@@ -51,6 +51,10 @@ if True:  # Playwright is a test dependency; without it (or Chromium) CI fails, 
         sync_playwright = None  # type: ignore[assignment]
 
 
+# A picture that has loaded (waited for: fails after the timeout if it never does).
+LOADED = "s => { const i = document.querySelector(s); return i?.complete && i.naturalWidth > 0 }"
+
+
 def shots_dir() -> Path:
     folder = Path(os.environ.get("SN_ARTIFACTS_DIR") or ROOT / "artifacts") / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
@@ -496,7 +500,7 @@ def test_a_member_attaches_a_picture_with_its_alt_text(world: World, ana: Browse
     preview = page.locator(".attached img")
     preview.wait_for()
     assert preview.get_attribute("alt") == alt
-    assert page.evaluate("document.querySelector('.attached img').naturalWidth") > 0
+    page.wait_for_function(LOADED, arg=".attached img")
     check(page, world, "en-compose-call-picture")
     page.fill("#title", "Free them all")
     page.fill("#content", "Outside the court at nine.")
@@ -508,6 +512,6 @@ def test_a_member_attaches_a_picture_with_its_alt_text(world: World, ana: Browse
     page.wait_for_url(re.compile(r"/calls/"))
     picture = page.locator(".attachments img")
     assert picture.get_attribute("alt") == alt
-    assert page.evaluate("document.querySelector('.attachments img').naturalWidth") > 0
+    page.wait_for_function(LOADED, arg=".attachments img")
     check(page, world)
     page.close()
