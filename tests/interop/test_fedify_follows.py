@@ -112,8 +112,21 @@ def test_note_mentioning_alpha_is_verified_and_stored(
     tags = stored.document["tag"]
     tags = tags if isinstance(tags, list) else [tags]
     assert {"type": "Mention", "href": alpha, "name": live_node.handle("alpha")} in tags
-    [item] = [r for r in inbox_rows(live_node) if r["activity"] == sent["id"]]
-    assert (item["type"], item["recipient"], item["state"]) == ("Create", "alpha", "done"), item
+    # The Note is stored before its inbox item is marked done (the effects run in between).
+    item = eventually(
+        lambda: next(
+            (
+                r
+                for r in inbox_rows(live_node)
+                if r["activity"] == sent["id"] and r["state"] == "done"
+            ),
+            None,
+        ),
+        "the Create's inbox item done",
+        live_node,
+        peer,
+    )
+    assert (item["type"], item["recipient"]) == ("Create", "alpha"), item
 
 
 def test_peer_unfollows_alpha(live_node: LiveNode, start_fedify_peer: PeerFactory) -> None:
