@@ -248,7 +248,9 @@ def hostile_row(workdir: Path, figures: dict[str, Any]) -> Row:
     worst = max((d for d in found["documents"] if 202 in d["statuses"]), key=lambda d: d["cpu_ms"])
     note = (
         f"{len(found['documents'])} kinds, {len(found['refused'])} refused (4xx); worst accepted: "
-        f"{worst['document']}; GETs meanwhile at most {get:.0f} ms"
+        f"{worst['document']} ({worst['serve_cpu_ms']:.0f} ms in serve, "
+        f"{worst['worker_cpu_ms']:.0f} ms in the worker); GETs meanwhile at most {get:.0f} ms; "
+        f"load average {found['load_average'][0]:.1f}"
     )
     return Row(
         "hostile documents <= 1 MiB, SQLite",
