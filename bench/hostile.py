@@ -126,6 +126,14 @@ def huge_text(actor: loadgen.Actor, key: str, org: str) -> dict[str, Any]:
     return note(actor, key, content=words, summary=words[:100_000], name=words[:1_000])
 
 
+def addressees_at_the_bound(actor: loadgen.Actor, key: str, org: str) -> dict[str, Any]:
+    """1,000 addressees, each different, in the activity and in its object (the bound)."""
+    people = [f"https://remote.bench.example/users/p{i}" for i in range(999)]
+    document = note(actor, key, to=[org, *people[:499]], cc=people[499:])
+    document["to"], document["cc"] = document["object"]["to"], document["object"]["cc"]
+    return document
+
+
 def many_addressees(actor: loadgen.Actor, key: str, org: str) -> dict[str, Any]:
     people = [f"https://remote.bench.example/users/p{i}" for i in range(4_000)]
     mentions = [{"type": "Mention", "href": iri} for iri in people[:2_000]]
@@ -145,6 +153,7 @@ DOCUMENTS: dict[str, Build] = {
     "1 MiB of nested HTML elements": nested_html,
     "markup at the sanitiser's budget, 8 languages": markup_at_the_budget,
     "1 MiB of text": huge_text,
+    "1,000 addressees": addressees_at_the_bound,
     "8,000 addressees and 2,000 mentions": many_addressees,
 }
 
@@ -195,13 +204,14 @@ def measure_kind(
     requests = prepared(node, actor, build, f"{n}-cpu")
     idle_before = cpu_of(pids)
     time.sleep(0.5)
-    idle_rates = [(after - before) / 0.5 for before, after in zip(idle_before, cpu_of(pids))]
+    idle_after = cpu_of(pids)
+    idle_rates = [(a - b) / 0.5 for b, a in zip(idle_before, idle_after, strict=True)]
     started, cpu = time.perf_counter(), cpu_of(pids)
     statuses = asyncio.run(send_all(node, requests))
     wall = time.perf_counter() - started
     spent = [
         max(0.0, after - before - rate * wall)
-        for before, after, rate in zip(cpu, cpu_of(pids), idle_rates)
+        for before, after, rate in zip(cpu, cpu_of(pids), idle_rates, strict=True)
     ]
     latencies = probe_while(node, prepared(node, actor, build, f"{n}-get"))
     return {

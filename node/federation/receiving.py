@@ -1,12 +1,12 @@
 """An inbox POST, from screened bytes to a stored inbox item (or a refusal).
 
-Order: parse, shape and the document's bounds (400: values, depth, contexts) -> domain policy:
-blocks, allowlist (403) -> the backlog of the signer's host (503) -> signature policy, time
-window and body digest (401, no network) -> key lookup (within the key-fetch budget) and
-verification, refetching the key once on failure (401) -> the host's hourly rate limit (429)
--> an organisation's own inbox refuses actors it blocked (403) -> the key's owner must be the
-activity's actor, or a subscribed relay forwarding it (401), or its author's Update or Delete
-of a circle call forwarded along the call's path and proved by the author
+Order: parse, shape and the document's bounds (400: values, depth, contexts, addressees) ->
+domain policy: blocks, allowlist (403) -> the backlog of the signer's host (503) -> signature
+policy, time window and body digest (401, no network) -> key lookup (within the key-fetch
+budget) and verification, refetching the key once on failure (401) -> the host's hourly rate
+limit (429) -> an organisation's own inbox refuses actors it blocked (403) -> the key's owner
+must be the activity's actor, or a subscribed relay forwarding it (401), or its author's Update
+or Delete of a circle call forwarded along the call's path and proved by the author
 (node.federation.forwarding) -> the activity id must be on the actor's origin (400) ->
 integrity proofs (401 when one fails) -> JSON-LD normalisation (plain JSON on the loop, else
 pyld in its own thread, bounded: federation.normalizing) -> stored once
@@ -21,7 +21,7 @@ from typing import Any
 from node.activitypub import integrity, jsonld_bounds, signatures
 from node.activitypub.fetch import SafeClient
 from node.activitypub.keys import cached_public_key
-from node.activitypub.objects import ActivityView
+from node.activitypub.objects import ActivityView, check_addressing
 from node.activitypub.screening import Incoming, parse_activity
 from node.errors import OriginMismatch, SignatureError
 from node.federation import forwarding, policy, proofs, relays, remote_actors
@@ -42,6 +42,7 @@ async def receive(node: Runtime, incoming: Incoming, recipient: str | None) -> b
     relayed_by = None
     document, activity = parse_activity(incoming.body)
     measured = jsonld_bounds.measure(document)
+    check_addressing(document)
     sender = activity.actor
     if not has_signature(incoming) and "proof" in document:
         await authenticate_by_proof(node, document, activity)
