@@ -81,6 +81,11 @@ def values_at_the_bound(actor: loadgen.Actor, key: str, org: str) -> dict[str, A
     return note(actor, key, tag=tags)
 
 
+def values_elsewhere(actor: loadgen.Actor, key: str, org: str) -> dict[str, Any]:
+    """The same values in a property of the sender's own, which nothing reads."""
+    return note(actor, key, extension=[{"type": "Thing", "name": f"#t{i}"} for i in range(6_600)])
+
+
 def values_over_the_bound(actor: loadgen.Actor, key: str, org: str) -> dict[str, Any]:
     return note(actor, key, tag=list(range(130_000)))
 
@@ -146,6 +151,7 @@ DOCUMENTS: dict[str, Build] = {
     "an ordinary note (for comparison)": ordinary,
     "property-scoped contexts (the review's Like)": scoped_contexts,
     "20,000 values, standard context": values_at_the_bound,
+    "20,000 values in a property of the sender's own": values_elsewhere,
     "130,000 values": values_over_the_bound,
     "JSON nested 120 deep": deep_json,
     "redefined terms, 200 values (pyld)": pyld_at_the_bound,
