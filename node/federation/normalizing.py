@@ -60,12 +60,14 @@ class Normalizer:
         self._screening: concurrent.futures.ThreadPoolExecutor | None = None
         self.waiting = 0
         self.processed = 0  # documents pyld read (for tests and figures)
+        self.screened_off_loop = 0  # bodies parsed and screened in the screening thread
 
     async def screen(self, processor: JsonLdProcessor, body: bytes) -> Screened:
         if len(body) <= OFF_LOOP_BYTES:
             return screen_body(processor, body)
         if self._screening is None:
             self._screening = concurrent.futures.ThreadPoolExecutor(SCREENING_THREADS, "screen")
+        self.screened_off_loop += 1
         return await asyncio.wrap_future(self._screening.submit(screen_body, processor, body))
 
     async def normalize(self, processor: JsonLdProcessor, screened: Screened) -> dict[str, Any]:
