@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from node.activitypub.jsonld_bounds import Measure
 from node.activitypub.objects import ActivityView, check_addressing
-from node.activitypub.screening import parse_activity
+from node.activitypub.screening import parse_json_object, with_delete_id, with_transient_id
 from node.errors import JsonLdError, Overloaded
 
 if TYPE_CHECKING:
@@ -36,20 +36,35 @@ SCREENING_THREADS: Final = 2
 
 @dataclass(frozen=True)
 class Screened:
-    """A received body, parsed and within its bounds; `standard`: readable as plain JSON."""
+    """A received body, parsed and within its bounds; `standard`: readable as plain JSON;
+    `as_sent`: the body as text when it parses to the document (nothing was added to it)."""
 
     document: dict[str, Any]
     activity: ActivityView
     measure: Measure
     standard: bool
+    as_sent: str | None = None
 
 
 def screen_body(processor: JsonLdProcessor, body: bytes) -> Screened:
     """Parse and bounds in one walk (CPU work: on the loop only for small bodies)."""
-    document, activity = parse_activity(body)
+    parsed = parse_json_object(body, "an activity")
+    document = with_transient_id(with_delete_id(parsed))
+    activity = ActivityView.from_document(document)
     measure, standard = processor.screen(document)
     check_addressing(document)
-    return Screened(document, activity, measure, standard)
+    as_sent = _as_text(body) if document is parsed else None
+    return Screened(document, activity, measure, standard, as_sent)
+
+
+def _as_text(body: bytes) -> str | None:
+    """The body as text that json.loads reads as it read the bytes: strict UTF-8 (the bytes
+    may have been UTF-16, or hold encoded surrogates) without a byte order mark."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return None if text.startswith("\ufeff") else text
 
 
 class Normalizer:

@@ -71,6 +71,7 @@ async def receive(node: Runtime, incoming: Incoming, recipient: str | None) -> b
         received_at=node.clock.now(),
         relayed_by=relayed_by,
         host=host_of(sender),
+        as_sent=screened.as_sent if normalized is document else None,  # not serialised again
     )
     stored = await node.inbox_writer.store(item)  # returns once its batch committed
     if stored:
