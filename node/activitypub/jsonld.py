@@ -49,7 +49,8 @@ _ABSENT: Final = object()
 class JsonLdProcessor:
     """Created once by the app; holds the parsed contexts and pyld's resolved-context cache.
 
-    Not thread-safe (pyld's own caches are not): use it from one thread at a time.
+    Not thread-safe (pyld's own caches are not): use it from one thread at a time; `screen`
+    and `is_standard` only read what __init__ built, and may run in any thread meanwhile.
     """
 
     def __init__(self) -> None:
