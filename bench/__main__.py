@@ -249,8 +249,9 @@ def hostile_row(workdir: Path, figures: dict[str, Any]) -> Row:
     note = (
         f"{len(found['documents'])} kinds, {len(found['refused'])} refused (4xx); worst accepted: "
         f"{worst['document']} ({worst['serve_cpu_ms']:.0f} ms in serve, "
-        f"{worst['worker_cpu_ms']:.0f} ms in the worker); GETs meanwhile at most {get:.0f} ms; "
-        f"load average {found['load_average'][0]:.1f}"
+        f"{worst['worker_cpu_ms']:.0f} ms in the worker); GETs meanwhile at most {get:.0f} ms "
+        f"(with no document in flight: at most {found['idle_gets']['max_ms']:.0f} ms, 95% within "
+        f"{found['idle_gets']['p95_ms']:.0f} ms); load average {found['load_average'][0]:.1f}"
     )
     return Row(
         "hostile documents <= 1 MiB, SQLite",
@@ -277,7 +278,8 @@ def hostile_kind_row(kind: dict[str, Any]) -> Row:
         f"CPU {kind['cpu_of_bound']:.2f}, GET {kind['get_max_of_bound']:.2f} of the bounds",
         "accepted: CPU <= 50 ms; GET <= 50 ms" if accepted else "refused; GET <= 50 ms",
         "yes" if met else "no",
-        f"statuses {kind['statuses']}, {kind['gets']} GETs, median {kind['get_median_ms']:.0f} ms",
+        f"statuses {kind['statuses']}, {kind['gets']} GETs, median {kind['get_median_ms']:.0f} ms, "
+        f"95% within {kind['get_p95_ms']:.0f} ms",
     )
 
 

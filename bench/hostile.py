@@ -9,8 +9,10 @@ after another, each waited for until its inbox item is done, divided by ROUNDS, 
 processes' CPU over the same time; /proc counts in 10 ms ticks, hence the rounds. The figures
 keep serve's share (the request) and the workers' (the effects) apart. The GET latency is
 measured in a second pass of the same kind, by another process asking for an actor every 5 ms
-while the documents go in and are processed. Requests are built and signed before either clock
-starts. `python -m bench.hostile [WORD...]` measures only the kinds whose names hold a word.
+while the documents go in and are processed; the same GETs for a few seconds with nothing in
+flight give, in the same run, what the machine's load alone does to them (`idle_gets`).
+Requests are built and signed before either clock starts. `python -m bench.hostile [WORD...]`
+measures only the kinds whose names hold a word.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from node.activitypub.keys import load_private_key
 from node.activitypub.signatures import sign_request
 
 ROUNDS = 8
+IDLE_SECONDS = 3.0  # GETs with no document in flight: the machine's own noise
 CPU_BOUND_MS = 50.0
 GET_BOUND_MS = 50.0
 MAX_BODY = 1_048_576
@@ -229,9 +232,15 @@ def measure_kind(
         "cpu_of_bound": sum(spent) / ROUNDS * 1000 / CPU_BOUND_MS,
         "get_max_ms": max(latencies),
         "get_median_ms": sorted(latencies)[len(latencies) // 2],
+        "get_p95_ms": percentile(latencies, 0.95),
         "get_max_of_bound": max(latencies) / GET_BOUND_MS,
         "gets": len(latencies),
     }
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def probe(url: str, ready: Any, stop: Any, found: Any) -> None:
@@ -250,8 +259,9 @@ def probe(url: str, ready: Any, stop: Any, found: Any) -> None:
     found.put(latencies)
 
 
-def probe_while(node: ServedNode, requests: list[Any]) -> list[float]:
-    """GET latencies (ms) of another process while these requests go in and are processed."""
+def probe_while(node: ServedNode, requests: list[Any], idle: float = 0.0) -> list[float]:
+    """GET latencies (ms) of another process while these requests go in and are processed
+    (or, with none, for `idle` seconds: what the machine's load alone does to them)."""
     context = multiprocessing.get_context("spawn")
     ready, stop, found = context.Event(), context.Event(), context.Queue()
     url = f"http://{node.host}/users/alpha"  # the actor (its /orgs/ alias answers 301)
@@ -261,6 +271,7 @@ def probe_while(node: ServedNode, requests: list[Any]) -> list[float]:
         if not ready.wait(60):
             raise RuntimeError("the prober did not start")
         asyncio.run(send_all(node, requests))
+        time.sleep(idle)
     finally:
         stop.set()
         latencies: list[float] = found.get(timeout=60)
@@ -274,6 +285,7 @@ def measure(workdir: Path, words: tuple[str, ...] = ()) -> dict[str, Any]:
     kinds = [(n, name, build) for n, (name, build) in enumerate(DOCUMENTS.items())]
     try:
         run_cli(node.data_dir, bench_env(), "org", "create", "alpha")
+        idle = probe_while(node, [], IDLE_SECONDS)
         found = [
             measure_kind(node, actor, name, build, n)
             for n, name, build in kinds
@@ -284,6 +296,12 @@ def measure(workdir: Path, words: tuple[str, ...] = ()) -> dict[str, Any]:
     accepted = [f for f in found if 202 in f["statuses"]]
     return {
         "load_average": os.getloadavg(),
+        "idle_gets": {
+            "count": len(idle),
+            "max_ms": max(idle),
+            "p95_ms": percentile(idle, 0.95),
+            "median_ms": percentile(idle, 0.5),
+        },
         "documents": found,
         "worst_accepted_cpu_ms": max((f["cpu_ms"] for f in accepted), default=0.0),
         "worst_get_ms": max(f["get_max_ms"] for f in found),
