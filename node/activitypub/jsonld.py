@@ -17,6 +17,8 @@ from typing import Any, Final
 from pyld import jsonld
 from pyld.context_resolver import ContextResolver
 
+from node.activitypub import jsonld_bounds
+from node.activitypub.jsonld_bounds import Measure
 from node.errors import JsonLdError
 
 AS2_CONTEXT: Final = "https://www.w3.org/ns/activitystreams"
@@ -47,7 +49,8 @@ _ABSENT: Final = object()
 class JsonLdProcessor:
     """Created once by the app; holds the parsed contexts and pyld's resolved-context cache.
 
-    Not thread-safe (pyld's own caches are not): use it from one thread at a time.
+    Not thread-safe (pyld's own caches are not): use it from one thread at a time; `screen`
+    and `is_standard` only read what __init__ built, and may run in any thread meanwhile.
     """
 
     def __init__(self) -> None:
@@ -123,6 +126,16 @@ class JsonLdProcessor:
         checked = _as_document(document)
         return self._scan(checked) and self._is_plain_context(checked.get("@context", _ABSENT))
 
+    def screen(self, document: object) -> tuple[Measure, bool]:
+        """A received document's bounds (jsonld_bounds: values, depth, contexts anywhere) and
+        whether it is standard, in one walk: what measure() and is_standard() say, at the cost
+        of the scan alone. JsonLdError naming the bound the document passed."""
+        checked = _as_document(document)
+        tally = _Tally(checked)
+        plain = self._scan(checked, tally)
+        measured = Measure(tally.values, tally.terms)
+        return measured, plain and self._is_plain_context(checked.get("@context", _ABSENT))
+
     def normalize(self, document: object) -> dict[str, Any]:
         """The document in the node's standard compacted form.
 
@@ -170,27 +183,32 @@ class JsonLdProcessor:
             cleaned.insert(0, AS2_CONTEXT)
         return cleaned
 
-    def _scan(self, document: dict[str, Any]) -> bool:
+    def _scan(self, document: dict[str, Any], tally: _Tally | None = None) -> bool:
         """Checks that the body is JSON at most MAX_DEPTH deep (so also acyclic); True when no key
-        or value in it would change under compaction to the standard context."""
+        or value in it would change under compaction to the standard context. With a tally, the
+        values and contexts are counted and checked too (a context is not walked: it is judged
+        by jsonld_bounds, or by _is_plain_context at the top)."""
         try:
-            return self._scan_object(document, 0)
+            return self._scan_object(document, 0, tally or _Tally(document, bounded=False))
         except _NotJson as error:
             raise JsonLdError(f"{_name(document)}: {error}") from None
 
     # The scan runs over every value of every document, hence the unrolled loops below. A string
     # starting with "p:" for one of our prefixes is a compact IRI (as in "as:Public") that pyld
     # expands; one starting with "Public" may be AS2's bare "Public": both leave the fast path.
-    def _scan_object(self, node: Mapping[Any, Any], depth: int) -> bool:
+    def _scan_object(self, node: Mapping[Any, Any], depth: int, tally: _Tally) -> bool:
         plain = True
         marks = self._marks
+        tally.add(len(node))
         for key, value in node.items():
             if key not in self._plain_keys:
                 if not isinstance(key, str):
                     raise _NotJson(f"non-string key {key!r}")
+                if key == "@context":
+                    tally.context(value)
+                    plain = plain and depth == 0  # the top one: judged by _is_plain_context
+                    continue
                 if ":" in key or key[:1] == "@" or key in self._shadowed:
-                    if depth == 0 and key == "@context":
-                        continue  # judged by _is_plain_context
                     plain = False
                 elif key == "type" and not _are_terms(value):
                     plain = False
@@ -199,30 +217,31 @@ class JsonLdProcessor:
             if isinstance(value, str):
                 if value.startswith(marks):
                     plain = False
-            elif not self._scan_other(value, depth):
+            elif not self._scan_other(value, depth, tally):
                 plain = False
         return plain
 
-    def _scan_list(self, node: list[Any], depth: int) -> bool:
+    def _scan_list(self, node: list[Any], depth: int, tally: _Tally) -> bool:
         plain = True
         marks = self._marks
+        tally.add(len(node))
         for value in node:
             if isinstance(value, str):
                 if value.startswith(marks):
                     plain = False
-            elif not self._scan_other(value, depth):
+            elif not self._scan_other(value, depth, tally):
                 plain = False
         return plain
 
-    def _scan_other(self, value: object, depth: int) -> bool:
+    def _scan_other(self, value: object, depth: int, tally: _Tally) -> bool:
         kind = type(value)
         if isinstance(value, dict | list):
             if depth >= MAX_DEPTH:
                 raise _NotJson(f"nested deeper than {MAX_DEPTH} levels")
             if isinstance(value, dict):
-                plain = self._scan_object(value, depth + 1)
+                plain = self._scan_object(value, depth + 1, tally)
             else:
-                plain = self._scan_list(value, depth + 1)
+                plain = self._scan_list(value, depth + 1, tally)
             return plain and (kind is dict or kind is list)  # subclasses are left to pyld
         if value is None or kind is bool or kind is int or kind is float:
             return True
@@ -441,6 +460,32 @@ def _unconfused(value: Any, prefixes: frozenset[str]) -> Any:
         return tidy
 
     return walk(value)
+
+
+class _Tally:
+    """What the scan counted of a document: values (entries and items, a context's entry not
+    included) and context terms, against jsonld_bounds' limits when bounded."""
+
+    __slots__ = ("bounded", "document", "limit", "terms", "values")
+
+    def __init__(self, document: dict[str, Any], *, bounded: bool = True) -> None:
+        self.document = document
+        self.bounded = bounded
+        self.limit = jsonld_bounds.MAX_VALUES if bounded else float("inf")
+        self.values = self.terms = 0
+
+    def add(self, count: int) -> None:
+        self.values += count
+        if self.values > self.limit:
+            raise _NotJson(f"holds more than {jsonld_bounds.MAX_VALUES} values")
+
+    def context(self, context: object) -> None:
+        self.values -= 1  # a context is counted in terms, not in values
+        if not self.bounded:
+            return
+        self.terms += jsonld_bounds.context_terms(context, self.document)
+        if self.terms > jsonld_bounds.MAX_TERMS:
+            raise _NotJson(f"contexts define over {jsonld_bounds.MAX_TERMS} terms")
 
 
 def _are_terms(types: object) -> bool:

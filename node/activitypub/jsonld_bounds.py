@@ -51,7 +51,7 @@ def measure(document: dict[str, Any]) -> Measure:
         children = node.values() if isinstance(node, dict) else node
         if isinstance(node, dict) and "@context" in node:
             values -= 1  # a context is counted in terms, not in values
-            terms += _context_terms(node["@context"], document)
+            terms += context_terms(node["@context"], document)
             if terms > MAX_TERMS:
                 raise JsonLdError(f"{_name(document)}: contexts define over {MAX_TERMS} terms")
             children = [value for key, value in node.items() if key != "@context"]
@@ -59,7 +59,7 @@ def measure(document: dict[str, Any]) -> Measure:
     return Measure(values, terms)
 
 
-def _context_terms(context: object, document: dict[str, Any]) -> int:
+def context_terms(context: object, document: dict[str, Any]) -> int:
     """How many terms a context defines; JsonLdError if it asks for what is not accepted."""
     entries = context if isinstance(context, list) else [context]
     if len(entries) > MAX_CONTEXT_ENTRIES:

@@ -72,6 +72,30 @@ def iri_list(value: object) -> tuple[str, ...]:
     return tuple(dict.fromkeys(i for i in found if i))
 
 
+def check_addressing(document: dict[str, Any]) -> None:
+    """A received activity, and the object it embeds, may each name at most MAX_ADDRESSED
+    addressees (entries of to, cc, bto, bcc and audience, and Mention tags, counted as given):
+    a post of Mastodon's 500 characters mentions at most about 70 accounts, and a server that
+    addresses every follower names its followers collection. JsonLdError (400) beyond."""
+    for part in (document, document.get("object")):
+        if isinstance(part, dict) and _addressees(part) > MAX_ADDRESSED:
+            raise JsonLdError(
+                f"{part.get('id', 'the document')!s:.200}: names more than {MAX_ADDRESSED} "
+                "addressees (to, cc, bto, bcc, audience and mentions); address a collection"
+            )
+
+
+def _addressees(document: dict[str, Any]) -> int:
+    count = 0
+    for name in ADDRESS_FIELDS:
+        value = document.get(name)
+        count += len(value) if isinstance(value, list) else value is not None
+    tags = document.get("tag")
+    if isinstance(tags, list):
+        count += sum(1 for tag in tags if isinstance(tag, dict) and tag.get("type") == "Mention")
+    return count
+
+
 def addressed_iris(document: dict[str, Any]) -> tuple[str, ...]:
     """Every IRI a document addresses (to, cc, bto, bcc, audience) or mentions (Mention tags),
     the public collection included, once each and at most MAX_ADDRESSED of them."""

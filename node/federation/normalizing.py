@@ -1,8 +1,11 @@
 """Received documents into the node's standard JSON-LD form, at a bounded cost.
 
-Every document was first measured (activitypub.jsonld_bounds: values, depth, contexts). One
-already in the standard form, or whose context only adds terms of the sender's own, is read as
-plain JSON on the event loop (a scan of at most MAX_VALUES values). Anything else needs pyld:
+screen(): the body parsed and its bounds checked (activitypub.jsonld_bounds: values, depth,
+contexts; activitypub.objects: addressees) in the walk that also tells whether it is already
+standard, on the event loop for small bodies and in a screening thread for larger ones (at
+most OFF_LOOP_BYTES of JSON on the loop), so that a megabyte never holds other requests for
+more than a GIL switch interval. One already in the standard form, or whose context only adds
+terms of the sender's own, is then read as plain JSON. Anything else needs pyld:
 only documents of at most MAX_PROCESSED_VALUES values, which pyld reads within its bound, one
 at a time in a thread of its own (pyld's caches are not thread-safe), at most MAX_WAITING
 waiting, each within TIME_LIMIT; beyond that the inbox answers 503 and the sender retries.
@@ -12,9 +15,12 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from node.activitypub.jsonld_bounds import Measure
+from node.activitypub.objects import ActivityView, check_addressing
+from node.activitypub.screening import parse_json_object, with_delete_id, with_transient_id
 from node.errors import JsonLdError, Overloaded
 
 if TYPE_CHECKING:
@@ -24,6 +30,41 @@ MAX_PROCESSED_VALUES: Final = 200
 MAX_WAITING: Final = 8
 TIME_LIMIT: Final = 10.0  # seconds a pyld job may take, waiting included (a backstop)
 RETRY_AFTER: Final = 10
+OFF_LOOP_BYTES: Final = 16_384  # larger bodies are parsed and screened in a thread
+SCREENING_THREADS: Final = 2
+
+
+@dataclass(frozen=True)
+class Screened:
+    """A received body, parsed and within its bounds; `standard`: readable as plain JSON;
+    `as_sent`: the body as text when it parses to the document (nothing was added to it)."""
+
+    document: dict[str, Any]
+    activity: ActivityView
+    measure: Measure
+    standard: bool
+    as_sent: str | None = None
+
+
+def screen_body(processor: JsonLdProcessor, body: bytes) -> Screened:
+    """Parse and bounds in one walk (CPU work: on the loop only for small bodies)."""
+    parsed = parse_json_object(body, "an activity")
+    document = with_transient_id(with_delete_id(parsed))
+    activity = ActivityView.from_document(document)
+    measure, standard = processor.screen(document)
+    check_addressing(document)
+    as_sent = _as_text(body) if document is parsed else None
+    return Screened(document, activity, measure, standard, as_sent)
+
+
+def _as_text(body: bytes) -> str | None:
+    """The body as text that json.loads reads as it read the bytes: strict UTF-8 (the bytes
+    may have been UTF-16, or hold encoded surrogates) without a byte order mark."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return None if text.startswith("\ufeff") else text
 
 
 class Normalizer:
@@ -31,13 +72,22 @@ class Normalizer:
 
     def __init__(self) -> None:
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        self._screening: concurrent.futures.ThreadPoolExecutor | None = None
         self.waiting = 0
         self.processed = 0  # documents pyld read (for tests and figures)
+        self.screened_off_loop = 0  # bodies parsed and screened in the screening thread
 
-    async def normalize(
-        self, processor: JsonLdProcessor, document: dict[str, Any], measure: Measure
-    ) -> dict[str, Any]:
-        if processor.is_standard(document):
+    async def screen(self, processor: JsonLdProcessor, body: bytes) -> Screened:
+        if len(body) <= OFF_LOOP_BYTES:
+            return screen_body(processor, body)
+        if self._screening is None:
+            self._screening = concurrent.futures.ThreadPoolExecutor(SCREENING_THREADS, "screen")
+        self.screened_off_loop += 1
+        return await asyncio.wrap_future(self._screening.submit(screen_body, processor, body))
+
+    async def normalize(self, processor: JsonLdProcessor, screened: Screened) -> dict[str, Any]:
+        document, measure = screened.document, screened.measure
+        if screened.standard:
             return document
         if measure.values > MAX_PROCESSED_VALUES:
             raise JsonLdError(
@@ -72,8 +122,9 @@ class Normalizer:
         self.processed += 1
 
     def close(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
+        for executor in (self._executor, self._screening):
+            if executor is not None:
+                executor.shutdown(wait=False, cancel_futures=True)
 
 
 def _name(document: dict[str, Any]) -> str:

@@ -1,14 +1,15 @@
 """An inbox POST, from screened bytes to a stored inbox item (or a refusal).
 
-Order: parse, shape and the document's bounds (400: values, depth, contexts) -> domain policy:
-blocks, allowlist (403) -> the backlog of the signer's host (503) -> signature policy, time
-window and body digest (401, no network) -> key lookup (within the key-fetch budget) and
-verification, refetching the key once on failure (401) -> the host's hourly rate limit (429)
--> an organisation's own inbox refuses actors it blocked (403) -> the key's owner must be the
-activity's actor, or a subscribed relay forwarding it (401), or its author's Update or Delete
-of a circle call forwarded along the call's path and proved by the author
+Order: parse, shape and the document's bounds (400: values, depth, contexts, addressees; one
+walk, in a thread for large bodies: federation.normalizing) ->
+domain policy: blocks, allowlist (403) -> the backlog of the signer's host (503) -> signature
+policy, time window and body digest (401, no network) -> key lookup (within the key-fetch
+budget) and verification, refetching the key once on failure (401) -> the host's hourly rate
+limit (429) -> an organisation's own inbox refuses actors it blocked (403) -> the key's owner
+must be the activity's actor, or a subscribed relay forwarding it (401), or its author's Update
+or Delete of a circle call forwarded along the call's path and proved by the author
 (node.federation.forwarding) -> the activity id must be on the actor's origin (400) ->
-integrity proofs (401 when one fails) -> JSON-LD normalisation (plain JSON on the loop, else
+integrity proofs (401 when one fails) -> JSON-LD normalisation (plain JSON as screened, else
 pyld in its own thread, bounded: federation.normalizing) -> stored once
 per id, in a batch with other requests' items, before the 202. Effects run in the worker. An
 activity without an HTTP signature is accepted only on its actor's integrity proof (FEP-8b32).
@@ -18,11 +19,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from node.activitypub import integrity, jsonld_bounds, signatures
+from node.activitypub import integrity, signatures
 from node.activitypub.fetch import SafeClient
 from node.activitypub.keys import cached_public_key
 from node.activitypub.objects import ActivityView
-from node.activitypub.screening import Incoming, parse_activity
+from node.activitypub.screening import Incoming
 from node.errors import OriginMismatch, SignatureError
 from node.federation import forwarding, policy, proofs, relays, remote_actors
 from node.federation.runtime import Runtime
@@ -40,8 +41,8 @@ class Dropped(Exception):
 async def receive(node: Runtime, incoming: Incoming, recipient: str | None) -> bool:
     """Screen and store; True when the activity was new. Raises the errors the caller maps."""
     relayed_by = None
-    document, activity = parse_activity(incoming.body)
-    measured = jsonld_bounds.measure(document)
+    screened = await node.normalizer.screen(node.jsonld, incoming.body)
+    document, activity = screened.document, screened.activity
     sender = activity.actor
     if not has_signature(incoming) and "proof" in document:
         await authenticate_by_proof(node, document, activity)
@@ -60,7 +61,7 @@ async def receive(node: Runtime, incoming: Incoming, recipient: str | None) -> b
         raise OriginMismatch(f"activity {activity.iri} is not on its actor's origin")
     await proofs.check_received(node, document, activity.actor)  # before anything changes it
     await forwarding.keep(node, document, activity)
-    normalized = await node.normalizer.normalize(node.jsonld, document, measured)
+    normalized = await node.normalizer.normalize(node.jsonld, screened)
     item = inbox_items.NewItem(
         activity_iri=activity.iri,
         actor_iri=activity.actor,
@@ -70,6 +71,7 @@ async def receive(node: Runtime, incoming: Incoming, recipient: str | None) -> b
         received_at=node.clock.now(),
         relayed_by=relayed_by,
         host=host_of(sender),
+        as_sent=screened.as_sent if normalized is document else None,  # not serialised again
     )
     stored = await node.inbox_writer.store(item)  # returns once its batch committed
     if stored:

@@ -7,6 +7,7 @@ Opening a Database does no I/O; `check()` proves the database answers and is mig
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -33,6 +34,16 @@ SQLITE_PRAGMAS = (
 )
 
 
+class JsonText(str):
+    """A JSON document already serialised, stored as it is (an inbox body as it came, when
+    the node reads it unchanged: serialising the parsed copy again would cost its size)."""
+
+
+def serialize_json(value: object) -> str:
+    """The engines' JSON serialiser: JsonText as it is, anything else by json.dumps."""
+    return value if isinstance(value, JsonText) else json.dumps(value)
+
+
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     for pragma in SQLITE_PRAGMAS:
@@ -49,10 +60,18 @@ def make_engine(url: str) -> AsyncEngine:
         # One connection per process: SQLite takes one writer at a time anyway, and a second
         # connection waiting for the write lock sleeps in SQLite's busy handler (backing off up
         # to 100 ms) where waiting for the pool is woken as soon as the first one is done.
-        engine = create_async_engine(url, connect_args={"timeout": 10}, pool_size=1, max_overflow=0)
+        engine = create_async_engine(
+            url,
+            connect_args={"timeout": 10},
+            pool_size=1,
+            max_overflow=0,
+            json_serializer=serialize_json,
+        )
         event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    return create_async_engine(
+        url, pool_size=10, max_overflow=10, pool_pre_ping=True, json_serializer=serialize_json
+    )
 
 
 def make_private(url: str) -> None:

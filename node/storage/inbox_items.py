@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from node.clock import Clock
 from node.errors import Overloaded
 from node.storage import leases, wakeups
-from node.storage.db import dialect_insert
+from node.storage.db import JsonText, dialect_insert
 from node.storage.tables import InboxItemRow
 from node.storage.types import UTCDateTime
 
@@ -58,6 +58,7 @@ class NewItem:
     received_at: datetime
     relayed_by: str | None = None
     host: str | None = None  # the sender's (signer's) host, for the per-host backlog
+    as_sent: str | None = None  # the document's JSON as received, when it is the document
 
     def row(self) -> dict[str, Any]:
         return {
@@ -65,7 +66,7 @@ class NewItem:
             "actor_iri": self.actor_iri,
             "type": self.type,
             "recipient": self.recipient,
-            "document": self.document,
+            "document": self.document if self.as_sent is None else JsonText(self.as_sent),
             "state": leases.PENDING,
             "attempts": 0,
             "next_attempt_at": self.received_at,
