@@ -40,7 +40,7 @@ from node.storage.db import Database
 from node.storage.follows import ACCEPTED
 from node.storage.migrate import migrate
 from node.storage.tables import ActorRow
-from node.urls import key_id
+from node.urls import Urls, key_id
 
 PROCESSES = 20
 PER_PROCESS = 10
@@ -71,7 +71,7 @@ class Member:
         self.tokens: dict[str, str] = {}
 
     def actor(self, org: str) -> str:
-        return f"{self.base}/orgs/{org}"
+        return Urls(self.base).actor(org)
 
 
 def owner(members: list[Member], i: int) -> Member:
