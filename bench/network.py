@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 import shutil
 import sqlite3
 import time
@@ -209,6 +210,22 @@ def retried(member: Member) -> Counter[str]:
     return found
 
 
+RETRY_LINE = re.compile(r" failed \((.*)\); again in \d+ s$")
+ADDRESS = re.compile(r"127\.0\.0\.1:\d+")
+
+
+def failed_attempts(member: Member) -> Counter[str]:
+    """Why deliveries were retried, from the node's log (the table keeps only the last answer,
+    so a delivery that failed and then succeeded shows its 202 there)."""
+    found: Counter[str] = Counter()
+    if member.child is None or not member.child.log.exists():
+        return found
+    for line in member.child.log.read_text(errors="replace").splitlines():
+        if (match := RETRY_LINE.search(line)) is not None:
+            found[ADDRESS.sub("HOST", match.group(1))[:120]] += 1
+    return found
+
+
 def measure(workdir: Path) -> dict[str, Any]:
     from tests.support.keypool import shared_keys
     from tests.support.simulation import SEED, ally_graph, distances
@@ -246,6 +263,7 @@ def measure(workdir: Path) -> dict[str, Any]:
         for member in members:
             if member.child is not None:
                 member.child.stop()
+    failures = sum((failed_attempts(member) for member in members), Counter[str]())
     lasts = [last for _, _, last in found if last is not None]
     amplified = sum(made for made, _, _ in found)
     return {
@@ -259,4 +277,5 @@ def measure(workdir: Path) -> dict[str, Any]:
         "propagation_s": (max(lasts) - answered) if lasts and amplified >= reachable else None,
         "target_propagation_s": TARGET_SECONDS,
         "retried": dict(retries),
+        "failed_attempts": dict(failures),
     }

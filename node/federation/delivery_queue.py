@@ -349,6 +349,13 @@ class DeliveryQueue:
             error = outcome.error if outcome.verdict is Verdict.FAILED else None
             error = error or f"gave up after {failures} attempts: {outcome.error}"
             return Result.failed(row.id, outcome.status, error, attempted=True)
+        log.info(
+            "%s to %s failed (%s); again in %d s",
+            row.activity_iri,
+            row.inbox_url,
+            outcome.error,
+            delay.total_seconds(),
+        )
         return Result.retry_at(row.id, now + delay, outcome.status, outcome.error, attempted=True)
 
 
