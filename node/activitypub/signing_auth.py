@@ -48,24 +48,25 @@ class SigningTurns:
     An RSA signature costs milliseconds of CPU. Attempts started at once each sign before they
     connect, and the event loop runs every new task's first step before it looks at a socket,
     so without turns the first request of a burst of 64 leaves after 64 signatures. With turns
-    each signature is followed by a pass of the loop, in which the requests already signed
-    connect and are written: the first leaves after one signature, the rest follow at the rate
-    signing allows (the same total CPU).
+    the first of a burst signs and lets the others queue up behind it; each after it signs in
+    a pass of the loop of its own, in which the requests already signed connect and are
+    written. The first leaves after one signature, the rest follow at the rate signing allows.
     """
 
     def __init__(self) -> None:
-        self._turn = asyncio.Lock()
+        self.turn = asyncio.Lock()
+        self.queued = 0  # requests waiting for their turn
 
     def auth(self, signer: SigningAuth) -> httpx.Auth:
-        return _InTurn(signer, self._turn)
+        return _InTurn(signer, self)
 
 
 class _InTurn(httpx.Auth):
     requires_request_body = True
 
-    def __init__(self, signer: SigningAuth, turn: asyncio.Lock) -> None:
+    def __init__(self, signer: SigningAuth, turns: SigningTurns) -> None:
         self._signer = signer
-        self._turn = turn
+        self._turns = turns
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         self._signer.sign(request)  # a synchronous client has no loop to share
@@ -75,7 +76,16 @@ class _InTurn(httpx.Auth):
         self, request: httpx.Request
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
         await request.aread()  # the body, for the digest (a no-op for bytes already read)
-        async with self._turn:
+        turns = self._turns
+        turns.queued += 1
+        try:
+            await turns.turn.acquire()
+        finally:
+            turns.queued -= 1
+        try:
             self._signer.sign(request)
-            await asyncio.sleep(0)  # the loop's pending I/O runs before the next signature
+            if not turns.queued:  # the first of a burst: the others queue up behind it
+                await asyncio.sleep(0)
+        finally:
+            turns.turn.release()  # the next signs in the loop's next pass, after pending I/O
         yield request
