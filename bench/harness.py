@@ -38,6 +38,7 @@ from node.storage.actors import ORGANIZATION, NewActor
 from node.storage.db import Database
 from node.storage.follows import ACCEPTED
 from node.storage.remote_actors import RemoteActor
+from node.urls import Urls
 
 REPO = Path(__file__).resolve().parent.parent
 AS2 = "application/activity+json"
@@ -176,7 +177,7 @@ async def seed_database(data_dir: Path, seed: Seed) -> dict[str, str]:
                 new = NewActor(name, ORGANIZATION, name, "", pair.private_pem, pair.public_pem)
                 org = await actors.insert(session, new, now)
                 found[name] = await tokens.create(session, org.id, "bench", now)
-                org_iri = f"{settings.base_url}/orgs/{name}"
+                org_iri = Urls(settings.base_url).actor(name)
                 for remote in followers:
                     await follows.put(session, remote.iri, org_iri, ACCEPTED, None, now)
                 for remote, policy in seed.allies if n == 0 else ():
@@ -224,7 +225,7 @@ class Served:
             raise
 
     def actor(self, org: str | None = None) -> str:
-        return f"{self.base}/orgs/{org or self.org}"
+        return Urls(self.base).actor(org or self.org)
 
     def api(
         self, method: str, path: str, body: dict[str, Any] | None = None, org: str | None = None
@@ -234,12 +235,24 @@ class Served:
 
     def deliver(self, sender: Remote, activity: dict[str, Any]) -> int:
         """POST `activity` to the shared inbox, signed by `sender`; the status."""
+        return self.post_signed(*self.signed(sender, activity))
+
+    def signed(self, sender: Remote, activity: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
+        """`activity` as a POST to the shared inbox signed by `sender`: body and headers (made
+        before a clock starts: loading the sender's key alone takes tens of milliseconds)."""
         body = json.dumps(activity).encode()
-        url = f"{self.base}/inbox"
         headers = {"Content-Type": AS2}
         key = load_private_key(sender.keys.private_pem)
-        signed = sign_request("POST", url, headers, body, sender.key_id, key, datetime.now(UTC))
-        return self.http.post(url, content=body, headers=headers | signed).status_code
+        now = datetime.now(UTC)
+        signed = sign_request("POST", self.inbox, headers, body, sender.key_id, key, now)
+        return body, headers | signed
+
+    def post_signed(self, body: bytes, headers: dict[str, str]) -> int:
+        return self.http.post(self.inbox, content=body, headers=headers).status_code
+
+    @property
+    def inbox(self) -> str:
+        return f"{self.base}/inbox"
 
     def database(self) -> Database:
         return Database(load_settings(self.data_dir, {}).database_url)

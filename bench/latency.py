@@ -4,7 +4,8 @@
 - first delivery: `POST /api/v1/calls` (201) until the first of 100 follower hosts has the
   call's Create, and until all 100 have it (ten calls, one after another);
 - amplification: an ally (auto policy) POSTs its call to the node's inbox; from the moment the
-  request was sent until a follower host of the amplifying organisation has its Announce;
+  request (signed beforehand) was sent until a follower host of the amplifying organisation
+  has its Announce;
 - critical over a backlog: 5,000 deliveries of a normal call wait (sinks answer after 0.2 s,
   so they take ~15 s); then a critical call to ten hosts: 201 until all ten have it;
 - head of line: ten inbox items wait on a host that accepts connections and never answers;
@@ -138,8 +139,9 @@ def amplification(workdir: Path) -> dict[str, Any]:
             took = []
             for _ in range(REPEAT):
                 since = len(sinks.log())
+                request = node.signed(ally, ally_call(ally, uuid.uuid4().hex))
                 sent = time.time()
-                status = node.deliver(ally, ally_call(ally, uuid.uuid4().hex))
+                status = node.post_signed(*request)
                 if status != 202:
                     raise RuntimeError(f"the node answered {status} to the ally's call")
 

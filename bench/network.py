@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 import shutil
 import sqlite3
 import time
@@ -40,7 +41,7 @@ from node.storage.db import Database
 from node.storage.follows import ACCEPTED
 from node.storage.migrate import migrate
 from node.storage.tables import ActorRow
-from node.urls import key_id
+from node.urls import Urls, key_id
 
 PROCESSES = 20
 PER_PROCESS = 10
@@ -71,7 +72,7 @@ class Member:
         self.tokens: dict[str, str] = {}
 
     def actor(self, org: str) -> str:
-        return f"{self.base}/orgs/{org}"
+        return Urls(self.base).actor(org)
 
 
 def owner(members: list[Member], i: int) -> Member:
@@ -173,6 +174,20 @@ def tree_size(member: Member, org: str, iri: str) -> int:
     return len({node["actor"] for node in found.json()["nodes"]}) - 1 if found.is_success else 0
 
 
+def tree_entries(member: Member, iri: str, author: str) -> int:
+    """Organisations in the origin's cascade tree, read from its database (what the cascade API
+    shows, without making the busiest node answer that API every 50 ms: each answer looks up
+    the amplifiers' follower counts, over the network, hourly)."""
+    path = member.data_dir / "node.db"
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)) as conn:
+        (count,) = conn.execute(
+            "SELECT count(DISTINCT actor_iri) FROM cascade_entries "
+            "WHERE object_iri = ? AND type = 'Announce' AND actor_iri != ?",
+            (iri, author),
+        ).fetchone()
+    return int(count)
+
+
 def announces(member: Member, iri: str) -> tuple[int, int, float | None]:
     """Amplifications on this node, their deliveries still pending, the last delivered_at."""
     path = member.data_dir / "node.db"
@@ -209,6 +224,22 @@ def retried(member: Member) -> Counter[str]:
     return found
 
 
+RETRY_LINE = re.compile(r" failed \((.*)\); again in \d+ s$")
+ADDRESS = re.compile(r"127\.0\.0\.1:\d+")
+
+
+def failed_attempts(member: Member) -> Counter[str]:
+    """Why deliveries were retried, from the node's log (the table keeps only the last answer,
+    so a delivery that failed and then succeeded shows its 202 there)."""
+    found: Counter[str] = Counter()
+    if member.child is None or not member.child.log.exists():
+        return found
+    for line in member.child.log.read_text(errors="replace").splitlines():
+        if (match := RETRY_LINE.search(line)) is not None:
+            found[ADDRESS.sub("HOST", match.group(1))[:120]] += 1
+    return found
+
+
 def measure(workdir: Path) -> dict[str, Any]:
     from tests.support.keypool import shared_keys
     from tests.support.simulation import SEED, ally_graph, distances
@@ -230,7 +261,8 @@ def measure(workdir: Path) -> dict[str, Any]:
         home = owner(members, origin)
         iri, answered = publish(home, org_name(origin))
         deadline = time.monotonic() + WAIT_AT_MOST
-        while tree_size(home, org_name(origin), iri) < reachable:
+        author = home.actor(org_name(origin))
+        while tree_entries(home, iri, author) < reachable:
             if time.monotonic() > deadline:
                 break
             time.sleep(0.05)
@@ -242,10 +274,12 @@ def measure(workdir: Path) -> dict[str, Any]:
                 break
             time.sleep(0.2)
         retries = sum((retried(member) for member in members), Counter[str]())
+        in_api_tree = tree_size(home, org_name(origin), iri)  # the API agrees (not timed)
     finally:
         for member in members:
             if member.child is not None:
                 member.child.stop()
+    failures = sum((failed_attempts(member) for member in members), Counter[str]())
     lasts = [last for _, _, last in found if last is not None]
     amplified = sum(made for made, _, _ in found)
     return {
@@ -258,5 +292,7 @@ def measure(workdir: Path) -> dict[str, Any]:
         "origin_tree_complete_s": seen,
         "propagation_s": (max(lasts) - answered) if lasts and amplified >= reachable else None,
         "target_propagation_s": TARGET_SECONDS,
+        "origin_api_tree": in_api_tree,
         "retried": dict(retries),
+        "failed_attempts": dict(failures),
     }

@@ -18,7 +18,7 @@ from enum import StrEnum
 import httpx
 
 from node.activitypub.fetch import AS2_MEDIA_TYPE, PostResult, SafeClient
-from node.activitypub.keys import load_private_key
+from node.activitypub.keys import load_own_private_key
 from node.activitypub.signing_auth import SigningAuth
 from node.clock import Clock
 from node.config import FetchLimits, Settings
@@ -127,7 +127,7 @@ class Signers:
         cached = self._by_actor.get(actor_id)
         if cached is not None and cached[0] == private_key_pem and cached[1].key_id == key_id:
             return cached[1]
-        auth = SigningAuth(key_id, load_private_key(private_key_pem), self._clock)
+        auth = SigningAuth(key_id, load_own_private_key(private_key_pem), self._clock)
         self._by_actor[actor_id] = (private_key_pem, auth)
         return auth
 

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.activitypub import delivery
 from node.activitypub.delivery import HostClients, Outcome, Signers, Verdict
-from node.activitypub.signing_auth import SigningAuth
+from node.activitypub.signing_auth import SigningAuth, SigningTurns
 from node.errors import SignatureError
 from node.federation.runtime import Runtime
 from node.federation.sending import actor_iri
@@ -85,6 +85,9 @@ class DeliveryQueue:
     ) -> None:
         self._node = node
         self._concurrency = max(1, concurrency)
+        # rows held at most: those attempted and as many again ready to start the moment an
+        # attempt ends, without waiting for a cycle to record it and claim more
+        self._hand = 2 * self._concurrency
         self._per_host = max(1, per_host)
         self._deadline = delivery.attempt_deadline(node.settings.fetch)
         # rows in hand are renewed every third of a lease, so a short lease suffices and a
@@ -97,8 +100,11 @@ class DeliveryQueue:
         self._signers = Signers(node.clock)
         self._clients = HostClients(node.settings, node.clock, per_host=self._per_host, shared=http)
         self._auth: dict[int, SigningAuth] = {}
+        self._turns = SigningTurns()  # a burst's first request leaves after one signature
         self._backlog: dict[str, list[_Waiting]] = {}  # heaps by host
-        self._running: Counter[str] = Counter()
+        self._running: Counter[str] = Counter()  # attempts under way, by host
+        self._active = 0  # attempts under way
+        self._closing = False
         self._tasks: dict[asyncio.Task[Outcome], Claimed] = {}
         self._woken = asyncio.Event()
         self.stats: Counter[str] = Counter()  # attempts by verdict, since this queue started
@@ -146,6 +152,7 @@ class DeliveryQueue:
 
     async def aclose(self) -> None:
         """Stop: cancel attempts in flight, release every row in hand, close the pools."""
+        self._closing = True  # an attempt cancelled below must not start another
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
@@ -154,6 +161,7 @@ class DeliveryQueue:
         self._tasks.clear()
         self._backlog.clear()
         self._running.clear()
+        self._active = 0
         try:
             if rows:
                 async with self._node.db.transaction() as session:
@@ -185,7 +193,7 @@ class DeliveryQueue:
     async def _claim(self, limit: int, *, eager: bool = False) -> int:
         """Lease due rows while there is room; in batches, not row by row, unless rows were
         just stored (`eager`): a new urgent row must not wait for a batch's worth of room."""
-        room = min(limit, self._concurrency - self.in_hand)
+        room = min(limit, self._hand - self.in_hand)
         if room <= 0 or (not eager and self.in_hand and room < max(1, self._concurrency // 4)):
             return 0
         full = {h for h, n in self._running.items() if n >= self._per_host} | set(self._backlog)
@@ -253,34 +261,52 @@ class DeliveryQueue:
     # --- attempting --------------------------------------------------------------------
 
     def _start_ready(self) -> None:
+        """Start rows in hand, the most urgent first, while there is room on their host and
+        fewer than `concurrency` attempts are under way. Called by each cycle and by every
+        attempt as it ends, so the next row starts at once, not when the cycle has recorded."""
+        if self._closing:
+            return
         now = self._node.clock.now()
-        for host in list(self._backlog):
+        heads = [(q[0].rank, h) for h, q in self._backlog.items() if self._has_room(h)]
+        heapq.heapify(heads)
+        while heads and self._active < self._concurrency:
+            _, host = heapq.heappop(heads)
             waiting = self._backlog[host]
-            while waiting and self._running[host] < self._per_host:
-                entry = heapq.heappop(waiting)
-                row = entry.row
-                if entry.lease_end < now:
-                    log.warning("lease of delivery %d ran out while it waited; left", row.id)
-                    continue  # another worker may hold it by now; its lease decides
-                self._running[host] += 1
-                task = asyncio.create_task(self._attempt(row), name=f"deliver-{row.id}")
-                self._tasks[task] = row
+            entry = heapq.heappop(waiting)
+            if entry.lease_end < now:
+                # another worker may hold it by now; its lease decides
+                log.warning("lease of delivery %d ran out while it waited; left", entry.row.id)
+            else:
+                self._launch(entry.row)
             if not waiting:
                 del self._backlog[host]
+            elif self._has_room(host):
+                heapq.heappush(heads, (waiting[0].rank, host))
+
+    def _has_room(self, host: str) -> bool:
+        return self._running[host] < self._per_host
+
+    def _launch(self, row: Claimed) -> None:
+        self._running[row.host] += 1
+        self._active += 1
+        task = asyncio.create_task(self._attempt(row), name=f"deliver-{row.id}")
+        self._tasks[task] = row
 
     async def _attempt(self, row: Claimed) -> Outcome:
         client = self._clients.acquire(row.host)
         try:
-            signer = self._auth[row.actor_id]
+            signer = self._turns.auth(self._auth[row.actor_id])
             return await delivery.attempt(client, row.inbox_url, row.body.encode(), signer)
         finally:
+            self._active -= 1
+            self._running[row.host] -= 1
+            if self._running[row.host] <= 0:
+                del self._running[row.host]
+            self._start_ready()
             await self._clients.release(row.host)
 
     def _collect(self, task: asyncio.Task[Outcome]) -> _Finished:
         row = self._tasks.pop(task)
-        self._running[row.host] -= 1
-        if self._running[row.host] <= 0:
-            del self._running[row.host]
         error = RuntimeError("cancelled") if task.cancelled() else task.exception()
         if error is None:
             return _Finished(row, task.result())
@@ -323,6 +349,13 @@ class DeliveryQueue:
             error = outcome.error if outcome.verdict is Verdict.FAILED else None
             error = error or f"gave up after {failures} attempts: {outcome.error}"
             return Result.failed(row.id, outcome.status, error, attempted=True)
+        log.info(
+            "%s to %s failed (%s); again in %d s",
+            row.activity_iri,
+            row.inbox_url,
+            outcome.error,
+            delay.total_seconds(),
+        )
         return Result.retry_at(row.id, now + delay, outcome.status, outcome.error, attempted=True)
 
 

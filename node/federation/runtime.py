@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from node.activitypub.fetch import SafeClient
-from node.activitypub.keys import load_private_key
+from node.activitypub.keys import load_own_private_key
 from node.activitypub.signing_auth import SigningAuth
 from node.clock import Clock, SystemClock
 from node.config import Settings
@@ -149,7 +149,7 @@ class Runtime:
         self.urls = replace(self.urls, legacy_names=legacy)
         signer = self._signer = SigningAuth(
             self.urls.key_id(self.urls.instance_actor),
-            load_private_key(instance.private_key_pem),
+            load_own_private_key(instance.private_key_pem),
             self.clock,
         )
         self._fetcher = self.safe_client(signer)
