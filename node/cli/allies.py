@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from node.cli.base import (
+    cli_who,
     data_dir_option,
     main,
     run,
@@ -58,7 +59,7 @@ def ally_add(
 
     async def work(node: Runtime) -> str:
         org = await organisations.get(node.db, org_name)
-        made, _ = await allies.add(node, org, actor, allies.policy_from(body))
+        made, _ = await allies.add(node, org, actor, allies.policy_from(body), who=cli_who())
         return f"{made.id}\t{made.ally_iri}\t{made.amplify}"
 
     click.echo(run(with_runtime(settings_for(ctx, data_dir), work)))
@@ -96,7 +97,8 @@ def ally_remove(ctx: click.Context, data_dir: Path | None, org_name: str, ally_i
     from node.solidarity import allies
 
     async def work(node: Runtime) -> None:
-        await allies.remove(node, await organisations.get(node.db, org_name), ally_id)
+        org = await organisations.get(node.db, org_name)
+        await allies.remove(node, org, ally_id, who=cli_who())
 
     run(with_runtime(settings_for(ctx, data_dir), work))
     click.echo(f"Removed ally {ally_id}.")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from node.cli.base import data_dir_option, main, run, settings_for, with_runtime
+from node.cli.base import cli_who, data_dir_option, main, run, settings_for, with_runtime
 from node.federation.runtime import Runtime
 from node.solidarity import organisations
 
@@ -30,7 +30,7 @@ def circle_add(
 
     async def work(node: Runtime) -> tuple[str, ...]:
         org = await organisations.get(node.db, org_name)
-        made, _ = await circles.add(node, org, name, list(actors))
+        made, _ = await circles.add(node, org, name, list(actors), who=cli_who())
         return made.members
 
     members = run(with_runtime(settings_for(ctx, data_dir), work))
@@ -68,9 +68,9 @@ def circle_remove(
     async def work(node: Runtime) -> str:
         org = await organisations.get(node.db, org_name)
         if not actors:
-            await circles.delete(node, org, name)
+            await circles.delete(node, org, name, who=cli_who())
             return f"Deleted circle {name}."
-        changed = await circles.remove_members(node, org, name, list(actors))
+        changed = await circles.remove_members(node, org, name, list(actors), who=cli_who())
         return f"{name}\t{' '.join(changed.members)}"
 
     click.echo(run(with_runtime(settings_for(ctx, data_dir), work)))

@@ -5,22 +5,28 @@ or critical); non-empty regions or themes narrow a policy to calls sharing one o
 folded, as labels are). Adding an ally follows it when not yet followed, so its calls arrive.
 An ally record may name one of the organisation's circles: the ally's circle calls are passed on
 to that circle (and only when the policy amplifies); without one they are read, never passed on.
+Adding, changing and removing an ally are owner actions: audited (storage.audit) in the
+transaction of the change, by whoever did it (`who`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.errors import InvalidInput, NotFound
 from node.federation import following, remote_actors
 from node.federation.runtime import Runtime
 from node.publication import URGENT, Fields
 from node.solidarity.validation import circle_name
-from node.storage import allies, circles, follows
+from node.storage import allies, audit, circles, follows
 from node.storage.actors import LocalActor
 from node.storage.allies import Ally
+from node.storage.audit import Who
 from node.storage.objects import label_value
 
 POLICIES = ("never", "manual", "auto", "urgent")
@@ -69,9 +75,11 @@ def decision(ally: Ally, call: Fields) -> str | None:
     return "manual" if ally.amplify == "manual" else "auto"
 
 
-async def add(node: Runtime, org: LocalActor, target: str, policy: Policy) -> tuple[Ally, bool]:
-    """Add (or re-set) an ally and follow it if not yet followed, in one transaction; True
-    when the ally is new."""
+async def add(
+    node: Runtime, org: LocalActor, target: str, policy: Policy, *, who: Who
+) -> tuple[Ally, bool]:
+    """Add (or re-set) an ally and follow it if not yet followed, in one transaction with its
+    audit entry (ally.add, or ally.update for a known ally); True when the ally is new."""
     iri = await following.resolve_target(node, target)
     org_iri = node.urls.actor(org.username)
     if iri == org_iri:
@@ -87,16 +95,50 @@ async def add(node: Runtime, org: LocalActor, target: str, policy: Policy) -> tu
             if circle is None:
                 raise InvalidInput(f"{org.username} has no circle {policy.circle!r}: make it first")
             circle_id = circle.id
-        if await follows.get_pair(session, org_iri, iri) is None:
-            if local:
-                await following.follow_local_in(session, node, org_iri, iri)
-            else:
-                await following.follow_in(session, node, org, iri)
+        followed = await follows.get_pair(session, org_iri, iri) is None
+        if followed and local:
+            await following.follow_local_in(session, node, org_iri, iri)
+        elif followed:
+            await following.follow_in(session, node, org, iri)
+        before = await allies.of_pair(session, org.id, iri)
         made = await allies.put(
             session, org.id, iri, policy.amplify, policy.regions, policy.themes, now, circle_id
         )
+        await _audit_put(session, who, org, made[0], policy.circle, before, followed, now)
     node.wake_worker()
     return made
+
+
+async def _audit_put(
+    session: AsyncSession,
+    who: Who,
+    org: LocalActor,
+    ally: Ally,
+    circle: str | None,
+    before: Ally | None,
+    followed: bool,
+    now: datetime,
+) -> None:
+    details: dict[str, Any] = {"org": org.username, "id": ally.id} | _policy(ally, circle)
+    if followed:
+        details["followed"] = True
+    if before is not None:
+        was = None
+        if before.circle_id is not None:
+            found = await circles.by_id(session, before.circle_id)
+            was = found.name if found is not None else None
+        details["was"] = _policy(before, was)
+    action = "ally.add" if before is None else "ally.update"
+    await audit.record(session, who, action, ally.ally_iri, now, details)
+
+
+def _policy(ally: Ally, circle: str | None) -> dict[str, Any]:
+    return {
+        "amplify": ally.amplify,
+        "regions": list(ally.regions),
+        "themes": list(ally.themes),
+        "circle": circle,
+    }
 
 
 async def of(node: Runtime, org: LocalActor) -> list[Ally]:
@@ -110,8 +152,12 @@ async def circle_names(node: Runtime, org: LocalActor) -> dict[int, str]:
         return {circle.id: circle.name for circle in await circles.of_actor(session, org.id)}
 
 
-async def remove(node: Runtime, org: LocalActor, ally_id: int) -> None:
-    """Stop amplifying that ally (the follow stays; unfollow separately)."""
+async def remove(node: Runtime, org: LocalActor, ally_id: int, *, who: Who) -> None:
+    """Stop amplifying that ally (the follow stays; unfollow separately); audited as
+    ally.remove in the same transaction."""
     async with node.db.transaction() as session:
-        if not await allies.remove(session, org.id, ally_id):
+        ally = await allies.owned(session, org.id, ally_id)
+        if ally is None or not await allies.remove(session, org.id, ally_id):
             raise NotFound(f"{org.username} has no ally {ally_id}")
+        details = {"org": org.username, "id": ally_id, "amplify": ally.amplify}
+        await audit.record(session, who, "ally.remove", ally.ally_iri, node.clock.now(), details)

@@ -9,6 +9,10 @@ that publishing needs no network to address them.
 Reading: a circle call is readable by its author, by the actors it addresses, and by an
 organisation here that an Announce of it addressed, when that Announce came from one of the
 organisation's allies (received, or sent by another organisation of this node).
+
+Making a circle, changing its members and deleting it are owner actions: audited
+(storage.audit: circle.create, circle.members.add, circle.members.remove, circle.delete) in
+the transaction of the change, by whoever did it (`who`).
 """
 
 from __future__ import annotations
@@ -22,8 +26,9 @@ from node.federation import following, remote_actors
 from node.federation.runtime import Runtime
 from node.publication import Visibility
 from node.solidarity.validation import circle_name
-from node.storage import actors, addressees, circles
+from node.storage import actors, addressees, audit, circles
 from node.storage.actors import LocalActor
+from node.storage.audit import Who
 from node.storage.circles import Circle
 from node.storage.objects import StoredObject
 
@@ -55,10 +60,17 @@ async def resolve_members(node: Runtime, org: LocalActor, targets: Sequence[str]
 
 
 async def add(
-    node: Runtime, org: LocalActor, name: str, targets: Sequence[str], *, only_new: bool = False
+    node: Runtime,
+    org: LocalActor,
+    name: str,
+    targets: Sequence[str],
+    *,
+    who: Who,
+    only_new: bool = False,
 ) -> tuple[Circle, bool]:
     """Add members to the circle, making it first when it does not exist (only_new: refuse
-    one that exists); True when new."""
+    one that exists); True when new. Audited as circle.create or circle.members.add, with the
+    members that were not in yet."""
     circle_name(name)
     members = await resolve_members(node, org, targets)
     now = node.clock.now()
@@ -74,29 +86,47 @@ async def add(
         if len(set(circle.members) | set(members)) > MAX_MEMBERS:
             raise InvalidInput(f"a circle holds at most {MAX_MEMBERS} members")
         await circles.add_members(session, circle.id, members, now)
+        new = [iri for iri in members if iri not in circle.members]
+        action = "circle.create" if created else "circle.members.add"
+        details = {"org": org.username, "members": new}
+        await audit.record(session, who, action, name, now, details)
         changed = await circles.by_id(session, circle.id)
     assert changed is not None
     return changed, created
 
 
 async def remove_members(
-    node: Runtime, org: LocalActor, name: str, targets: Sequence[str]
+    node: Runtime, org: LocalActor, name: str, targets: Sequence[str], *, who: Who
 ) -> Circle:
-    """Take members out (an actor URL as it is listed, or a handle); unknown ones are left."""
+    """Take members out (an actor URL as it is listed, or a handle); unknown ones are left.
+    Audited as circle.members.remove, with the members that were in."""
     circle = await get(node, org, name)
     wanted = [await following.resolve_target(node, target) for target in targets]
+    now = node.clock.now()
     async with node.db.transaction() as session:
-        await circles.remove_members(session, circle.id, wanted, node.clock.now())
+        before = await circles.by_id(session, circle.id)
+        if before is None:
+            raise NotFound(f"{org.username} has no circle {name!r}")
+        await circles.remove_members(session, circle.id, wanted, now)
+        removed = [iri for iri in dict.fromkeys(wanted) if iri in before.members]
+        details = {"org": org.username, "members": removed}
+        await audit.record(session, who, "circle.members.remove", name, now, details)
         changed = await circles.by_id(session, circle.id)
     assert changed is not None
     return changed
 
 
-async def delete(node: Runtime, org: LocalActor, name: str) -> None:
-    """Delete the circle; ally records that passed calls on to it then pass none on."""
+async def delete(node: Runtime, org: LocalActor, name: str, *, who: Who) -> None:
+    """Delete the circle; ally records that passed calls on to it then pass none on. Audited
+    as circle.delete, with how many members it had."""
     circle = await get(node, org, name)
     async with node.db.transaction() as session:
+        before = await circles.by_id(session, circle.id)
+        if before is None:
+            raise NotFound(f"{org.username} has no circle {name!r}")
         await circles.delete_circle(session, circle.id)
+        details = {"org": org.username, "members": len(before.members)}
+        await audit.record(session, who, "circle.delete", name, node.clock.now(), details)
 
 
 async def get(node: Runtime, org: LocalActor, name: str) -> Circle:

@@ -115,6 +115,14 @@ async def organisations_with_ally(
     return set(rows)
 
 
+async def owned(session: AsyncSession, actor_id: int, ally_id: int) -> Ally | None:
+    """The organisation's ally record with this id (None when it is another's, or none)."""
+    row = await session.scalar(
+        select(AllyRow).where(AllyRow.actor_id == actor_id, AllyRow.id == ally_id)
+    )
+    return None if row is None else _view(row)
+
+
 async def remove(session: AsyncSession, actor_id: int, ally_id: int) -> bool:
     result = await session.execute(
         delete(AllyRow).where(AllyRow.actor_id == actor_id, AllyRow.id == ally_id)

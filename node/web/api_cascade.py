@@ -61,7 +61,7 @@ async def create_ally(request: Request) -> Response:
     target = text_field(body, "actor")
     policy = allies.policy_from(body)
     node = runtime(request)
-    ally, created = await allies.add(node, org, target, policy)
+    ally, created = await allies.add(node, org, target, policy, who=auth.who(request, org))
     names = await allies.circle_names(node, org)
     return json_response(ally_json(ally, names), status=201 if created else 200)
 
@@ -76,7 +76,8 @@ async def list_allies(request: Request) -> Response:
 
 async def delete_ally(request: Request) -> Response:
     org = await auth.organisation(request)
-    await allies.remove(runtime(request), org, int_param(request, "id"))
+    ally_id = int_param(request, "id")
+    await allies.remove(runtime(request), org, ally_id, who=auth.who(request, org))
     return Response(status_code=204)
 
 

@@ -40,7 +40,9 @@ async def create_circle(request: Request) -> Response:
     body = await read_json(request)
     name = text_field(body, "name", limit=64)
     members = actors_field(body, "members")
-    circle, _ = await circles.add(node, org, name, members, only_new=True)
+    circle, _ = await circles.add(
+        node, org, name, members, who=auth.who(request, org), only_new=True
+    )
     return json_response(circle_json(circle), status=201)
 
 
@@ -63,18 +65,18 @@ async def change_circle(request: Request) -> Response:
     unknown = set(body) - {"add", "remove"}
     if unknown or not body:
         raise InvalidInput("give 'add' and/or 'remove': lists of handles or actor URLs")
-    name = name_of(request)
+    name, who = name_of(request), auth.who(request, org)
     circle = await circles.get(node, org, name)
     if adding := actors_field(body, "add"):
-        circle, _ = await circles.add(node, org, name, adding)
+        circle, _ = await circles.add(node, org, name, adding, who=who)
     if removing := actors_field(body, "remove"):
-        circle = await circles.remove_members(node, org, name, removing)
+        circle = await circles.remove_members(node, org, name, removing, who=who)
     return json_response(circle_json(circle))
 
 
 async def delete_circle(request: Request) -> Response:
     org = await auth.organisation(request)
-    await circles.delete(runtime(request), org, name_of(request))
+    await circles.delete(runtime(request), org, name_of(request), who=auth.who(request, org))
     return Response(status_code=204)
 
 

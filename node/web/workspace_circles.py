@@ -13,7 +13,7 @@ from node.errors import SolidarityError
 from node.solidarity import circles, public_reading
 from node.web import forms, rendering
 from node.web.app_state import runtime
-from node.web.sessions import Workspace, members_only
+from node.web.sessions import Workspace, member_who, members_only
 
 
 async def circles_page(
@@ -50,7 +50,10 @@ async def create_circle(request: Request, ws: Workspace) -> Response:
     form = await forms.read(request)
     name = form.text("name")
     try:
-        await circles.add(runtime(request), ws.org, name, form.lines("members"), only_new=True)
+        who = member_who(request, ws)
+        await circles.add(
+            runtime(request), ws.org, name, form.lines("members"), who=who, only_new=True
+        )
     except SolidarityError as exc:
         values = {"name": name, "members": form.get("members")}
         return await circles_page(request, ws, str(exc), 400, values)
@@ -63,7 +66,7 @@ async def add_member(request: Request, ws: Workspace) -> Response:
     node, name = runtime(request), request.path_params["name"]
     await circles.get(node, ws.org, name)  # 404 for a circle that is not there
     try:
-        await circles.add(node, ws.org, name, [form.text("actor")])
+        await circles.add(node, ws.org, name, [form.text("actor")], who=member_who(request, ws))
     except SolidarityError as exc:
         values = {"circle": name, "actor": form.text("actor")}
         return await circles_page(request, ws, str(exc), 400, values)
@@ -76,7 +79,9 @@ async def remove_member(request: Request, ws: Workspace) -> Response:
     node, name = runtime(request), request.path_params["name"]
     await circles.get(node, ws.org, name)
     try:
-        await circles.remove_members(node, ws.org, name, [form.text("actor")])
+        await circles.remove_members(
+            node, ws.org, name, [form.text("actor")], who=member_who(request, ws)
+        )
     except SolidarityError as exc:
         return await circles_page(request, ws, str(exc), 400)
     return done(ws, "circle-member-removed")
@@ -85,5 +90,6 @@ async def remove_member(request: Request, ws: Workspace) -> Response:
 @members_only(owner=True)
 async def delete_circle(request: Request, ws: Workspace) -> Response:
     await forms.read(request)
-    await circles.delete(runtime(request), ws.org, request.path_params["name"])
+    name = request.path_params["name"]
+    await circles.delete(runtime(request), ws.org, name, who=member_who(request, ws))
     return done(ws, "circle-deleted")

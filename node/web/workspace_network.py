@@ -12,7 +12,7 @@ from node.federation import following
 from node.solidarity import allies, amplification
 from node.web import forms, rendering
 from node.web.app_state import runtime
-from node.web.sessions import Workspace, members_only
+from node.web.sessions import Workspace, member_who, members_only
 from node.web.workspace_publishing import labels
 
 
@@ -89,7 +89,8 @@ async def add_ally(request: Request, ws: Workspace) -> Response:
     }
     try:
         policy = allies.policy_from(body)
-        await allies.add(runtime(request), ws.org, form.text("actor"), policy)
+        who = member_who(request, ws)
+        await allies.add(runtime(request), ws.org, form.text("actor"), policy, who=who)
     except SolidarityError as exc:
         return await allies_page(request, ws, str(exc), 400)
     return RedirectResponse(f"{ws.path}/allies?done=ally", status_code=303)
@@ -99,7 +100,7 @@ async def add_ally(request: Request, ws: Workspace) -> Response:
 async def remove_ally(request: Request, ws: Workspace) -> Response:
     await forms.read(request)
     ally_id = request.path_params["id"]
-    await allies.remove(runtime(request), ws.org, ally_id)
+    await allies.remove(runtime(request), ws.org, ally_id, who=member_who(request, ws))
     return RedirectResponse(f"{ws.path}/allies?done=ally-removed", status_code=303)
 
 

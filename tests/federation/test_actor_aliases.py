@@ -19,6 +19,7 @@ from node.solidarity import allies, organisations
 from node.storage import follows, objects
 from tests.support.actors import FakeActor, RemoteHost, hosted, post_signed
 from tests.support.router import HostRouter
+from tests.support.who import TESTER
 
 BASE = "https://node.test"
 ALIASES = [f"{BASE}/@alpha", f"{BASE}/orgs/alpha", f"{BASE}/users/alpha/"]
@@ -130,6 +131,6 @@ async def test_api_targets_naming_an_alias_name_the_actor(
     )
     made = await following.follow(node, beta, alias)
     assert made.target_iri == alpha
-    ally, _ = await allies.add(node, beta, alias, allies.Policy("auto"))
+    ally, _ = await allies.add(node, beta, alias, allies.Policy("auto"), who=TESTER)
     assert ally.ally_iri == alpha
     assert await followers(node, alpha) == [node.urls.actor("beta")]

@@ -23,6 +23,7 @@ from node.solidarity import allies, organisations
 from node.storage import objects, signed_objects
 from tests.support.actors import FakeActor, RemoteHost, hosted, post_signed
 from tests.support.router import HostRouter
+from tests.support.who import TESTER
 
 SHARED = "https://node.test/inbox"
 
@@ -51,7 +52,7 @@ async def bob(router: HostRouter, node: Runtime, alpha: str) -> FakeActor:
     ally = near.actor("bob")
     ally.assertion = ed25519.Ed25519PrivateKey.generate()
     org = await organisations.get(node.db, "alpha")
-    await allies.add(node, org, ally.iri, allies.Policy("never"))
+    await allies.add(node, org, ally.iri, allies.Policy("never"), who=TESTER)
     return ally
 
 

@@ -27,6 +27,7 @@ from node.storage.objects import StoredObject
 from tests.support.actors import FakeActor, RemoteHost
 from tests.support.content import kept_object
 from tests.support.router import HostRouter
+from tests.support.who import TESTER
 
 ALPHA = "https://node.test/users/alpha"
 
@@ -148,7 +149,7 @@ async def test_a_delete_tombstones_the_authors_object_and_withdraws_pending_ampl
     node: Runtime, alpha: str, bob: FakeActor, remote: RemoteHost
 ) -> None:
     org = await organisations.get(node.db, "alpha")
-    await allies.add(node, org, bob.iri, allies.Policy("manual"))
+    await allies.add(node, org, bob.iri, allies.Policy("manual"), who=TESTER)
     await create(node, bob, call(bob, "1"), "1")
     iri = f"{bob.iri}/calls/1"
     mallory = remote.actor("mallory")
@@ -214,7 +215,7 @@ async def test_a_boost_of_an_unknown_object_is_fetched_only_from_an_ally(
     assert await stored(node, f"{carol.iri}/calls/1") is None
 
     org = await organisations.get(node.db, "alpha")
-    await allies.add(node, org, bob.iri, allies.Policy("auto"))
+    await allies.add(node, org, bob.iri, allies.Policy("auto"), who=TESTER)
     await handle(node, **boost, id=f"{bob.iri}/boosts/2", actor=bob.iri, hop=1)
 
     fetched = await stored(node, f"{carol.iri}/calls/1")

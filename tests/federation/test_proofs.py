@@ -25,6 +25,7 @@ from node.storage import objects, signed_objects
 from node.storage.tables import DeliveryRow
 from tests.support.actors import FakeActor, RemoteHost, hosted, post_signed
 from tests.support.router import HostRouter
+from tests.support.who import TESTER
 
 SHARED = "https://node.test/inbox"
 SIGNED = ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/data-integrity/v1"]
@@ -210,7 +211,7 @@ async def test_a_call_passed_on_signed_is_trusted_and_amplified_while_its_origin
     org = await organisations.get(node.db, "alpha")
     follow = {"id": f"{ally.iri}/f/1", "type": "Follow", "actor": ally.iri, "object": alpha}
     await following.on_follow(node, ActivityView.from_document(follow))  # alpha has a follower
-    await allies.add(node, org, ally.iri, allies.Policy("auto"))
+    await allies.add(node, org, ally.iri, allies.Policy("auto"), who=TESTER)
     await following.follow(node, org, ana.iri)  # alpha has read ana's actor (and key) once
     deadline = (node.clock.now() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
     call = ana.sign(

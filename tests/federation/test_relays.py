@@ -22,6 +22,7 @@ from node.storage import amplifications, inbox_items, objects
 from node.storage.relays import ACCEPTED, LITEPUB, MASTODON, PENDING
 from tests.support.actors import FakeActor, RemoteHost, hosted, post_signed
 from tests.support.router import HostRouter
+from tests.support.who import TESTER
 
 SHARED = "https://node.test/inbox"
 RELAY_INBOX = "https://relay.test/inbox"
@@ -170,7 +171,7 @@ async def test_a_relay_announce_is_fetched_from_the_origin_and_amplified_by_an_a
     call = remote_call(author, "c1")
     origin.objects[call["id"]] = call
     org = await organisations.get(node.db, "alpha")
-    await allies.add(node, org, author.iri, allies.policy_from({"amplify": "auto"}))
+    await allies.add(node, org, author.iri, allies.policy_from({"amplify": "auto"}), who=TESTER)
     announce = {
         "@context": CONTEXT,
         "id": "https://relay.test/activities/a1",

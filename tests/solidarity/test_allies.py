@@ -21,6 +21,7 @@ from node.storage.allies import Ally
 from node.storage.follows import ACCEPTED, PENDING
 from tests.support.actors import RemoteHost
 from tests.support.queued import queued
+from tests.support.who import TESTER
 
 
 @pytest.fixture
@@ -96,7 +97,9 @@ async def test_adding_a_remote_ally_follows_it_once(
     woken: list[bool] = []
     node.wake_worker = lambda: woken.append(True)
 
-    made, created = await allies.add(node, org, "bob@remote.test", allies.Policy("auto"))
+    made, created = await allies.add(
+        node, org, "bob@remote.test", allies.Policy("auto"), who=TESTER
+    )
 
     assert created and (made.actor_id, made.ally_iri, made.amplify) == (org.id, bob.iri, "auto")
     pending = await follow_of(node, org, bob.iri)
@@ -108,7 +111,7 @@ async def test_adding_a_remote_ally_follows_it_once(
 
     # re-setting the policy changes it and sends no second Follow
     changed, created = await allies.add(
-        node, org, bob.iri, allies.Policy("urgent", regions=("PL",))
+        node, org, bob.iri, allies.Policy("urgent", regions=("PL",)), who=TESTER
     )
     assert not created and changed.id == made.id
     assert (changed.amplify, changed.regions) == ("urgent", ("PL",))
@@ -126,7 +129,7 @@ async def test_an_ally_already_followed_is_not_followed_again(
         assert found is not None
         await follows.set_state(session, found.id, ACCEPTED, node.clock.now())
 
-    await allies.add(node, org, bob.iri, allies.Policy("auto"))
+    await allies.add(node, org, bob.iri, allies.Policy("auto"), who=TESTER)
 
     assert len(await queued(node, "Follow")) == 1  # the follow's own, none for the ally
     accepted = await follow_of(node, org, bob.iri)
@@ -136,7 +139,9 @@ async def test_an_ally_already_followed_is_not_followed_again(
 async def test_a_local_ally_is_followed_without_the_network(node: Runtime, org: LocalActor) -> None:
     await organisations.create_organisation(node.db, node.clock, node.urls, "beta")
 
-    made, created = await allies.add(node, org, "@beta@node.test", allies.Policy("manual"))
+    made, created = await allies.add(
+        node, org, "@beta@node.test", allies.Policy("manual"), who=TESTER
+    )
 
     assert created and made.ally_iri == node.urls.actor("beta")
     local = await follow_of(node, org, node.urls.actor("beta"))
@@ -147,9 +152,9 @@ async def test_a_local_ally_is_followed_without_the_network(node: Runtime, org: 
 async def test_an_organisation_is_not_its_own_ally(node: Runtime, org: LocalActor) -> None:
     for target in ("alpha@node.test", node.urls.actor("alpha")):
         with pytest.raises(InvalidInput, match="cannot be its own ally"):
-            await allies.add(node, org, target, allies.Policy("auto"))
+            await allies.add(node, org, target, allies.Policy("auto"), who=TESTER)
     with pytest.raises(InvalidInput, match="neither a handle"):
-        await allies.add(node, org, "nobody", allies.Policy("auto"))
+        await allies.add(node, org, "nobody", allies.Policy("auto"), who=TESTER)
     assert await allies.of(node, org) == []
 
 
@@ -157,17 +162,17 @@ async def test_removing_an_ally_keeps_the_follow(
     node: Runtime, org: LocalActor, remote: RemoteHost
 ) -> None:
     bob, carol = remote.actor("bob"), remote.actor("carol")
-    first, _ = await allies.add(node, org, bob.iri, allies.Policy("auto"))
-    second, _ = await allies.add(node, org, carol.iri, allies.Policy("never"))
+    first, _ = await allies.add(node, org, bob.iri, allies.Policy("auto"), who=TESTER)
+    second, _ = await allies.add(node, org, carol.iri, allies.Policy("never"), who=TESTER)
     assert [a.id for a in await allies.of(node, org)] == [first.id, second.id]
 
-    await allies.remove(node, org, first.id)
+    await allies.remove(node, org, first.id, who=TESTER)
 
     assert [a.ally_iri for a in await allies.of(node, org)] == [carol.iri]
     assert await follow_of(node, org, bob.iri) is not None
     with pytest.raises(NotFound, match=f"alpha has no ally {first.id}"):
-        await allies.remove(node, org, first.id)
+        await allies.remove(node, org, first.id, who=TESTER)
     beta = await organisations.create_organisation(node.db, node.clock, node.urls, "beta")
     with pytest.raises(NotFound, match=f"beta has no ally {second.id}"):
-        await allies.remove(node, beta, second.id)
+        await allies.remove(node, beta, second.id, who=TESTER)
     assert len(await allies.of(node, org)) == 1

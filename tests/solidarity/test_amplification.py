@@ -26,6 +26,7 @@ from node.storage.objects import StoredObject
 from tests.support.actors import FakeActor, RemoteHost
 from tests.support.content import content
 from tests.support.queued import inboxes, queued
+from tests.support.who import TESTER
 
 
 @pytest.fixture
@@ -46,7 +47,7 @@ def woken(node: Runtime) -> list[bool]:
 
 
 async def ally(node: Runtime, org: LocalActor, actor: FakeActor, amplify: str = "auto") -> None:
-    await allies.add(node, org, actor.iri, allies.Policy(amplify))
+    await allies.add(node, org, actor.iri, allies.Policy(amplify), who=TESTER)
 
 
 async def received_call(node: Runtime, author: FakeActor, key: str, **given: Any) -> StoredObject:
@@ -251,7 +252,7 @@ async def test_each_policy_and_its_narrowing(
     expected: str | None,
 ) -> None:
     body = {"amplify": policy} | narrowing
-    await allies.add(node, org, author.iri, allies.policy_from(body))
+    await allies.add(node, org, author.iri, allies.policy_from(body), who=TESTER)
     stored = await received_call(node, author, "call", **call)
 
     await amplification.on_create(node, create_of(stored), stored)
@@ -262,8 +263,8 @@ async def test_each_policy_and_its_narrowing(
 
 async def test_the_author_never_amplifies_its_own_call(node: Runtime, org: LocalActor) -> None:
     beta = await organisations.create_organisation(node.db, node.clock, node.urls, "beta")
-    await allies.add(node, beta, "alpha@node.test", allies.Policy("auto"))
-    await allies.add(node, org, "beta@node.test", allies.Policy("auto"))  # a cycle back
+    await allies.add(node, beta, "alpha@node.test", allies.Policy("auto"), who=TESTER)
+    await allies.add(node, org, "beta@node.test", allies.Policy("auto"), who=TESTER)  # a cycle back
     body = {"title": "Fill the court", "content": "Come.", "deadline": "2026-12-01T18:00Z"}
     call = await publishing.publish(node, org, validation.call(body, node.clock.now()))
 

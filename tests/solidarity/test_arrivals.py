@@ -16,6 +16,7 @@ from node.storage.amplifications import PENDING, SENT, WITHDRAWN
 from node.storage.objects import StoredObject
 from tests.support.actors import FakeActor, RemoteHost
 from tests.support.content import content
+from tests.support.who import TESTER
 
 ARRIVALS = CascadeArrivals()
 
@@ -53,7 +54,7 @@ async def test_a_calls_create_roots_its_cascade_and_other_content_does_not(
     node: Runtime, org: LocalActor, remote: RemoteHost
 ) -> None:
     author = remote.actor("author")
-    await allies.add(node, org, author.iri, allies.Policy("auto"))
+    await allies.add(node, org, author.iri, allies.Policy("auto"), who=TESTER)
     call = await received(node, author, "call")
     reply = await received(node, author, "reply", kind=None)
 
@@ -69,7 +70,7 @@ async def test_an_announce_is_a_step_and_a_relays_copy_is_not(
     node: Runtime, org: LocalActor, remote: RemoteHost
 ) -> None:
     author, carol = remote.actor("author"), remote.actor("carol")
-    await allies.add(node, org, author.iri, allies.Policy("manual"))
+    await allies.add(node, org, author.iri, allies.Policy("manual"), who=TESTER)
     boosted = await received(node, author, "boosted")
     relayed = await received(node, author, "relayed")
 
@@ -87,7 +88,7 @@ async def test_a_withdrawal_drops_what_was_not_decided(
     node: Runtime, org: LocalActor, remote: RemoteHost
 ) -> None:
     author = remote.actor("author")
-    await allies.add(node, org, author.iri, allies.Policy("manual"))
+    await allies.add(node, org, author.iri, allies.Policy("manual"), who=TESTER)
     call = await received(node, author, "call")
     await ARRIVALS.created(node, f"{call.iri}/create", call)
 
@@ -100,6 +101,6 @@ async def test_only_an_allys_boosts_are_worth_fetching(
     node: Runtime, org: LocalActor, remote: RemoteHost
 ) -> None:
     author, carol = remote.actor("author"), remote.actor("carol")
-    await allies.add(node, org, author.iri, allies.Policy("never"))
+    await allies.add(node, org, author.iri, allies.Policy("never"), who=TESTER)
     assert await ARRIVALS.wants_announces_of(node, author.iri)
     assert not await ARRIVALS.wants_announces_of(node, carol.iri)

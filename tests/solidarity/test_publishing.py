@@ -25,6 +25,7 @@ from node.storage.actors import LocalActor
 from node.storage.amplifications import PENDING, WITHDRAWN
 from tests.support.actors import FakeActor, RemoteHost
 from tests.support.queued import inboxes, queued
+from tests.support.who import TESTER
 
 SHARED = "https://remote.test/inbox"
 STRATEGY = {
@@ -253,7 +254,7 @@ async def test_withdrawing_leaves_a_tombstone_and_sends_a_delete(
     node: Runtime, org: LocalActor, follower: FakeActor
 ) -> None:
     beta = await organisations.create_organisation(node.db, node.clock, node.urls, "beta")
-    await allies.add(node, beta, "alpha@node.test", allies.Policy("manual"))
+    await allies.add(node, beta, "alpha@node.test", allies.Policy("manual"), who=TESTER)
     stored = await publishing.publish(node, org, call_draft(node))
     assert stored.key is not None
     ((waiting, _),) = await amplification.pending(node, beta)

@@ -23,6 +23,7 @@ from node.solidarity import allies, amplification, organisations, publishing, re
 from node.storage import actors, deliveries, follows, tables
 from node.storage.actors import LocalActor
 from tests.support.actors import RemoteHost
+from tests.support.who import TESTER
 
 TABLES = (
     tables.ObjectRow,
@@ -116,7 +117,7 @@ async def test_publishing_a_call_stores_nothing_when_its_deliveries_cannot_be_qu
     node: Runtime, remote: RemoteHost, fault: Fault
 ) -> None:
     alpha, beta = await org(node, "alpha"), await org(node, "beta")
-    await allies.add(node, beta, node.urls.actor("alpha"), allies.Policy("auto"))
+    await allies.add(node, beta, node.urls.actor("alpha"), allies.Policy("auto"), who=TESTER)
     await following.on_follow(node, follow_of(remote.actor("rosa").iri, "alpha"))
     draft = validation.call(call_body(node), node.clock.now())
     await nothing_stored_until_the_queue_works(
@@ -226,7 +227,7 @@ async def test_a_pledge_and_an_ally_are_not_stored_without_their_deliveries(
     await nothing_stored_until_the_queue_works(
         node,
         fault,
-        lambda: allies.add(node, alpha, remote.actor("ana").iri, allies.Policy("auto")),
+        lambda: allies.add(node, alpha, remote.actor("ana").iri, allies.Policy("auto"), who=TESTER),
         lambda: responses.pledge(node, alpha, key, "We will be there."),
     )
 

@@ -20,6 +20,7 @@ from node.storage import actors, objects
 from node.storage.tables import DeliveryRow
 from tests.support.actors import RemoteHost, hosted
 from tests.support.router import HostRouter
+from tests.support.who import TESTER
 from tests.support.workspace import HTML, csrf_of, post_form, signed_in_member
 
 BETA = "https://node.test/users/beta"
@@ -194,7 +195,7 @@ async def test_the_allies_page_names_the_circle_an_allys_calls_go_on_to(
 async def test_editors_read_circles_but_do_not_change_them(
     client: httpx.AsyncClient, node: Runtime, alpha: str
 ) -> None:
-    await circles.add(node, await alpha_org(node), "inner", [])
+    await circles.add(node, await alpha_org(node), "inner", [], who=TESTER)
     await signed_in_member(client, node, "alpha", "ed@example.org", role="editor")
     page = await client.get(PAGE, headers=HTML)
     assert page.status_code == 200 and "inner" in page.text and "Make a circle" not in page.text
@@ -212,7 +213,7 @@ async def alpha_org(node: Runtime) -> actors.LocalActor:
 async def test_another_organisations_member_gets_403(
     client: httpx.AsyncClient, node: Runtime, alpha: str
 ) -> None:
-    await circles.add(node, await alpha_org(node), "inner", [])
+    await circles.add(node, await alpha_org(node), "inner", [], who=TESTER)
     await organisations.create_organisation(node.db, node.clock, node.urls, "beta", "Beta")
     await signed_in_member(client, node, "beta", "bea@example.org")
     assert (await client.get(PAGE, headers=HTML)).status_code == 403

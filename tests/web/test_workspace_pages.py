@@ -28,6 +28,7 @@ from node.solidarity import allies, organisations, publishing, validation
 from node.storage import amplifications, follows, objects
 from node.storage.tables import DeliveryRow
 from tests.support.servers import serve
+from tests.support.who import TESTER
 from tests.support.workspace import HTML, post_form, signed_in_member
 
 BASE = "https://node.test"
@@ -420,7 +421,7 @@ async def test_a_calls_responses_show_its_cascade_with_reach(
     ana: httpx.AsyncClient, node: Runtime
 ) -> None:
     beta = await organisations.create_organisation(node.db, node.clock, node.urls, "beta", "Beta")
-    await allies.add(node, beta, "alpha@node.test", allies.Policy("auto"))
+    await allies.add(node, beta, "alpha@node.test", allies.Policy("auto"), who=TESTER)
     alpha = await organisations.get(node.db, "alpha")
     deadline = (node.clock.now() + timedelta(days=2)).isoformat()
     body = {"title": "Travel far", "content": "x", "deadline": deadline}
