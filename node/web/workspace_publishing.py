@@ -13,7 +13,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from node.errors import InvalidInput, PayloadTooLarge, SolidarityError
+from node.errors import InvalidInput, NotFound, PayloadTooLarge, SolidarityError
 from node.federation.runtime import Runtime
 from node.publication import Kind
 from node.solidarity import (
@@ -59,9 +59,23 @@ async def dashboard(request: Request, ws: Workspace) -> Response:
         "calls": await overview.open_calls(node, ws.org),
         "publications": await overview.publications(node, ws.org),
         "done": request.query_params.get("done", ""),
-        "done_url": request.query_params.get("url", ""),
+        "done_item": await done_item(node, ws, request),
     }
     return await rendering.page(request, "ws_dashboard.html", context)
+
+
+async def done_item(node: Runtime, ws: Workspace, request: Request) -> StoredObject | None:
+    """The publication just published or saved (its kind and IRI in the query; only one of
+    this organisation's), for the notice's link to it."""
+    kind = KINDS.get(request.query_params.get("kind", ""))
+    iri = request.query_params.get("url", "")
+    if kind is None or not iri:
+        return None
+    try:
+        stored = await publishing.owned(node, ws.org, kind, iri.rsplit("/", 1)[-1])
+    except NotFound:
+        return None
+    return stored if stored.iri == iri else None
 
 
 def labels(text: str) -> list[str]:
@@ -193,7 +207,8 @@ async def submit(request: Request, ws: Workspace) -> Response:
         return await compose_page(
             request, kind, values, key=key, media=media, error=str(exc), status=status_of(exc)
         )
-    return RedirectResponse(f"{ws.path}?done={done}&url={stored.iri}", status_code=303)
+    where = f"done={done}&kind={kind.value}&url={stored.iri}"
+    return RedirectResponse(f"{ws.path}?{where}", status_code=303)
 
 
 async def published(
