@@ -13,6 +13,10 @@ from typing import Any
 
 import exifread
 from PIL import Image
+from sqlalchemy import func, select
+
+from node.federation.runtime import Runtime
+from node.storage.tables import MediaRow
 
 SERIAL = "SN-CAM-0042-SECRET"
 CITY = "Safehouse-City"
@@ -162,3 +166,12 @@ def pdf_with_metadata() -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+async def stored_counts(node: Runtime) -> tuple[int, int]:
+    """Media rows stored and files under the media folder: what a refused upload must not add."""
+    async with node.db.transaction() as session:
+        rows = await session.scalar(select(func.count()).select_from(MediaRow))
+    folder = node.settings.media_path
+    files = [p for p in folder.rglob("*") if p.is_file()] if folder.exists() else []
+    return int(rows or 0), len(files)

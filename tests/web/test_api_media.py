@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from node.federation.runtime import Runtime
 from node.runner import build_worker
 from node.solidarity import organisations
-from node.storage.tables import MediaAttachmentRow, MediaRow
+from node.storage.tables import MediaAttachmentRow
 from tests.support.media_files import (
     HTML,
     SVG,
@@ -26,6 +26,7 @@ from tests.support.media_files import (
     metadata_left,
     pdf_with_metadata,
     png,
+    stored_counts,
     truncated_jpeg,
 )
 
@@ -56,14 +57,6 @@ async def upload(
         data=fields,
         headers=bearer(token),
     )
-
-
-async def stored_counts(node: Runtime) -> tuple[int, int]:
-    async with node.db.transaction() as session:
-        rows = await session.scalar(select(func.count()).select_from(MediaRow))
-    folder = node.settings.media_path
-    files = [p for p in folder.rglob("*") if p.is_file()] if folder.exists() else []
-    return int(rows or 0), len(files)
 
 
 def call_body(node: Runtime, **extra: Any) -> dict[str, Any]:

@@ -11,13 +11,18 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
 
 from node.app import create_app
 from node.federation.runtime import Runtime
 from node.storage import objects, uploads
-from node.storage.tables import MediaRow
-from tests.support.media_files import SVG, camera_jpeg, metadata_left, pdf_with_metadata, png
+from tests.support.media_files import (
+    SVG,
+    camera_jpeg,
+    metadata_left,
+    pdf_with_metadata,
+    png,
+    stored_counts,
+)
 from tests.support.workspace import HTML, csrf_of, signed_in_member
 
 COMPOSE = "/workspace/alpha/compose?kind=call"
@@ -53,14 +58,6 @@ async def post_compose(
     page = await client.get(path, headers=HTML)
     data = {"csrf": csrf_of(page), **fields}
     return await client.post(path, data=data, files={"file": file}, headers=HTML)
-
-
-async def stored_counts(node: Runtime) -> tuple[int, int]:
-    async with node.db.transaction() as session:
-        rows = await session.scalar(select(func.count()).select_from(MediaRow))
-    folder = node.settings.media_path
-    files = [p for p in folder.rglob("*") if p.is_file()] if folder.exists() else []
-    return int(rows or 0), len(files)
 
 
 async def test_a_photo_is_previewed_with_its_alt_text_and_published_without_metadata(
