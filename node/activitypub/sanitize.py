@@ -75,7 +75,9 @@ NEEDS_REWRITE: Final = re.compile(
 )
 RAW_START_OR_END: Final = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)")
 INTEGER: Final = re.compile(r"-?[0-9]{1,9}")
-WHITESPACE: Final = re.compile(r"\s+")
+# runs of whitespace other than one plain space (which folding would leave as it is)
+WHITESPACE: Final = re.compile(r"[^\S ]\s*| \s+")
+OTHER_SPACE: Final = re.compile(r"[^\S ]")
 BLANK_LINES: Final = re.compile(r"\n{3,}")
 
 
@@ -188,6 +190,14 @@ def _raw_depth(html: str) -> int:
             if open_tags[position] in SCOPE_BOUNDARIES:
                 break
     return len(open_tags)
+
+
+def _folded(text: str) -> str:
+    """Every run of whitespace as one space; text with none to fold is only scanned (a long
+    text of words and single spaces would otherwise be rebuilt match by match)."""
+    if "  " not in text and OTHER_SPACE.search(text) is None:
+        return text
+    return WHITESPACE.sub(" ", text)
 
 
 def _text_of_clean(clean_html: str) -> str:
@@ -392,7 +402,7 @@ class _TextExtractor(HTMLParser):
     def handle_data(self, data: str) -> None:
         if not self.skipping:
             preformatted = self.pre > 0
-            self.parts.append((data if preformatted else WHITESPACE.sub(" ", data), preformatted))
+            self.parts.append((data if preformatted else _folded(data), preformatted))
 
     def _bullet(self) -> str:
         if not self.lists or self.lists[-1] is None:

@@ -2,10 +2,11 @@
 
 screen(): the body parsed and its bounds checked (activitypub.jsonld_bounds: values, depth,
 contexts; activitypub.objects: addressees) in the walk that also tells whether it is already
-standard, on the event loop for small bodies and in a screening thread for larger ones (at
-most OFF_LOOP_BYTES of JSON on the loop), so that a megabyte never holds other requests for
-more than a GIL switch interval. One already in the standard form, or whose context only adds
-terms of the sender's own, is then read as plain JSON. Anything else needs pyld:
+standard, on the event loop for small bodies and in the screening process for larger ones
+(federation.screening_process: at most OFF_LOOP_BYTES of unscreened JSON on the loop; what
+passed is parsed again here, bounded), so that a megabyte never holds other requests. One
+already in the standard form, or whose context only adds terms of the sender's own, is then
+read as plain JSON. Anything else needs pyld:
 only documents of at most MAX_PROCESSED_VALUES values, which pyld reads within its bound, one
 at a time in a thread of its own (pyld's caches are not thread-safe), at most MAX_WAITING
 waiting, each within TIME_LIMIT; beyond that the inbox answers 503 and the sender retries.
@@ -22,6 +23,7 @@ from node.activitypub.jsonld_bounds import Measure
 from node.activitypub.objects import ActivityView, check_addressing
 from node.activitypub.screening import parse_json_object, with_delete_id, with_transient_id
 from node.errors import JsonLdError, Overloaded
+from node.federation.screening_process import ScreeningProcess
 
 if TYPE_CHECKING:
     from node.activitypub.jsonld import JsonLdProcessor
@@ -30,8 +32,7 @@ MAX_PROCESSED_VALUES: Final = 200
 MAX_WAITING: Final = 8
 TIME_LIMIT: Final = 10.0  # seconds a pyld job may take, waiting included (a backstop)
 RETRY_AFTER: Final = 10
-OFF_LOOP_BYTES: Final = 16_384  # larger bodies are parsed and screened in a thread
-SCREENING_THREADS: Final = 2
+OFF_LOOP_BYTES: Final = 16_384  # larger bodies are screened in the screening process
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,14 @@ def screen_body(processor: JsonLdProcessor, body: bytes) -> Screened:
     return Screened(document, activity, measure, standard, as_sent)
 
 
+def screened_body(body: bytes, measure: Measure, standard: bool) -> Screened:
+    """A body the screening process passed, parsed again (within the bounds it checked)."""
+    parsed = parse_json_object(body, "an activity")
+    document = with_transient_id(with_delete_id(parsed))
+    as_sent = _as_text(body) if document is parsed else None
+    return Screened(document, ActivityView.from_document(document), measure, standard, as_sent)
+
+
 def _as_text(body: bytes) -> str | None:
     """The body as text that json.loads reads as it read the bytes: strict UTF-8 (the bytes
     may have been UTF-16, or hold encoded surrogates) without a byte order mark."""
@@ -72,18 +81,20 @@ class Normalizer:
 
     def __init__(self) -> None:
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
-        self._screening: concurrent.futures.ThreadPoolExecutor | None = None
+        self.screening = ScreeningProcess()
         self.waiting = 0
         self.processed = 0  # documents pyld read (for tests and figures)
-        self.screened_off_loop = 0  # bodies parsed and screened in the screening thread
+
+    @property
+    def screened_off_loop(self) -> int:
+        """Bodies the screening process parsed and checked."""
+        return self.screening.screened
 
     async def screen(self, processor: JsonLdProcessor, body: bytes) -> Screened:
         if len(body) <= OFF_LOOP_BYTES:
             return screen_body(processor, body)
-        if self._screening is None:
-            self._screening = concurrent.futures.ThreadPoolExecutor(SCREENING_THREADS, "screen")
-        self.screened_off_loop += 1
-        return await asyncio.wrap_future(self._screening.submit(screen_body, processor, body))
+        measure, standard = await self.screening.screen(body)
+        return screened_body(body, measure, standard)
 
     async def normalize(self, processor: JsonLdProcessor, screened: Screened) -> dict[str, Any]:
         document, measure = screened.document, screened.measure
@@ -122,9 +133,9 @@ class Normalizer:
         self.processed += 1
 
     def close(self) -> None:
-        for executor in (self._executor, self._screening):
-            if executor is not None:
-                executor.shutdown(wait=False, cancel_futures=True)
+        self.screening.close()
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
 
 
 def _name(document: dict[str, Any]) -> str:
