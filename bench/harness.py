@@ -21,11 +21,11 @@ from typing import Any
 import httpx
 
 from bench.procs import (
-    NODE_SCRIPT,
     PYTHON,
     Child,
     bench_env,
     free_port,
+    node_script,
     run_cli,
     wait_answers,
     wait_until,
@@ -213,7 +213,14 @@ class Served:
         run_cli(self.data_dir, base_env, *init)
         self.tokens = asyncio.run(seed_database(self.data_dir, seed))
         self.org = next(iter(seed.orgs), "")
-        command = [NODE_SCRIPT, "--data-dir", str(self.data_dir), "serve", "--port", str(self.port)]
+        command = [
+            node_script(),
+            "--data-dir",
+            str(self.data_dir),
+            "serve",
+            "--port",
+            str(self.port),
+        ]
         self.child = Child(
             f"serve-{label}", [*command, *serve_args], workdir, base_env | (env or {})
         )

@@ -21,13 +21,13 @@ from typing import Any
 
 from bench import loadgen
 from bench.procs import (
-    NODE_SCRIPT,
     PYTHON,
     Child,
     bench_env,
     children,
     cpu_seconds,
     free_port,
+    node_script,
     rss_mb,
     run_cli,
     wait_answers,
@@ -116,7 +116,14 @@ class ServedNode:
         extra = ["--database-url", database_url] if database_url else []
         run_cli(self.data_dir, env, "init", "--base-url", f"http://{self.host}", *extra)
         asyncio.run(_seed(self.data_dir, actors))
-        command = [NODE_SCRIPT, "--data-dir", str(self.data_dir), "serve", "--port", str(self.port)]
+        command = [
+            node_script(),
+            "--data-dir",
+            str(self.data_dir),
+            "serve",
+            "--port",
+            str(self.port),
+        ]
         command += ["--workers", str(workers)]
         # all the load comes from one host: lift its hourly rate limit out of the measurement
         serve_env = env | {

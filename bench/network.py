@@ -28,7 +28,7 @@ from typing import Any
 import httpx
 from sqlalchemy import update
 
-from bench.procs import NODE_SCRIPT, Child, bench_env, free_port, wait_answers
+from bench.procs import Child, bench_env, free_port, node_script, wait_answers
 from node.activitypub.objects import ActorView
 from node.config import Settings, write_config
 from node.federation import profiles
@@ -148,7 +148,7 @@ async def build(workdir: Path, graph: dict[int, list[int]]) -> list[Member]:
 
 def serve(workdir: Path, members: list[Member]) -> None:
     for member in members:
-        command = [NODE_SCRIPT, "--data-dir", str(member.data_dir), "serve"]
+        command = [node_script(), "--data-dir", str(member.data_dir), "serve"]
         command += ["--port", str(member.port)]
         member.child = Child(f"net-{member.n}", command, workdir, bench_env())
     for member in members:

@@ -32,11 +32,11 @@ from bench import loadgen
 from bench.harness import Seed, Served, Sinks, remotes
 from bench.latency import FOLLOWER_HOSTS, arrivals_of, publish
 from bench.procs import (
-    NODE_SCRIPT,
     Child,
     bench_env,
     children,
     cpu_seconds,
+    node_script,
     rss_mb,
     wait_until,
 )
@@ -236,7 +236,7 @@ def run(
     workers = [
         Child(
             f"worker-{label}-{n}",
-            [NODE_SCRIPT, "--data-dir", str(node.data_dir), "worker"],
+            [node_script(), "--data-dir", str(node.data_dir), "worker"],
             workdir,
             bench_env() | (env or {}),
         )

@@ -1,7 +1,7 @@
 """An inbox POST, from screened bytes to a stored inbox item (or a refusal).
 
 Order: parse, shape and the document's bounds (400: values, depth, contexts, addressees; one
-walk, in a thread for large bodies: federation.normalizing) ->
+walk, in the screening process for large bodies: federation.normalizing) ->
 domain policy: blocks, allowlist (403) -> the backlog of the signer's host (503) -> signature
 policy, time window and body digest (401, no network) -> key lookup (within the key-fetch
 budget) and verification, refetching the key once on failure (401) -> the host's hourly rate
