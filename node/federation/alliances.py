@@ -138,7 +138,7 @@ async def verified_by(
     """The signer's assertion key (a Multikey), once the proof verifies with a key the signer
     publishes (the cached one first, then the signer fetched again once), the signer is an
     instance actor, and the key is the one trusted."""
-    used = await proofs.verify(node, document, view.proof, view.signer)
+    used = await proofs.verify(node, document, view.proof, view.signer, received=False)
     if used is None:
         raise SignatureError(f"{view.signer} publishes no assertion key {view.key_id}")
     signer = await remote_actors.get_actor(node, view.signer)

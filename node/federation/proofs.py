@@ -23,6 +23,7 @@ from urllib.parse import urldefrag
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from node.activitypub import integrity
+from node.activitypub.fetch import SafeClient
 from node.activitypub.objects import id_of
 from node.errors import FederationError, SignatureError
 from node.federation import attestation, remote_actors
@@ -30,6 +31,7 @@ from node.federation.runtime import Runtime
 from node.storage import remote_actors as actor_rows
 from node.storage import signed_objects
 from node.storage.actors import ORGANIZATION, LocalActor
+from node.storage.remote_actors import RemoteActor
 from node.storage.signed_objects import KeyUsed
 from node.urls import assertion_key_id, same_origin
 
@@ -90,7 +92,7 @@ async def keep_if_signed(node: Runtime, document: dict[str, Any]) -> None:
     iri = id_of(document.get("id"))
     if proof is None or owner is None or iri is None or not same_origin(iri, owner):
         return
-    used = await verify(node, document, proof, owner)
+    used = await verify(node, document, proof, owner, received=False)
     if used is not None:
         async with node.db.transaction() as session:
             await signed_objects.keep(session, iri, owner, document, node.clock.now(), used)
@@ -110,11 +112,16 @@ async def verify(
     proof: integrity.Proof,
     owner: str,
     fallbacks: Sequence[KeyUsed] = (),
+    *,
+    received: bool = True,
 ) -> KeyUsed | None:
     """The key that verifies the proof: the owner's own (its cached actor, fetched when
     needed); or, when this node has never cached the owner, one of `fallbacks` (keys a circle
     call brought, tried before any fetch, so a call can travel while its origin is down).
-    None when no key can be found; SignatureError when the proof is the owner's and fails."""
+    None when no key can be found; SignatureError when the proof is the owner's and fails.
+    `received`: the document came in a request, which may name any owner, so the owner is
+    fetched within the key-fetch budget (federation.key_fetches), as HTTP signatures' keys are;
+    documents the node fetched itself (`received=False`) use its own fetcher."""
     method = proof.verification_method
     if urldefrag(method).url != owner:
         raise SignatureError(f"a proof by {method} on what {owner} owns")
@@ -123,14 +130,14 @@ async def verify(
         for candidate in offered:
             if await _verifies(document, proof, candidate.public_key):
                 return candidate
-    key = await owner_key(node, owner, method)
+    key = await owner_key(node, owner, method, received=received)
     if key is None:
         if offered:
             raise SignatureError(f"the proof does not verify with the key attested for {owner}")
         return None
     if await _verifies(document, proof, key):
         return KeyUsed(method, key)
-    fresh = await owner_key(node, owner, method, refresh=True)  # the key may have rotated
+    fresh = await owner_key(node, owner, method, refresh=True, received=received)  # rotated?
     if fresh is None or fresh == key or not await _verifies(document, proof, fresh):
         raise SignatureError("the integrity proof does not verify")
     return KeyUsed(method, fresh)
@@ -152,18 +159,36 @@ async def is_cached(node: Runtime, owner: str) -> bool:
         return await actor_rows.by_iri(session, owner) is not None
 
 
-async def owner_key(node: Runtime, owner: str, method: str, *, refresh: bool = False) -> str | None:
+async def owner_key(
+    node: Runtime, owner: str, method: str, *, refresh: bool = False, received: bool = True
+) -> str | None:
     """The owner's assertion key `method` (a Multikey), from its cached actor; the actor is
     fetched again when the key is not there, at most once a REFRESH_AFTER (a key added since)."""
     try:
-        actor = await remote_actors.get_actor(node, owner)
+        actor = await owner_actor(node, owner, refresh=False, received=received)
         stale = node.clock.now() - actor.fetched_at >= REFRESH_AFTER
         if (refresh or method not in dict(actor.assertion_keys)) and stale:
-            actor = await remote_actors.get_actor(node, owner, refresh=True)
+            actor = await owner_actor(node, owner, refresh=True, received=received)
     except FederationError as exc:
         log.info("cannot read %s to check its proof: %s", owner, exc)
         return None
     return dict(actor.assertion_keys).get(method)
+
+
+async def owner_actor(node: Runtime, owner: str, *, refresh: bool, received: bool) -> RemoteActor:
+    """The cached actor, else fetched: within the key-fetch budget for what a request named."""
+    if not received:
+        return await remote_actors.get_actor(node, owner, refresh=refresh)
+    if not refresh:
+        async with node.db.transaction() as session:
+            cached = await actor_rows.by_iri(session, owner)
+        if cached is not None and not cached.gone:
+            return cached
+
+    async def fetch(client: SafeClient) -> RemoteActor:
+        return await remote_actors.fetch_actor(node, owner, client=client)
+
+    return await node.key_fetches.fetch(owner, fetch)
 
 
 async def signed_copy(node: Runtime, iri: str) -> dict[str, Any] | None:
