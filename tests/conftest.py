@@ -191,3 +191,23 @@ def loggers_enabled() -> None:
     for logger in logging.root.manager.loggerDict.values():
         if isinstance(logger, logging.Logger):
             logger.disabled = False
+
+
+# Tests that start processes of their own (`serve`, workers, peers, nginx, Chromium) run one
+# after another on one pytest-xdist worker, while the other workers take the in-process tests:
+# two of them at once would compete for the cores their timings assume.
+PROCESS_HEAVY = (
+    "tests/network/",
+    "tests/interop/",
+    "tests/deploy/",
+    "tests/web/test_browser.py",
+    "tests/web/test_workspace_browser.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        if item.nodeid.startswith(PROCESS_HEAVY):
+            item.add_marker(pytest.mark.xdist_group("processes"))
