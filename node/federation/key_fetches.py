@@ -4,8 +4,9 @@ Anyone can name any keyId, so these fetches get a small budget of their own, apa
 node's other outgoing requests (API follows, the worker, WebFinger keep their capacity): an own
 connection pool of TOTAL connections, at most PER_ORIGIN fetches at once per origin (scheme,
 host and port: two servers on one address do not share), one fetch per key id at a time (others
-wait for it), a short DEADLINE, and a negative cache (a key id that failed, or an origin that
-did not answer, is not asked again for NEGATIVE_TTL), and a cached key fetched again (after a
+wait for it), a short DEADLINE, and a negative cache (a key id that failed or timed out, or an
+origin that could not be reached, is not asked again for NEGATIVE_TTL; an origin that is only
+slow is not barred: its other keys are still fetched), and a cached key fetched again (after a
 signature it did not verify) at most once per REFRESH_EVERY, so bad signatures naming a known
 key cannot make the node fetch it again and again. When every connection is busy a request
 (or for its origin's share) waits for one, at most WAITERS of them (PER_ORIGIN of one origin)
@@ -176,7 +177,9 @@ class KeyFetches:
             async with asyncio.timeout(self.budget.deadline):
                 return await work(self.client)
         except (TimeoutError, FetchTimeout) as exc:
-            self._remember(origin)
+            # only this key rests: an origin that is slow under load (or slow for this key)
+            # still serves its other actors' keys; one that never answers costs no more than
+            # its PER_ORIGIN share meanwhile, as it would with the origin resting
             self._remember(key_id)
             log.info("key %s: no answer within %g s", key_id, self.budget.deadline)
             raise SignatureError(f"the key {key_id} could not be fetched in time") from exc
