@@ -61,8 +61,9 @@ async def test_a_slow_key_rests_alone_and_its_origin_still_serves_others(
             inbox = f"{served.base}/inbox"
             target = f"{served.base}/users/alpha"
             late = await post_as(served.http, slow, inbox, like(slow.iri, 1, target), now())
-            assert late.status_code == 401, late.text
-            assert late.json()["error"].endswith("could not be fetched in time")
+            assert late.status_code == 503, late.text
+            assert late.headers["Retry-After"] == "10"  # SLOW_TTL: the key rests that long
+            assert "could not be fetched in time" in late.json()["error"]
             # the same origin answers another actor's key: it is fetched, the request accepted
             answer = await post_as(served.http, bob, inbox, like(bob.iri, 2, target), now())
             assert answer.status_code == 202, answer.text
@@ -70,7 +71,8 @@ async def test_a_slow_key_rests_alone_and_its_origin_still_serves_others(
             # the key that timed out rests: not asked again for a while
             released.set()
             again = await post_as(served.http, slow, inbox, like(slow.iri, 3, target), now())
-            assert again.status_code == 401 and "lately" in again.json()["error"]
+            assert again.status_code == 503 and "lately" in again.json()["error"]
+            assert 1 <= int(again.headers["Retry-After"]) <= 10
             assert asked == ["/users/slow"]
 
 
@@ -80,7 +82,7 @@ async def test_a_silent_server_after_a_timeout_still_holds_only_its_share(
     async with tarpit() as pit, served_node(tmp_path, db_url) as served:
         served.node.key_fetches.budget = Budget(deadline=SHORT)
         first = await post_with_key(served, f"{pit.origin}/users/late#key", 1)
-        assert first.status_code == 401 and "in time" in first.json()["error"]
+        assert first.status_code == 503 and "in time" in first.json()["error"]
         assert pit.open() == 0
         served.node.key_fetches.budget = Budget(deadline=PATIENT)
         flood = [
@@ -92,8 +94,34 @@ async def test_a_silent_server_after_a_timeout_still_holds_only_its_share(
         assert sum(task.done() for task in flood) == 8
         assert all("too many keys" in t.result().json()["error"] for t in flood if t.done())
         assert pit.open() == 2
-        pit.hang_up()
-        assert {answer.status_code for answer in await asyncio.gather(*flood)} == {401}
+        pit.hang_up()  # now it is unreachable: the origin rests, and that is a 401
+        assert {answer.status_code for answer in await asyncio.gather(*flood)} == {503, 401}
+
+
+async def test_a_key_still_coming_when_the_sender_is_answered_is_cached_for_its_retry(
+    tmp_path: Path, db_url: str
+) -> None:
+    peers = PeerHost("placeholder", scheme="http")
+    async with tarpit() as pit, slow_for(peers, "/users/bob") as (released, asked):
+        bob = peers.actor("bob")
+        async with served_node(tmp_path, db_url) as served:
+            # one connection: bob's key waits for it while a silent server holds it
+            served.node.key_fetches.budget = Budget(total=1, waiters=1, deadline=2.0)
+            holding = asyncio.create_task(post_with_key(served, f"{pit.origin}/u#key", 1))
+            await until(lambda: pit.open() == 1)
+            inbox, target = f"{served.base}/inbox", f"{served.base}/users/alpha"
+            first = await post_as(served.http, bob, inbox, like(bob.iri, 2, target), now())
+            # answered within the deadline and a bit, though the fetch it started goes on
+            assert first.status_code == 503, first.text
+            assert "still being fetched" in first.json()["error"]
+            assert first.headers["Retry-After"] == "5"
+            assert asked == ["/users/bob"]
+            released.set()
+            await until(lambda: served.node.key_fetches.in_flight == 0)
+            retry = await post_as(served.http, bob, inbox, like(bob.iri, 2, target), now())
+            assert retry.status_code == 202, retry.text
+            assert asked == ["/users/bob"]  # the key came with the first fetch
+            assert (await holding).status_code == 503
 
 
 def now() -> datetime:
