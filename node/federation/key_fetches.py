@@ -12,9 +12,12 @@ REFRESH_EVERY, so bad signatures naming a known key cannot make the node fetch i
 again. When every connection is busy a request (or for its origin's share) waits for one, at
 most WAITERS of them (PER_ORIGIN of one origin) and each at most DEADLINE (a burst of
 deliveries from many new senders, such as a cascade's Announces or one server's many users, is
-served rather than sent away to retry). A request refused because the budget is busy or the
-key was slow to come is answered 503 with a short Retry-After (the signature was not judged:
-send it again soon); one whose key could not be had is answered 401. Reasons given to the
+served rather than sent away to retry). A request waits for its key at most DEADLINE and
+GRACE, so that it is answered before senders stop waiting (10 s); the fetch it started goes
+on meanwhile, within the budget, and a retry finds the key cached. A request refused because
+the budget is busy or the key was slow to come is answered 503 with a short Retry-After (the
+signature was not judged: send it again soon); one whose key could not be had is answered
+401. Reasons given to the
 sender name what was wrong with its request, never what the network looked like (addresses,
 hosts, statuses): details go to the log.
 """
