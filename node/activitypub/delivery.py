@@ -22,7 +22,7 @@ from node.activitypub.keys import load_own_private_key
 from node.activitypub.signing_auth import SigningAuth
 from node.clock import Clock
 from node.config import FetchLimits, Settings
-from node.errors import FetchError, FetchRefused
+from node.errors import FetchDropped, FetchError, FetchRefused
 
 # The schedule: 18 attempts. After the n-th failure the next attempt waits
 # min(1 min * 2**(n-1), 24 h), stretched by up to 25 % of random jitter: 1, 2, 4, ... 1024 min,
@@ -84,10 +84,18 @@ def outcome_of(result: PostResult) -> Outcome:
 
 
 async def attempt(client: SafeClient, inbox: str, body: bytes, signer: httpx.Auth) -> Outcome:
-    """POST `body` to `inbox`, signed; never raises for anything the remote side does."""
+    """POST `body` to `inbox`, signed; never raises for anything the remote side does.
+
+    A connection that closes before any answer is tried once more at once, on a new one: a
+    kept-alive connection the server was closing as the request left (its keep-alive timeout,
+    late on a busy server) is no failure of the peer, and an activity is the same by its id
+    if it did arrive."""
     headers = {"Content-Type": AS2_MEDIA_TYPE}
     try:
-        result = await client.post(inbox, body, headers=headers, auth=signer)
+        try:
+            result = await client.post(inbox, body, headers=headers, auth=signer)
+        except FetchDropped:
+            result = await client.post(inbox, body, headers=headers, auth=signer)
     except FetchRefused as exc:
         return Outcome(Verdict.FAILED, error=f"refused: {exc.reason}")
     except FetchError as exc:
