@@ -114,6 +114,18 @@ class KeyFetches:
             return await asyncio.wait_for(asyncio.shield(running), self.budget.deadline + GRACE)
         except TimeoutError:
             raise busy(f"the key {key_id} is still being fetched; try again later") from None
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if running.cancelled() and current is not None and not current.cancelling():
+                raise busy("the node is closing; try again later") from None  # aclose()
+            raise
+
+    async def aclose(self) -> None:
+        """Cancel the fetches still going on (the node is closing)."""
+        running = list(self._running.values())
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
 
     async def _obtain(self, key_id: str, origin: str, work: Fetch) -> RemoteActor:
         """One fetch of `key_id`, which every request naming it meanwhile waits for."""

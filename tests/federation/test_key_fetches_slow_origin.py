@@ -124,6 +124,19 @@ async def test_a_key_still_coming_when_the_sender_is_answered_is_cached_for_its_
             assert (await holding).status_code == 503
 
 
+async def test_closing_the_node_ends_the_fetches_still_going_on(
+    tmp_path: Path, db_url: str
+) -> None:
+    async with tarpit() as pit, served_node(tmp_path, db_url) as served:
+        asking = asyncio.create_task(post_with_key(served, f"{pit.origin}/users/u#key", 1))
+        await until(lambda: pit.open() == 1)
+        await served.node.key_fetches.aclose()
+        answer = await asking
+        assert answer.status_code == 503 and "closing" in answer.json()["error"]
+        assert served.node.key_fetches.in_flight == 0
+        await until(lambda: pit.open() == 0)  # its connection closed with it
+
+
 def now() -> datetime:
     return SystemClock().now()
 
