@@ -14,6 +14,7 @@ raised to MAX_HOPS so that every reachable organisation is within the call's rea
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import re
 import shutil
@@ -22,13 +23,22 @@ import time
 from collections import Counter
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import httpx
 from sqlalchemy import update
 
-from bench.procs import Child, bench_env, free_port, node_script, wait_answers
+from bench.procs import (
+    START_TIMEOUT,
+    Child,
+    bench_env,
+    free_port,
+    node_script,
+    wait_answers,
+    wait_until,
+)
 from node.activitypub.objects import ActorView
 from node.config import Settings, write_config
 from node.federation import profiles
@@ -48,6 +58,7 @@ PER_PROCESS = 10
 MAX_HOPS = 20
 TARGET_SECONDS = 3.0
 WAIT_AT_MOST = 120.0
+WORKER_STARTED = b"worker started: inbox"  # what the worker process logs once it works
 
 
 def org_name(i: int) -> str:
@@ -147,6 +158,8 @@ async def build(workdir: Path, graph: dict[int, list[int]]) -> list[Member]:
 
 
 def serve(workdir: Path, members: list[Member]) -> None:
+    """Every node answering and its worker process working its queues, as in a deployment
+    (the processes' start, 40 interpreters importing the node at once, is not timed)."""
     for member in members:
         command = [node_script(), "--data-dir", str(member.data_dir), "serve"]
         command += ["--port", str(member.port)]
@@ -154,6 +167,13 @@ def serve(workdir: Path, members: list[Member]) -> None:
     for member in members:
         assert member.child is not None
         wait_answers(f"{member.base}/.well-known/nodeinfo", member.child)
+    for member in members:
+        assert member.child is not None
+        wait_until(partial(worker_started, member.child), "worker", member.child, START_TIMEOUT)
+
+
+def worker_started(child: Child) -> bool:
+    return WORKER_STARTED in child.log.read_bytes()
 
 
 def publish(member: Member, org: str) -> tuple[str, float]:
@@ -224,6 +244,42 @@ def retried(member: Member) -> Counter[str]:
     return found
 
 
+ACCESS_LINE = re.compile(r"node\.access \[\w+\] POST /\S*inbox (\d+) ([\d.]+) ms")
+
+
+def inbox_posts(members: list[Member]) -> dict[str, Any]:
+    """The inbox POSTs every node answered: how many, by status, and how long they took."""
+    statuses: Counter[str] = Counter()
+    took: list[float] = []
+    for member in members:
+        if member.child is None or not member.child.log.exists():
+            continue
+        for match in ACCESS_LINE.finditer(member.child.log.read_text(errors="replace")):
+            statuses[match.group(1)] += 1
+            took.append(float(match.group(2)))
+    took.sort()
+
+    def at(share: float) -> float | None:
+        return took[int(share * (len(took) - 1))] if took else None
+
+    return {"statuses": dict(statuses), "median_ms": at(0.5), "p90_ms": at(0.9), "max_ms": at(1)}
+
+
+def cpu_seconds(members: list[Member]) -> float:
+    """CPU time used so far by the nodes' processes (each serve leads its own process group,
+    its worker process in it)."""
+    groups = {member.child.pid for member in members if member.child is not None}
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) in groups:  # pgrp
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 RETRY_LINE = re.compile(r" failed \((.*)\); again in \d+ s$")
 ADDRESS = re.compile(r"127\.0\.0\.1:\d+")
 
@@ -258,6 +314,8 @@ def measure(workdir: Path) -> dict[str, Any]:
     set_up = time.perf_counter() - started
     try:
         serve(workdir, members)
+        idle_cpu = cpu_seconds(members)
+        load = os.getloadavg()[0]
         home = owner(members, origin)
         iri, answered = publish(home, org_name(origin))
         deadline = time.monotonic() + WAIT_AT_MOST
@@ -273,6 +331,7 @@ def measure(workdir: Path) -> dict[str, Any]:
             if sum(pending for _, pending, _ in found) == 0:
                 break
             time.sleep(0.2)
+        cpu = cpu_seconds(members) - idle_cpu
         retries = sum((retried(member) for member in members), Counter[str]())
         in_api_tree = tree_size(home, org_name(origin), iri)  # the API agrees (not timed)
     finally:
@@ -293,6 +352,9 @@ def measure(workdir: Path) -> dict[str, Any]:
         "propagation_s": (max(lasts) - answered) if lasts and amplified >= reachable else None,
         "target_propagation_s": TARGET_SECONDS,
         "origin_api_tree": in_api_tree,
+        "load_average_at_publication": load,
+        "cpu_seconds_of_the_nodes": cpu,
+        "inbox_posts": inbox_posts(members),
         "retried": dict(retries),
         "failed_attempts": dict(failures),
     }

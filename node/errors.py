@@ -22,6 +22,7 @@
             ├── FetchRefused     refused before sending: private address, bad scheme, bad URL
             ├── FetchTooLarge    the response exceeded the size limit
             ├── FetchTimeout     connect or read timed out
+            ├── FetchDropped     the connection closed (or was reset) before a whole answer
             └── FetchStatus      the server answered with a non-success status
 
 Messages name the remote IRI and the reason; callers never get None for "invalid".
@@ -104,6 +105,10 @@ class FetchTooLarge(FetchError):
 
 
 class FetchTimeout(FetchError):
+    pass
+
+
+class FetchDropped(FetchError):
     pass
 
 

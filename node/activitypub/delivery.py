@@ -22,16 +22,21 @@ from node.activitypub.keys import load_own_private_key
 from node.activitypub.signing_auth import SigningAuth
 from node.clock import Clock
 from node.config import FetchLimits, Settings
-from node.errors import FetchError, FetchRefused
+from node.errors import FetchDropped, FetchError, FetchRefused
 
 # The schedule: 18 attempts. After the n-th failure the next attempt waits
 # min(1 min * 2**(n-1), 24 h), stretched by up to 25 % of random jitter: 1, 2, 4, ... 1024 min,
 # then 24 h six times. The 18th attempt comes about 7.4 days after the first (up to ~9 days
-# with jitter); when it fails too, the delivery is given up.
+# with jitter); when it fails too, the delivery is given up. A Retry-After longer than the
+# backoff is honoured; one shorter than it only for the first SHORT_RETRIES failures (a server
+# busy for a moment, such as a peer's inbox in a cascade's burst, asks for a few seconds), never
+# below MIN_RETRY_AFTER: a server cannot make the node retry it more often than that.
 MAX_ATTEMPTS = 18
 BASE_DELAY = timedelta(minutes=1)
 MAX_DELAY = timedelta(hours=24)
 JITTER = 0.25
+SHORT_RETRIES = 3
+MIN_RETRY_AFTER = timedelta(seconds=1)
 RETRYABLE_4XX = frozenset({401, 408, 429})
 FINAL_5XX = frozenset({501})
 ERROR_EXCERPT = 200
@@ -79,10 +84,18 @@ def outcome_of(result: PostResult) -> Outcome:
 
 
 async def attempt(client: SafeClient, inbox: str, body: bytes, signer: httpx.Auth) -> Outcome:
-    """POST `body` to `inbox`, signed; never raises for anything the remote side does."""
+    """POST `body` to `inbox`, signed; never raises for anything the remote side does.
+
+    A connection that closes before any answer is tried once more at once, on a new one: a
+    kept-alive connection the server was closing as the request left (its keep-alive timeout,
+    late on a busy server) is no failure of the peer, and an activity is the same by its id
+    if it did arrive."""
     headers = {"Content-Type": AS2_MEDIA_TYPE}
     try:
-        result = await client.post(inbox, body, headers=headers, auth=signer)
+        try:
+            result = await client.post(inbox, body, headers=headers, auth=signer)
+        except FetchDropped:
+            result = await client.post(inbox, body, headers=headers, auth=signer)
     except FetchRefused as exc:
         return Outcome(Verdict.FAILED, error=f"refused: {exc.reason}")
     except FetchError as exc:
@@ -105,14 +118,15 @@ def backoff(failures: int, rng: random.Random) -> timedelta:
 def retry_delay(failures: int, retry_after: float | None, rng: random.Random) -> timedelta | None:
     """When to try again after `failures` failed attempts; None once they are all used up.
 
-    A Retry-After longer than the backoff wins, but never beyond MAX_DELAY.
+    A Retry-After longer than the backoff wins, but never beyond MAX_DELAY; a shorter one
+    wins for the first SHORT_RETRIES failures (at least MIN_RETRY_AFTER).
     """
     if failures >= MAX_ATTEMPTS:
         return None
     delay = backoff(failures, rng)
     if retry_after is not None:
-        asked = min(timedelta(seconds=retry_after), MAX_DELAY)
-        delay = max(delay, asked)
+        asked = min(max(timedelta(seconds=retry_after), MIN_RETRY_AFTER), MAX_DELAY)
+        delay = asked if failures <= SHORT_RETRIES else max(delay, asked)
     return delay
 
 

@@ -25,6 +25,7 @@ import httpx
 from node.clock import Clock, SystemClock
 from node.config import FetchLimits, Settings
 from node.errors import (
+    FetchDropped,
     FetchError,
     FetchRefused,
     FetchStatus,
@@ -282,6 +283,8 @@ class SafeClient:
             raise FetchTimeout(url, f"timed out ({type(exc).__name__})") from exc
         except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
             raise FetchRefused(url, f"unusable URL: {exc}") from exc
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+            raise FetchDropped(url, f"{type(exc).__name__}: {exc}") from exc
         except httpx.HTTPError as exc:
             raise FetchError(url, f"{type(exc).__name__}: {exc}") from exc
 

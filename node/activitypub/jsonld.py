@@ -23,6 +23,7 @@ from node.errors import JsonLdError
 
 AS2_CONTEXT: Final = "https://www.w3.org/ns/activitystreams"
 SECURITY_CONTEXT: Final = "https://w3id.org/security/v1"
+DATA_INTEGRITY_CONTEXT: Final = "https://w3id.org/security/data-integrity/v1"
 NODE_CONTEXT: Final = "https://w3id.org/solidarity-node/ns"
 # peers' extension terms (Mastodon's, GoToSocial's, Misskey's), so that normalized documents use
 # their usual names; a name of ours, never fetched nor sent, that only this loader resolves
@@ -33,7 +34,7 @@ MAX_DEPTH: Final = 64
 _BUNDLED: Final = {
     AS2_CONTEXT: "activitystreams.jsonld",
     SECURITY_CONTEXT: "security-v1.jsonld",
-    "https://w3id.org/security/data-integrity/v1": "security-data-integrity-v1.jsonld",
+    DATA_INTEGRITY_CONTEXT: "security-data-integrity-v1.jsonld",
     "https://w3id.org/security/multikey/v1": "security-multikey-v1.jsonld",
     "https://www.w3.org/ns/did/v1": "did-v1.jsonld",
     "https://w3id.org/identity/v1": "identity-v1.jsonld",
@@ -42,6 +43,12 @@ _BUNDLED: Final = {
     EXTENSIONS_CONTEXT: "fediverse-extensions.jsonld",
 }
 _ADDRESSING: Final = frozenset({"to", "cc", "bto", "bcc", "audience"})
+# Data integrity (FEP-8b32) adds only `proof` and the proof's type, whose scoped context reaches
+# no further than the proof: the node reads proofs as plain JSON, from the document as received
+# (node.activitypub.integrity), never from its normalized form. A context naming it stays on the
+# fast path as long as its proof type appears only at the top of a `proof` value.
+PROOF_KEY: Final = "proof"
+PROOF_TYPES: Final = frozenset({"DataIntegrityProof"})
 _RESOLVED_CACHE_SIZE: Final = 256
 _ABSENT: Final = object()
 
@@ -70,6 +77,7 @@ class JsonLdProcessor:
         always = frozenset(self._context_terms(AS2_CONTEXT))
         self._refs = {t: self._prefix_refs(d) - always for t, d in self._terms.items()}
         self._plain_urls = {k for k, d in self._documents.items() if self._is_subset(d["@context"])}
+        self._plain_urls.add(_url_key(DATA_INTEGRITY_CONTEXT))  # see PROOF_TYPES
         referenced = frozenset().union(*self._refs.values())
         self._url_defines = {k: referenced & set(d["@context"]) for k, d in self._documents.items()}
         self._url_keys = {url: _url_key(url) for url in _BUNDLED}
@@ -143,7 +151,8 @@ class JsonLdProcessor:
         other is expanded and compacted to `standard_context` by pyld. Both give the same keys,
         type names and IRIs (full IRIs in id positions, the public collection spelled out); the
         forms may differ only where JSON-LD sees no difference: a value or a one-element array,
-        null or an absent key, and the `@context` itself.
+        null or an absent key, and the `@context` itself; and in a data integrity `proof`,
+        which the fast path keeps as sent (see PROOF_TYPES).
         """
         checked = _as_document(document)
         if self.is_standard(checked):
@@ -196,7 +205,10 @@ class JsonLdProcessor:
     # The scan runs over every value of every document, hence the unrolled loops below. A string
     # starting with "p:" for one of our prefixes is a compact IRI (as in "as:Public") that pyld
     # expands; one starting with "Public" may be AS2's bare "Public": both leave the fast path.
-    def _scan_object(self, node: Mapping[Any, Any], depth: int, tally: _Tally) -> bool:
+    def _scan_object(
+        self, node: Mapping[Any, Any], depth: int, tally: _Tally, *, proof: bool = False
+    ) -> bool:
+        """`proof`: the node is a `proof` value, which may be typed PROOF_TYPES."""
         plain = True
         marks = self._marks
         tally.add(len(node))
@@ -206,14 +218,22 @@ class JsonLdProcessor:
                     raise _NotJson(f"non-string key {key!r}")
                 if key == "@context":
                     tally.context(value)
-                    plain = plain and depth == 0  # the top one: judged by _is_plain_context
+                    # the top one is judged by _is_plain_context after the scan; a nested one
+                    # (an embedded signed object's, its proof's) must be plain by itself
+                    plain = plain and (depth == 0 or self._is_plain_context(value))
                     continue
                 if ":" in key or key[:1] == "@" or key in self._shadowed:
                     plain = False
-                elif key == "type" and not _are_terms(value):
+                elif key == "type" and not _are_terms(value, proof):
                     plain = False
                 elif key == "id" and not isinstance(value, str):
                     plain = False  # pyld refuses it
+                elif key == PROOF_KEY and type(value) is dict:
+                    if depth >= MAX_DEPTH:
+                        raise _NotJson(f"nested deeper than {MAX_DEPTH} levels")
+                    if not self._scan_object(value, depth + 1, tally, proof=True):
+                        plain = False
+                    continue
             if isinstance(value, str):
                 if value.startswith(marks):
                     plain = False
@@ -488,12 +508,15 @@ class _Tally:
             raise _NotJson(f"contexts define over {jsonld_bounds.MAX_TERMS} terms")
 
 
-def _are_terms(types: object) -> bool:
+def _are_terms(types: object, proof: bool = False) -> bool:
     """True for type names; False for an IRI or compact IRI ("as:Note"), which compaction would
-    change, and for anything but strings, which pyld refuses."""
+    change, for anything but strings, which pyld refuses, and for a proof's type (its scoped
+    context gives terms other meanings) unless the node is a proof."""
     if isinstance(types, str):
-        return ":" not in types
-    return isinstance(types, list) and all(isinstance(t, str) and ":" not in t for t in types)
+        return ":" not in types and (proof or types not in PROOF_TYPES)
+    return isinstance(types, list) and all(
+        isinstance(t, str) and ":" not in t and (proof or t not in PROOF_TYPES) for t in types
+    )
 
 
 def _without_language(entry: object) -> object:

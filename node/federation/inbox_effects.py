@@ -233,16 +233,22 @@ async def forget_copies(node: Runtime, files: list[str]) -> None:
         await node.media_store.delete(name)
 
 
-async def on_reaction(node: Runtime, activity: ActivityView, arrivals: Arrivals) -> None:
+async def on_reaction(
+    node: Runtime,
+    activity: ActivityView,
+    arrivals: Arrivals,
+    known: StoredObject | None = None,
+) -> None:
     """Like or Announce of something this node knows (an object it keeps, one of its actors):
-    stored once per activity id; of anything else (or when the author blocked it), not kept."""
+    stored once per activity id; of anything else (or when the author blocked it), not kept.
+    `known`: the object, when the caller has just read it."""
     if activity.object_id is None or await blocked_by_author(
         node, activity.actor, activity.object_id
     ):
         return
     async with node.db.transaction() as session:
         is_ours = node.urls.actor_name(activity.object_id) is not None
-        if not is_ours and await objects.get(session, activity.object_id) is None:
+        if not is_ours and known is None and await objects.get(session, activity.object_id) is None:
             return
         await reactions.add(
             session,
@@ -255,28 +261,38 @@ async def on_reaction(node: Runtime, activity: ActivityView, arrivals: Arrivals)
 
 
 async def on_announce(node: Runtime, activity: ActivityView, arrivals: Arrivals) -> None:
-    """A boost or cascade Announce: a reaction, and for a call a step of its cascade."""
-    if not await circle_welcome(node, activity):
+    """A boost or cascade Announce: a reaction, and for a call a step of its cascade. The
+    announced object is read once for all three steps (an Announce of a call is the cascade's
+    most frequent message)."""
+    known = await stored_object(node, activity.object_id)
+    if not await circle_welcome(node, activity, known):
         return
-    call = await announced_object(node, activity, arrivals)
-    await on_reaction(node, activity, arrivals)
+    call = await announced_object(node, activity, arrivals, known)
+    await on_reaction(node, activity, arrivals, call)
     if call is not None:
         await arrivals.announced(node, activity.iri, activity.actor, activity.document, call)
 
 
-async def circle_welcome(node: Runtime, activity: ActivityView) -> bool:
+async def stored_object(node: Runtime, iri: str | None) -> StoredObject | None:
+    if iri is None:
+        return None
+    async with node.db.transaction() as session:
+        return await objects.get(session, iri)
+
+
+async def circle_welcome(node: Runtime, activity: ActivityView, known: StoredObject | None) -> bool:
     """False for an Announce of someone else's circle call that addresses no organisation
-    here having its sender as an ally (nothing of it is kept); True for anything else."""
+    here having its sender as an ally (nothing of it is kept); True for anything else.
+    `known`: the announced object as stored here."""
     if activity.object_id is None:
         return True
+    if known is not None and known.local_actor_id is not None:
+        return True  # our own call: its amplifiers' receipts draw its tree
+    if not circles.is_circle(activity.embedded) and (
+        known is None or known.visibility is not Visibility.CIRCLE
+    ):
+        return True
     async with node.db.transaction() as session:
-        known = await objects.get(session, activity.object_id)
-        if known is not None and known.local_actor_id is not None:
-            return True  # our own call: its amplifiers' receipts draw its tree
-        if not circles.is_circle(activity.embedded) and (
-            known is None or known.visibility is not Visibility.CIRCLE
-        ):
-            return True
         allied = await attestation.allied_addressees(
             session, node, activity.actor, activity.document
         )
@@ -286,15 +302,13 @@ async def circle_welcome(node: Runtime, activity: ActivityView) -> bool:
 
 
 async def announced_object(
-    node: Runtime, activity: ActivityView, arrivals: Arrivals
+    node: Runtime, activity: ActivityView, arrivals: Arrivals, known: StoredObject | None
 ) -> StoredObject | None:
     """The announced object if known; fetched from its origin only when an ally announced it.
     A circle call becomes readable by the organisations here that the Announce addresses and
     that have its sender as an ally (circle_welcome let only such Announces in)."""
     if activity.object_id is None:
         return None
-    async with node.db.transaction() as session:
-        known = await objects.get(session, activity.object_id)
     if known is None and await arrivals.wants_announces_of(node, activity.actor):
         known = await fetch_from_origin(node, activity.object_id)
     if known is not None and known.visibility is Visibility.CIRCLE and not known.local_actor_id:

@@ -5,22 +5,29 @@ node's other outgoing requests (API follows, the worker, WebFinger keep their ca
 connection pool of TOTAL connections, at most PER_ORIGIN fetches at once per origin (scheme,
 host and port: two servers on one address do not share), one fetch per key id at a time (others
 wait for it), a short DEADLINE, and a negative cache (a key id that failed, or an origin that
-did not answer, is not asked again for NEGATIVE_TTL), and a cached key fetched again (after a
-signature it did not verify) at most once per REFRESH_EVERY, so bad signatures naming a known
-key cannot make the node fetch it again and again. When every connection is busy a request
-(or for its origin's share) waits for one, at most WAITERS of them (PER_ORIGIN of one origin)
-and each at most DEADLINE
-(a burst of deliveries from many new senders, such as a cascade's Announces or one server's
-many users, is served rather than sent away to retry); past that it is refused (401, which
-senders retry). Reasons given to the sender name what was wrong with
-its request, never what the network looked like (addresses, hosts, statuses): details go to
-the log.
+could not be reached, is not asked again for NEGATIVE_TTL; a key id whose fetch timed out, for
+SLOW_TTL, and its origin is not barred: a peer slow under load still has its other keys
+fetched), and a cached key fetched again (after a signature it did not verify) at most once per
+REFRESH_EVERY, so bad signatures naming a known key cannot make the node fetch it again and
+again. When every connection is busy a request (or for its origin's share) waits for one, at
+most WAITERS of them (PER_ORIGIN of one origin) and each at most DEADLINE (a burst of
+deliveries from many new senders, such as a cascade's Announces or one server's many users, is
+served rather than sent away to retry). A request waits for its key at most DEADLINE and
+GRACE, so that it is answered before senders stop waiting (10 s); the fetch it started goes
+on meanwhile, within the budget, and a retry finds the key cached. A request refused because
+the budget is busy or the key was slow to come is answered 503 with a short Retry-After (the
+signature was not judged: send it again soon); one whose key could not be had is answered
+401. Reasons given to the
+sender name what was wrong with its request, never what the network looked like (addresses,
+hosts, statuses): details go to the log.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import math
 from collections import Counter, OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -35,6 +42,7 @@ from node.errors import (
     FetchStatus,
     FetchTimeout,
     Gone,
+    Overloaded,
     SignatureError,
 )
 from node.storage.remote_actors import RemoteActor
@@ -46,8 +54,11 @@ TOTAL = 16
 WAITERS = 64
 PER_ORIGIN = 2
 DEADLINE = 5.0  # seconds for a whole key fetch, redirects and the owner's document included
+GRACE = 0.5  # a request waits DEADLINE and this for its key, then is answered 503
 CONNECT_SECONDS = 3.0
 NEGATIVE_TTL = timedelta(seconds=60)
+SLOW_TTL = timedelta(seconds=10)  # a key whose fetch timed out rests this long
+BUSY_RETRY_AFTER = 5  # seconds a sender is asked to wait when the budget is busy
 NEGATIVE_LIMIT = 4096
 REFRESH_EVERY = timedelta(seconds=60)
 
@@ -61,6 +72,7 @@ class Budget:
     per_origin: int = PER_ORIGIN
     deadline: float = DEADLINE
     negative_ttl: timedelta = NEGATIVE_TTL
+    slow_ttl: timedelta = SLOW_TTL
 
 
 class KeyFetches:
@@ -70,9 +82,10 @@ class KeyFetches:
         self.client = client
         self.budget = budget or Budget()
         self._clock = clock
-        self._running: dict[str, asyncio.Future[RemoteActor]] = {}
+        self._running: dict[str, asyncio.Future[RemoteActor]] = {}  # waiting or fetching
         self._per_origin: Counter[str] = Counter()
-        self._failed: OrderedDict[str, datetime] = OrderedDict()  # key id or origin -> until
+        # key id or origin -> until when it rests, and whether only for being slow
+        self._failed: OrderedDict[str, tuple[datetime, bool]] = OrderedDict()
         self._refreshed: OrderedDict[str, datetime] = OrderedDict()  # key id -> when
         self._busy = 0  # fetches holding one of the budget's connections
         self._queue: deque[tuple[asyncio.Future[None], str]] = deque()  # waiting, with origin
@@ -86,38 +99,48 @@ class KeyFetches:
         return sum(not waiter.done() for waiter, _ in self._queue)
 
     async def fetch(self, key_id: str, work: Fetch) -> RemoteActor:
-        """The actor owning `key_id`, fetched by `work` within the budget; SignatureError (401)
-        when the budget is spent, the key or its origin failed lately, or the fetch fails."""
+        """The actor owning `key_id`, fetched by `work` within the budget. SignatureError (401)
+        when the key or its origin could not be had; Overloaded (503) when the budget is busy,
+        the key was slow lately, or it is not here within the deadline (and a bit): the fetch
+        then goes on, bounded by the budget, so that the sender's retry finds the key cached."""
         running = self._running.get(key_id)
-        if running is not None:
-            return await asyncio.shield(running)
-        origin = origin_of(key_id)
-        self._refuse_recent_failure(key_id, origin)
+        if running is None:
+            origin = origin_of(key_id)
+            self._refuse_recent_failure(key_id, origin)
+            running = asyncio.ensure_future(self._obtain(key_id, origin, work))
+            self._running[key_id] = running
+            running.add_done_callback(functools.partial(self._ended, key_id))
+        try:
+            return await asyncio.wait_for(asyncio.shield(running), self.budget.deadline + GRACE)
+        except TimeoutError:
+            raise busy(f"the key {key_id} is still being fetched; try again later") from None
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if running.cancelled() and current is not None and not current.cancelling():
+                raise busy("the node is closing; try again later") from None  # aclose()
+            raise
+
+    async def aclose(self) -> None:
+        """Cancel the fetches still going on (the node is closing)."""
+        running = list(self._running.values())
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
+
+    async def _obtain(self, key_id: str, origin: str, work: Fetch) -> RemoteActor:
+        """One fetch of `key_id`, which every request naming it meanwhile waits for."""
         await self._slot(origin)
-        running = self._running.get(key_id)  # another request may have started it meanwhile
-        if running is not None:
-            self._release(origin)
-            return await asyncio.shield(running)
         try:
             self._refuse_recent_failure(key_id, origin)  # it may have failed while this waited
-        except SignatureError:
-            self._release(origin)
-            raise
-        future: asyncio.Future[RemoteActor] = asyncio.get_running_loop().create_future()
-        self._running[key_id] = future
-        try:
-            actor = await self._fetch(key_id, origin, work)
-        except BaseException as exc:
-            shared = exc if isinstance(exc, Exception) else SignatureError("try again later")
-            future.set_exception(shared)
-            future.exception()  # retrieved: nobody else may be waiting
-            raise
-        else:
-            future.set_result(actor)
-            return actor
+            return await self._fetch(key_id, origin, work)
         finally:
-            del self._running[key_id]
             self._release(origin)
+
+    def _ended(self, key_id: str, task: asyncio.Future[RemoteActor]) -> None:
+        if self._running.get(key_id) is task:
+            del self._running[key_id]
+        if not task.cancelled():
+            task.exception()  # retrieved: nobody may be waiting any more
 
     def _free(self, origin: str) -> bool:
         return self._busy < self.budget.total and self._per_origin[origin] < self.budget.per_origin
@@ -134,10 +157,10 @@ class KeyFetches:
             self._take(origin)
             return
         if self.waiting >= self.budget.waiters:
-            raise SignatureError("too many unknown keys are being fetched now; try again later")
+            raise busy("too many unknown keys are being fetched now; try again later")
         waiting_here = sum(o == origin and not w.done() for w, o in self._queue)
         if waiting_here >= self.budget.per_origin:  # one origin holds a share of the waiting too
-            raise SignatureError(f"too many keys of {origin} are being fetched now; try later")
+            raise busy(f"too many keys of {origin} are being fetched now; try later")
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._queue.append((waiter, origin))
         self._grant()
@@ -149,8 +172,8 @@ class KeyFetches:
             else:
                 waiter.cancel()
             if isinstance(exc, TimeoutError):
-                busy = f"too many keys (of {origin} or in all) are being fetched now; try later"
-                raise SignatureError(busy) from None
+                full = f"too many keys (of {origin} or in all) are being fetched now; try later"
+                raise busy(full) from None
             raise
 
     def _release(self, origin: str) -> None:
@@ -176,10 +199,13 @@ class KeyFetches:
             async with asyncio.timeout(self.budget.deadline):
                 return await work(self.client)
         except (TimeoutError, FetchTimeout) as exc:
-            self._remember(origin)
-            self._remember(key_id)
+            # only this key rests: an origin that is slow under load (or slow for this key)
+            # still serves its other actors' keys; one that never answers costs no more than
+            # its PER_ORIGIN share meanwhile, as it would with the origin resting
+            self._remember(key_id, slow=True)
             log.info("key %s: no answer within %g s", key_id, self.budget.deadline)
-            raise SignatureError(f"the key {key_id} could not be fetched in time") from exc
+            late = f"the key {key_id} could not be fetched in time; try again later"
+            raise Overloaded(late, _seconds(self.budget.slow_ttl)) from exc
         except (FederationError, Gone) as exc:
             if isinstance(exc, FetchError) and not isinstance(exc, FetchStatus | FetchRefused):
                 self._remember(origin)  # no connection or no answer: the origin rests
@@ -199,8 +225,9 @@ class KeyFetches:
             self._refreshed.popitem(last=False)
         return True
 
-    def _remember(self, name: str) -> None:
-        self._failed[name] = self._clock.now() + self.budget.negative_ttl
+    def _remember(self, name: str, *, slow: bool = False) -> None:
+        rest = self.budget.slow_ttl if slow else self.budget.negative_ttl
+        self._failed[name] = (self._clock.now() + rest, slow)
         self._failed.move_to_end(name)
         while len(self._failed) > NEGATIVE_LIMIT:
             self._failed.popitem(last=False)
@@ -208,9 +235,21 @@ class KeyFetches:
     def _refuse_recent_failure(self, key_id: str, origin: str) -> None:
         now = self._clock.now()
         for name in (key_id, origin):
-            until = self._failed.get(name)
-            if until is None:
+            found = self._failed.get(name)
+            if found is None:
                 continue
+            until, slow = found
             if now < until:
-                raise SignatureError(f"the key {key_id} could not be fetched lately; try later")
+                lately = f"the key {key_id} could not be fetched lately; try later"
+                if slow:
+                    raise Overloaded(lately, _seconds(until - now))
+                raise SignatureError(lately)
             del self._failed[name]
+
+
+def busy(message: str) -> Overloaded:
+    return Overloaded(message, BUSY_RETRY_AFTER)
+
+
+def _seconds(wait: timedelta) -> int:
+    return max(1, math.ceil(wait.total_seconds()))

@@ -170,6 +170,8 @@ class Runtime:
         )
 
     async def close(self) -> None:
+        if self._key_fetches is not None:
+            await self._key_fetches.aclose()  # before the pool and database they use
         await self.inbox_writer.close()
         self.normalizer.close()
         self.wakeups.close()

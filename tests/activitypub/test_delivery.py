@@ -202,9 +202,17 @@ def test_the_whole_schedule_takes_about_a_week_and_then_gives_up() -> None:
 def test_retry_after_wins_when_longer_but_is_capped() -> None:
     rng = random.Random(3)
     assert retry_delay(1, 3600.0, rng) == timedelta(hours=1)
-    short = retry_delay(1, 1.0, rng)
-    assert short is not None and short >= timedelta(minutes=1)
     assert retry_delay(2, 10 * 86400.0, rng) == delivery.MAX_DELAY
+    assert retry_delay(5, 3600.0, rng) == timedelta(hours=1)
+
+
+def test_a_shorter_retry_after_wins_for_the_first_failures_only() -> None:
+    rng = random.Random(3)
+    for failures in range(1, delivery.SHORT_RETRIES + 1):
+        assert retry_delay(failures, 5.0, rng) == timedelta(seconds=5)
+    assert retry_delay(1, 0.0, rng) == delivery.MIN_RETRY_AFTER  # never more often than that
+    later = retry_delay(delivery.SHORT_RETRIES + 1, 5.0, rng)
+    assert later is not None and later >= timedelta(minutes=2**delivery.SHORT_RETRIES)
 
 
 def test_signers_parse_each_key_once_and_again_after_rotation(clock: FrozenClock) -> None:

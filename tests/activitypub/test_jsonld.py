@@ -716,7 +716,7 @@ def test_other_contexts_go_through_pyld(processor: JsonLdProcessor, context: Any
         {"https://www.w3.org/ns/activitystreams#content": "hi"},
         {"toot:discoverable": True},
         {"@type": "Note"},
-        {"object": {"@context": AS2_CONTEXT, "type": "Note"}},
+        {"object": {"@context": [AS2_CONTEXT, {"@vocab": "https://example.com/ns#"}]}},
         {"expiration": "2026-01-01T00:00:00Z"},
         {"tag": [{"type": "Hashtag", "href": "sn:tags/x"}]},
     ],

@@ -1,6 +1,8 @@
 """Key fetches for unauthenticated requests cannot starve anything: a node on loopback, a
 server that accepts connections and never answers (the review's attack: keyIds pointing at
-it), and an honest peer whose first request still gets through, as do the API's fetches."""
+it), and an honest peer whose first request still gets through, as do the API's fetches.
+Refusals for a busy budget or a slow key are 503 with a short Retry-After; a key that could not
+be had is 401."""
 
 from __future__ import annotations
 
@@ -137,7 +139,8 @@ async def test_a_silent_server_cannot_starve_key_fetches(tmp_path: Path, db_url:
             done = {task for task in flood if task.done()}
             pending = {task for task in flood if not task.done()}
             assert len(pending) == 4 and len(done) == 8
-            assert {task.result().status_code for task in done} == {401}
+            assert {task.result().status_code for task in done} == {503}  # busy: soon again
+            assert {task.result().headers["Retry-After"] for task in done} == {"5"}
             assert all("too many keys" in task.result().json()["error"] for task in done)
             assert pit.open() == 2
             # meanwhile an honest peer's first request, and the API's own fetches, go through
@@ -173,8 +176,8 @@ async def test_a_key_that_never_comes_is_given_up_after_the_deadline(
     async with tarpit() as pit, served_node(tmp_path, db_url) as served:
         served.node.key_fetches.budget = Budget(deadline=SHORT)
         answer = await post_with_key(served, f"{pit.origin}/users/late#key", 1)
-        assert answer.status_code == 401
-        assert answer.json()["error"].endswith("could not be fetched in time")
+        assert answer.status_code == 503  # slow, not wrong: the sender tries again soon
+        assert answer.json()["error"].endswith("could not be fetched in time; try again later")
         assert pit.open() == 0  # the node closed the connection it gave up on
 
 
@@ -193,7 +196,7 @@ async def test_each_origin_has_its_own_share_and_the_budget_a_total(
             await until(lambda: first.open() + second.open() == 4)
             # one origin does not share another's: both hold their two at once
             spent = await post_with_key(served, f"{third.origin}/u#key", 7)
-            assert spent.status_code == 401, spent.text
+            assert spent.status_code == 503, spent.text
             assert "too many unknown keys" in spent.json()["error"]
             assert third.open() == 0
             first.hang_up()
@@ -211,7 +214,7 @@ async def test_past_the_total_a_request_waits_for_a_connection_then_is_served(
         waiting = asyncio.create_task(post_with_key(served, f"{other.origin}/u2#key", 2))
         await until(lambda: served.node.key_fetches.waiting == 1)
         refused = await post_with_key(served, f"{other.origin}/u3#key", 3)  # no room to wait
-        assert refused.status_code == 401 and "too many unknown keys" in refused.json()["error"]
+        assert refused.status_code == 503 and "too many unknown keys" in refused.json()["error"]
         assert other.open() == 0 and not waiting.done()
         pit.hang_up()  # the first fetch ends: its connection goes to the waiting request
         await until(lambda: other.open() == 1)
