@@ -2,7 +2,7 @@
 proof (FEP-8b32), name the actor whose key must be fetched: any request can name any actor, so
 that fetch is made within the key-fetch budget, as for HTTP signatures' keys. A server that
 accepts connections and never answers holds two of its connections, not the node's own pool:
-the rest are refused at once, and the API's fetches still go through."""
+the rest are asked at once to come back later, and the API's fetches still go through."""
 
 from __future__ import annotations
 
@@ -51,14 +51,15 @@ async def test_a_proofs_actor_is_fetched_within_the_key_fetch_budget(
                 asyncio.create_task(post_with_proof(served, f"{pit.origin}/users/u{n}", n))
                 for n in range(12)
             ]
-            # the origin's share: two fetches at once and two waiting; the rest refused at once
+            # the origin's share: two fetches at once and two waiting; the rest asked to come
+            # back later (503), at once
             await until(lambda: sum(task.done() for task in flood) >= 8)
-            assert {task.result() for task in flood if task.done()} == {401}
+            assert {task.result() for task in flood if task.done()} == {503}
             assert pit.open() == PER_ORIGIN
             headers = {"Authorization": f"Bearer {served.token}"}
             follow = await served.http.post(
                 "/api/v1/follows", json={"target": bob.iri}, headers=headers
             )
             assert follow.status_code == 202, follow.text
-            pit.hang_up()
-            assert set(await asyncio.gather(*flood)) == {401}
+            pit.hang_up()  # no key came: refused (401), or its origin resting (503)
+            assert set(await asyncio.gather(*flood)) <= {401, 503}
