@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from node.activitypub import circles
 from node.activitypub.aliases import with_actors_resolved
@@ -88,13 +89,15 @@ async def create_many(
         kept[n] = (Received(obj.iri, author, view.content, view.document, published), view)
     async with node.db.transaction() as session:
         stored, new = await objects.put_received(session, [r for r, _ in kept.values()], now)
+        addressed: list[tuple[int, tuple[dict[str, Any], ...]]] = []
         for n, (received, view) in kept.items():
             if received.iri in new:  # one already known is left as it is
                 new.discard(received.iri)
                 kept_object = stored[received.iri]
-                await remote_media.replace(session, kept_object.id, view.attachments)
-                documents = (ready[n].document, activities[n].document)
-                await recipients.record(session, node.urls, kept_object, *documents)
+                if view.attachments:
+                    await remote_media.replace(session, kept_object.id, view.attachments)
+                addressed.append((kept_object.id, (ready[n].document, activities[n].document)))
+        await recipients.record_new(session, node.urls, addressed)
     for n, (received, _) in kept.items():
         try:
             await arrivals.created(node, activities[n].iri, stored[received.iri])

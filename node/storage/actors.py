@@ -218,13 +218,20 @@ async def update_profile(
 
 async def organisation_ids(session: AsyncSession, usernames: Collection[str]) -> set[int]:
     """Row ids of the organisations (not deleted) with these names."""
+    return set((await organisation_ids_by_name(session, usernames)).values())
+
+
+async def organisation_ids_by_name(
+    session: AsyncSession, usernames: Collection[str]
+) -> dict[str, int]:
+    """The row id of each organisation (not deleted) among these names."""
     if not usernames:
-        return set()
-    rows = await session.scalars(
-        select(ActorRow.id).where(
+        return {}
+    rows = await session.execute(
+        select(ActorRow.username, ActorRow.id).where(
             ActorRow.username.in_(list(usernames)),
             ActorRow.kind == ORGANIZATION,
             ActorRow.deleted_at.is_(None),
         )
     )
-    return set(rows)
+    return {username: actor_id for username, actor_id in rows}

@@ -7,9 +7,9 @@ Nothing else decides who may read a non-public object on this node's own routes.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
-from sqlalchemy import ColumnElement, delete, exists, or_, select
+from sqlalchemy import ColumnElement, delete, exists, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.publication import LISTED
@@ -31,6 +31,13 @@ async def replace(session: AsyncSession, object_id: int, actor_ids: Collection[i
     await session.execute(delete(table).where(table.object_id == object_id))
     session.add_all(ObjectAddresseeRow(object_id=object_id, actor_id=a) for a in set(actor_ids))
     await session.flush()
+
+
+async def add_new(session: AsyncSession, found: Sequence[tuple[int, Collection[int]]]) -> None:
+    """The addressees of objects just stored (none recorded yet), in one INSERT."""
+    rows = [{"object_id": o, "actor_id": a} for o, actor_ids in found for a in set(actor_ids)]
+    if rows:
+        await session.execute(insert(ObjectAddresseeRow), rows)
 
 
 async def add(session: AsyncSession, object_id: int, actor_ids: Collection[int]) -> None:

@@ -182,3 +182,20 @@ async def accepted_followers_of(session: AsyncSession, target_iris: Collection[s
         )
     )
     return set(rows)
+
+
+async def accepted_followers_by_target(
+    session: AsyncSession, target_iris: Collection[str]
+) -> dict[str, set[str]]:
+    """Who follows each of these actors, accepted (actors nobody follows are left out)."""
+    found: dict[str, set[str]] = {}
+    if not target_iris:
+        return found
+    rows = await session.execute(
+        select(FollowRow.target_iri, FollowRow.follower_iri).where(
+            FollowRow.target_iri.in_(list(target_iris)), FollowRow.state == ACCEPTED
+        )
+    )
+    for target, follower in rows:
+        found.setdefault(target, set()).add(follower)
+    return found

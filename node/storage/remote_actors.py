@@ -171,11 +171,19 @@ async def inboxes_of(session: AsyncSession, iris: Sequence[str]) -> list[str]:
     return dedupe(found.get(iri) for iri in iris)
 
 
-async def owners_of_followers(session: AsyncSession, collections: Collection[str]) -> set[str]:
-    """The cached actors whose followers collection is one of these."""
+async def owners_of_followers(
+    session: AsyncSession, collections: Collection[str]
+) -> dict[str, set[str]]:
+    """The cached actors whose followers collection is one of these, by collection."""
+    found: dict[str, set[str]] = {}
     if not collections:
-        return set()
-    rows = await session.scalars(
-        select(RemoteActorRow.iri).where(RemoteActorRow.ap_followers.in_(list(collections)))
+        return found
+    rows = await session.execute(
+        select(RemoteActorRow.ap_followers, RemoteActorRow.iri).where(
+            RemoteActorRow.ap_followers.in_(list(collections))
+        )
     )
-    return set(rows)
+    for collection, owner in rows:
+        if collection is not None:
+            found.setdefault(collection, set()).add(owner)
+    return found
