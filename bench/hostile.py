@@ -6,8 +6,10 @@ or is refused (4xx); and a GET made meanwhile answers within 50 ms.
 CPU is that of the serve process and the processes it started, its worker process and its
 screening process (all their threads: from the first byte of the request to the last effect in
 the worker) over ROUNDS documents of a kind, sent one after another, each waited for until its
-inbox item is done, divided by ROUNDS, less the idle processes' CPU over the same time; /proc
-counts in 10 ms ticks, hence the rounds. The figures keep serve's share (the request), the
+inbox item is done, divided by ROUNDS, less the idle processes' CPU over the same time (their
+rate measured over IDLE_CPU_SECONDS just before); /proc counts in 10 ms ticks, hence the rounds
+and the idle window (with 8 rounds and half a second, one tick of error per process moved a
+kind's figure by several milliseconds). The figures keep serve's share (the request), the
 screening process's (parsing and bounding bodies over 16 KiB) and the worker's (the effects)
 apart; a large document is sent first, so that the screening process runs before any count.
 The GET latency is measured in a second pass of the same kind, by another process asking for
@@ -38,7 +40,8 @@ from bench.procs import bench_env, children, cpu_seconds, run_cli
 from node.activitypub.keys import load_private_key
 from node.activitypub.signatures import sign_request
 
-ROUNDS = 8
+ROUNDS = 16
+IDLE_CPU_SECONDS = 2.0  # the processes' own CPU with nothing in flight, subtracted
 IDLE_SECONDS = 3.0  # GETs with no document in flight: the machine's own noise
 CPU_BOUND_MS = 50.0
 GET_BOUND_MS = 50.0
@@ -226,9 +229,9 @@ def measure_kind(
     screening = [is_screening(pid) for pid in pids]
     requests = prepared(node, actor, build, f"{n}-cpu")
     idle_before = cpu_of(pids)
-    time.sleep(0.5)
+    time.sleep(IDLE_CPU_SECONDS)
     idle_after = cpu_of(pids)
-    idle_rates = [(a - b) / 0.5 for b, a in zip(idle_before, idle_after, strict=True)]
+    idle_rates = [(a - b) / IDLE_CPU_SECONDS for b, a in zip(idle_before, idle_after, strict=True)]
     started, cpu = time.perf_counter(), cpu_of(pids)
     statuses = asyncio.run(send_all(node, requests))
     wall = time.perf_counter() - started
