@@ -115,5 +115,5 @@ async def test_hostile_headers(
     except (UnicodeError, httpx.InvalidURL, ValueError):
         return  # not an HTTP header at all: nothing a client can send
     clear(await client.send(request))
-    well_signed = await signed_post(client, remote, body, node.clock.now(), Date=date)
+    well_signed = await signed_post(client, remote, body, node.clock.now(), Date=sent["Date"])
     clear(well_signed)
