@@ -38,6 +38,7 @@ from node.storage import remote_actors as actor_rows
 from node.storage.actors import LocalActor
 from node.storage.allies import Ally
 from node.storage.amplifications import PENDING, REJECTED, SENT, WITHDRAWN, Amplification
+from node.storage.db import after_commit
 from node.storage.objects import StoredObject
 
 log = logging.getLogger("node.amplification")
@@ -271,7 +272,8 @@ async def announce(
     await sending.queue(
         session, node, org, document, urgency=fields.urgency, expires_at=fields.deadline
     )
-    node.metrics.cascade_hop("sent", row.hop)
+    hop = row.hop
+    after_commit(session, lambda: node.metrics.cascade_hop("sent", hop))
     return Arrival(row.announce_iri, org_iri, row.hop)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -135,6 +135,12 @@ def dialect_insert(bind: AsyncSession | AsyncConnection, table: Any) -> Any:
     from sqlalchemy.dialects import sqlite
 
     return sqlite.insert(table)
+
+
+def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
+    """Run `callback` once the session's transaction has committed; never if it rolls back
+    (for what must count only what was kept, such as metrics)."""
+    event.listen(session.sync_session, "after_commit", lambda _: callback(), once=True)
 
 
 def describe(exc: BaseException) -> str:
