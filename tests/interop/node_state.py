@@ -19,7 +19,7 @@ from tests.interop.interop_harness import FedifyPeer, Json, LiveNode
 from tests.support.processes import query_database, wait_until
 
 T = TypeVar("T")
-NODE_TIMEOUT = 30.0
+NODE_TIMEOUT = 60.0  # a peer's own queue, on a machine the other tests share
 POLL_INTERVAL = 0.1
 AS2 = "application/activity+json"
 

@@ -6,8 +6,9 @@ Two workers start on the full queue; a third joins while deliveries run, and the
 killed with SIGKILL in the middle. Until then the counting sinks have seen every delivery once;
 the killed worker's leased rows come back after their lease (10 s here: the living workers
 renew theirs every third of it, which a loaded machine must manage), and the sinks then show
-every (inbox, activity) delivered, none more than once beyond what the killed worker had in
-flight (its DeliveryQueue holds at most DEFAULT_CONCURRENCY attempts), and the database every
+every (inbox, activity) delivered, none more than once beyond what the killed worker had sent
+and not yet recorded (its DeliveryQueue holds at most twice DEFAULT_CONCURRENCY rows: attempts
+in flight, and finished ones waiting for their batch to be recorded), and the database every
 row delivered. The workers' /metrics count what they delivered.
 """
 
@@ -39,6 +40,9 @@ LEASE_SECONDS = 10
 ADD_WORKER_AT = 1_000  # deliveries seen by the sinks when the third worker starts
 KILL_AT = 2_500  # … and when the first worker is killed
 TIMEOUT = 120.0
+HELD = (
+    2 * DEFAULT_CONCURRENCY
+)  # rows a DeliveryQueue holds at most (node.federation.delivery_queue)
 
 
 def test_two_serves_and_three_workers_deliver_everything_once_through_a_kill(
@@ -103,7 +107,9 @@ def check_the_sinks(sinks: CountingSinks) -> None:
     assert len(counts) == DELIVERIES, f"{DELIVERIES - len(counts)} deliveries never arrived"
     assert progress["signed"] == progress["posts"]
     twice = sum(n - 1 for n in counts.values())
-    assert twice <= DEFAULT_CONCURRENCY, f"{twice} deliveries arrived more than once"
+    # what the killed worker had sent but not yet recorded: at most the rows its queue holds
+    # (its attempts in flight and those finished, waiting for their batch to be recorded)
+    assert twice <= HELD, f"{twice} deliveries arrived more than once"
     assert not any("unreadable" in key for key in counts)
     inboxes = {key.split(" ")[0] for key in counts}
     assert len(inboxes) == HOSTS
