@@ -25,7 +25,7 @@ from bench.procs import (
     Child,
     bench_env,
     free_port,
-    node_script,
+    node_command,
     run_cli,
     wait_answers,
     wait_until,
@@ -213,14 +213,7 @@ class Served:
         run_cli(self.data_dir, base_env, *init)
         self.tokens = asyncio.run(seed_database(self.data_dir, seed))
         self.org = next(iter(seed.orgs), "")
-        command = [
-            node_script(),
-            "--data-dir",
-            str(self.data_dir),
-            "serve",
-            "--port",
-            str(self.port),
-        ]
+        command = node_command(self.data_dir, "serve", "--port", str(self.port))
         self.child = Child(
             f"serve-{label}", [*command, *serve_args], workdir, base_env | (env or {})
         )

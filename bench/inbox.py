@@ -27,7 +27,7 @@ from bench.procs import (
     children,
     cpu_seconds,
     free_port,
-    node_script,
+    node_command,
     rss_mb,
     run_cli,
     wait_answers,
@@ -116,14 +116,7 @@ class ServedNode:
         extra = ["--database-url", database_url] if database_url else []
         run_cli(self.data_dir, env, "init", "--base-url", f"http://{self.host}", *extra)
         asyncio.run(_seed(self.data_dir, actors))
-        command = [
-            node_script(),
-            "--data-dir",
-            str(self.data_dir),
-            "serve",
-            "--port",
-            str(self.port),
-        ]
+        command = node_command(self.data_dir, "serve", "--port", str(self.port))
         command += ["--workers", str(workers)]
         # all the load comes from one host: lift its hourly rate limit out of the measurement
         serve_env = env | {

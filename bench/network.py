@@ -35,7 +35,7 @@ from bench.procs import (
     Child,
     bench_env,
     free_port,
-    node_script,
+    node_command,
     wait_answers,
     wait_until,
 )
@@ -161,7 +161,7 @@ def serve(workdir: Path, members: list[Member]) -> None:
     """Every node answering and its worker process working its queues, as in a deployment
     (the processes' start, 40 interpreters importing the node at once, is not timed)."""
     for member in members:
-        command = [node_script(), "--data-dir", str(member.data_dir), "serve"]
+        command = node_command(member.data_dir, "serve")
         command += ["--port", str(member.port)]
         member.child = Child(f"net-{member.n}", command, workdir, bench_env())
     for member in members:

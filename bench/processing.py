@@ -36,7 +36,7 @@ from bench.procs import (
     bench_env,
     children,
     cpu_seconds,
-    node_script,
+    node_command,
     rss_mb,
     wait_until,
 )
@@ -239,7 +239,7 @@ def run(
     workers = [
         Child(
             f"worker-{label}-{n}",
-            [node_script(), "--data-dir", str(node.data_dir), "worker"],
+            node_command(node.data_dir, "worker"),
             workdir,
             bench_env() | (env or {}),
         )

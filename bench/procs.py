@@ -40,6 +40,11 @@ def node_script() -> str:
     return str(script)
 
 
+def node_command(data_dir: Path, *args: str) -> list[str]:
+    """`solidarity-node --data-dir DATA_DIR ARGS...`, as deployed (node_script)."""
+    return [node_script(), "--data-dir", str(data_dir), *args]
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -134,7 +139,7 @@ def cpu_seconds(pid: int) -> float:
 
 
 def run_cli(data_dir: Path, env: dict[str, str], *args: str) -> str:
-    command = [node_script(), "--data-dir", str(data_dir), *args]
+    command = node_command(data_dir, *args)
     done = subprocess.run(
         command, env=env, capture_output=True, text=True, timeout=120, check=False
     )
